@@ -1,0 +1,19 @@
+import type { AppConfig } from '../config/env';
+import type { Logger } from '../common/logger';
+import type { Orm, QueryCounter } from '../db/orm';
+import type { AuthService } from '../auth/auth.service';
+import type { OrganizationService } from '../organizations/organization.service';
+import type { MemberService } from '../members/member.service';
+import type { FundService } from '../funds/fund.service';
+
+/** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
+export interface Services {
+  config: AppConfig;
+  logger: Logger;
+  orm: Orm;
+  queryCounter: QueryCounter;
+  auth: AuthService;
+  organizations: OrganizationService;
+  members: MemberService;
+  funds: FundService;
+}

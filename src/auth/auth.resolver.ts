@@ -1,0 +1,30 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { GqlContext, requireViewer } from '../graphql/context';
+import { LoginPayload, ViewerType } from './auth.types';
+import type { Viewer } from './viewer';
+
+const toViewerType = (v: Viewer): ViewerType => ({
+  accountId: v.accountId,
+  username: v.username,
+  displayName: v.displayName,
+  grants: v.grants.map((g) => ({ role: g.role, organizationId: g.organizationId })),
+  memberId: v.member?.id,
+});
+
+@Resolver()
+export class AuthResolver {
+  @Query(() => ViewerType, { description: 'The signed-in account; UNAUTHENTICATED without a valid token.' })
+  viewer(@Ctx() ctx: GqlContext): ViewerType {
+    return toViewerType(requireViewer(ctx));
+  }
+
+  @Mutation(() => LoginPayload)
+  async login(
+    @Arg('username', () => String) username: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() ctx: GqlContext,
+  ): Promise<LoginPayload> {
+    const { token, expiresAt, viewer } = await ctx.services.auth.login(ctx.em, username, password);
+    return { token, expiresAt, viewer: toViewerType(viewer) };
+  }
+}

@@ -1,0 +1,36 @@
+import { SignJWT, jwtVerify, errors } from 'jose';
+import { unauthenticated } from '../common/errors';
+
+const ISSUER = 'gonghui';
+
+export class TokenSigner {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string, private readonly ttlSeconds: number) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(accountId: string): Promise<{ token: string; expiresAt: Date }> {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(accountId)
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.ttlSeconds)
+      .sign(this.key);
+    return { token, expiresAt: new Date((now + this.ttlSeconds) * 1000) };
+  }
+
+  /** Returns the account id, or throws UNAUTHENTICATED for a token that is bad, forged or expired. */
+  async verify(token: string): Promise<string> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
+      if (!payload.sub) throw unauthenticated('Token has no subject');
+      return payload.sub;
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw unauthenticated('Token has expired; sign in again');
+      throw unauthenticated('Token is not valid');
+    }
+  }
+}

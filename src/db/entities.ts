@@ -1,0 +1,10 @@
+import { Account } from '../auth/account.entity';
+import { RoleAssignment } from '../auth/role-assignment.entity';
+import { Fund } from '../funds/fund.entity';
+import { LedgerEntry } from '../funds/ledger-entry.entity';
+import { Honour } from '../members/honour.entity';
+import { Member } from '../members/member.entity';
+import { Organization } from '../organizations/organization.entity';
+
+/** Every entity, listed explicitly so discovery never depends on file globs (ts under jest, js in dist). */
+export const ENTITIES = [Organization, Member, Honour, Fund, LedgerEntry, Account, RoleAssignment];

@@ -1,0 +1,108 @@
+import { Client } from 'pg';
+import { MikroORM, defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { DefaultLogger, LoggerNamespace, LogContext } from '@mikro-orm/core';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/** Counts every SQL statement the ORM sends; tests use it to prove there is no N+1. Never prints parameters. */
+export class QueryCounter {
+  count = 0;
+}
+
+class CountingLogger extends DefaultLogger {
+  constructor(options: ConstructorParameters<typeof DefaultLogger>[0], private readonly counter: QueryCounter) {
+    super(options);
+  }
+
+  override logQuery(context: { query: string } & LogContext): void {
+    this.counter.count++;
+    super.logQuery(context);
+  }
+
+  override isEnabled(namespace: LoggerNamespace, context?: LogContext): boolean {
+    // Query events must reach logQuery to be counted; they are printed only when debug was asked for.
+    return namespace === 'query' ? true : super.isEnabled(namespace, context);
+  }
+
+  override log(namespace: LoggerNamespace, message: string, context?: LogContext): void {
+    if (namespace === 'query' && !super.isEnabled(namespace, context)) return;
+    super.log(namespace, message, context);
+  }
+}
+
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!/^[a-z0-9_]+$/i.test(dbName)) throw new Error('DATABASE_URL must name a database of letters, digits and _');
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [dbName]);
+    if (!rowCount) {
+      try {
+        await client.query(`create database "${dbName}"`);
+      } catch (error) {
+        // Another process created it between our check and our create: that is fine.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${dbName}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface OrmOptions {
+  databaseUrl: string;
+  debugQueries?: boolean;
+  poolMax?: number;
+}
+
+export async function createOrm({ databaseUrl, debugQueries = false, poolMax = 10 }: OrmOptions) {
+  const queryCounter = new QueryCounter();
+  const orm = await MikroORM.init(
+    defineConfig({
+      driver: PostgreSqlDriver,
+      clientUrl: databaseUrl,
+      entities: ENTITIES,
+      discovery: { disableDynamicFileAccess: true },
+      extensions: [Migrator],
+      migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+      pool: { min: 0, max: poolMax },
+      allowGlobalContext: false,
+      forceUtcTimezone: true,
+      debug: debugQueries ? ['query'] : false,
+      loggerFactory: (options) => new CountingLogger(options, queryCounter),
+    }),
+  );
+  return { orm, queryCounter };
+}
+
+export type Orm = MikroORM;
+
+/** Migrations hold a session advisory lock so several API and worker processes can start at once. */
+export async function migrate(orm: Orm, databaseUrl: string): Promise<void> {
+  const lock = new Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(7171001)');
+    await orm.getMigrator().up();
+  } finally {
+    await lock.query('select pg_advisory_unlock(7171001)').catch(() => undefined);
+    await lock.end();
+  }
+}

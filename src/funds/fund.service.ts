@@ -1,0 +1,89 @@
+import { CheckConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Role } from '../auth/role';
+import type { Viewer } from '../auth/viewer';
+import { PageArgs, paginate } from '../common/connection';
+import { conflict, forbidden, notFound } from '../common/errors';
+import { parseId } from '../common/ids';
+import { inSubtrees } from '../common/subtree';
+import { amountFen, optionalText, text } from '../common/validate';
+import { Organization } from '../organizations/organization.entity';
+import type { OrganizationService } from '../organizations/organization.service';
+import { Fund } from './fund.entity';
+import { LedgerEntry } from './ledger-entry.entity';
+import type { CreditFundInput, FundFilter } from './fund.types';
+
+const TREASURERS = [Role.FINANCE, Role.ADMIN] as const;
+/** Who may read a fund's ledger: staff over its owner (the review committee audits "with full coverage"). */
+const LEDGER_READERS = [Role.FINANCE, Role.AUDITOR, Role.APPROVER, Role.ADMIN] as const;
+
+export interface Booking {
+  fundId: string;
+  /** Signed fen: positive credits, negative debits. */
+  amount: number;
+  reason: string;
+  reference?: string;
+  createdBy?: string;
+}
+
+export class FundService {
+  constructor(private readonly organizations: OrganizationService) {}
+
+  async get(em: EntityManager, viewer: Viewer, id: string): Promise<Fund> {
+    const fund = await em.findOne(Fund, { id: parseId(id) }, { populate: ['owner'] });
+    if (!fund) throw notFound('Fund');
+    if (!viewer.canSeeOrganization(fund.owner.path)) throw forbidden('This fund is outside your scope');
+    return fund;
+  }
+
+  async list(em: EntityManager, viewer: Viewer, filter: FundFilter = {}, page: PageArgs) {
+    const where: object[] = [{ owner: this.organizations.visibleWhere(viewer) }];
+    if (filter.ownerId) where.push({ owner: parseId(filter.ownerId, 'filter.ownerId') });
+    if (filter.kind) where.push({ kind: filter.kind });
+    if (filter.subtreeOf) {
+      const root = await em.findOne(Organization, { id: parseId(filter.subtreeOf, 'filter.subtreeOf') });
+      if (!root) throw notFound('Organization');
+      where.push({ owner: inSubtrees('path', [root.path]) });
+    }
+    return paginate(em, Fund, { $and: where }, { name: 'asc', id: 'asc' }, page);
+  }
+
+  async ledger(em: EntityManager, viewer: Viewer, fund: Fund, page: PageArgs) {
+    const owner = fund.owner.path ? fund.owner : await em.findOneOrFail(Organization, fund.owner.id);
+    if (!viewer.holds(LEDGER_READERS, owner.path)) throw forbidden('Only finance, review committee and approvers over the owner may read the ledger');
+    return paginate(em, LedgerEntry, { fund: fund.id }, { seq: 'desc' }, page);
+  }
+
+  async credit(em: EntityManager, viewer: Viewer, input: CreditFundInput): Promise<LedgerEntry> {
+    const fund = await this.get(em, viewer, input.fundId);
+    if (!viewer.holds(TREASURERS, fund.owner.path)) throw forbidden('Only finance officers over the fund’s owner may credit it');
+    return this.book(em, {
+      fundId: fund.id,
+      amount: amountFen(input.amount, 'input.amount'),
+      reason: text(input.reason, 'input.reason', { max: 500 }),
+      reference: optionalText(input.reference, 'input.reference', 200),
+      createdBy: viewer.accountId,
+    });
+  }
+
+  /**
+   * Books one ledger entry; the database trigger moves the balance and refuses an overdraft. Runs in the
+   * caller's transaction when there is one, so a workflow step and its money move commit together.
+   */
+  async book(em: EntityManager, booking: Booking): Promise<LedgerEntry> {
+    try {
+      const [row] = await em.getConnection().execute(
+        `insert into ledger_entry (id, fund_id, amount, reason, reference, created_by)
+         values (gen_random_uuid(), ?, ?, ?, ?, ?) returning id`,
+        [booking.fundId, booking.amount, booking.reason, booking.reference ?? null, booking.createdBy ?? null],
+        'all',
+        em.getTransactionContext(),
+      );
+      return await em.findOneOrFail(LedgerEntry, { id: row.id }, { refresh: true });
+    } catch (error) {
+      if (error instanceof CheckConstraintViolationException) throw conflict('The fund’s balance is too low for this amount', 'INSUFFICIENT_FUNDS');
+      if (error instanceof UniqueConstraintViolationException) throw conflict('This fund already has an entry with that reference', 'DUPLICATE_REFERENCE');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Services } from '../app/services';
+import type { Viewer } from '../auth/viewer';
+import { AppError, unauthenticated } from '../common/errors';
+import { createLoaders, Loaders } from './loaders';
+
+export interface GqlContext {
+  services: Services;
+  /** This request's own fork: its identity map never leaks into another request. */
+  em: EntityManager;
+  loaders: Loaders;
+  viewer: Viewer | null;
+  /** Why the bearer token was refused; raised only when an operation needs a viewer. */
+  authError?: AppError;
+}
+
+export function requireViewer(ctx: GqlContext): Viewer {
+  if (ctx.authError) throw ctx.authError;
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
+}
+
+export async function buildContext(services: Services, authorization: string | undefined): Promise<GqlContext> {
+  const em = services.orm.em.fork() as EntityManager;
+  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null };
+  if (!authorization) return ctx;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (!match) {
+    ctx.authError = unauthenticated('Authorization header must be "Bearer <token>"');
+    return ctx;
+  }
+  try {
+    ctx.viewer = await services.auth.viewerFromToken(em, match[1]);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    ctx.authError = error;
+  }
+  return ctx;
+}

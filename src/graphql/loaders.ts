@@ -1,0 +1,60 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Fund } from '../funds/fund.entity';
+import { Honour } from '../members/honour.entity';
+import { Member } from '../members/member.entity';
+import { Organization } from '../organizations/organization.entity';
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
+
+/**
+ * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
+ * these, so a page costs a constant number of statements whatever its size.
+ */
+export function createLoaders(em: EntityManager) {
+  return {
+    organization: new DataLoader<string, Organization | undefined>(async (ids) => {
+      const rows = await em.find(Organization, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((o) => [o.id, o]));
+      return ids.map((id) => byId.get(id));
+    }),
+    fundsByOwner: new DataLoader<string, Fund[]>(async (ownerIds) => {
+      const rows = await em.find(Fund, { owner: { $in: [...ownerIds] } }, { orderBy: { kind: 'asc', id: 'asc' } });
+      const byOwner = groupBy(rows, (f) => f.owner.id);
+      return ownerIds.map((id) => byOwner.get(id) ?? []);
+    }),
+    /** Active members in each organisation's whole subtree, one statement for the batch. */
+    memberCountByOrg: new DataLoader<string, number>(async (orgIds) => {
+      // ~>=~ / ~<~ are the byte-wise operators text_pattern_ops indexes serve; '~' sorts after every path character.
+      const rows: { id: string; n: string }[] = await em.getConnection().execute(
+        `select o.id, (select count(*) from member m
+                        where m.org_path ~>=~ o.path and m.org_path ~<~ (o.path || '~') and m.status = 'ACTIVE') as n
+           from organization o where o.id = any(?)`,
+        [[...orgIds]],
+      );
+      const byOrg = new Map(rows.map((r) => [r.id, Number(r.n)]));
+      return orgIds.map((id) => byOrg.get(id) ?? 0);
+    }),
+    honoursByMember: new DataLoader<string, Honour[]>(async (memberIds) => {
+      const rows = await em.find(Honour, { member: { $in: [...memberIds] } }, { orderBy: { year: 'desc', id: 'asc' } });
+      const byMember = groupBy(rows, (h) => h.member!.id);
+      return memberIds.map((id) => byMember.get(id) ?? []);
+    }),
+    member: new DataLoader<string, Member | undefined>(async (ids) => {
+      const rows = await em.find(Member, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((m) => [m.id, m]));
+      return ids.map((id) => byId.get(id));
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,28 @@
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { AuthResolver } from '../auth/auth.resolver';
+import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
+import { MemberResolver } from '../members/member.resolver';
+import { OrganizationResolver } from '../organizations/organization.resolver';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const RESOLVERS: NonEmptyArray<Function> = [
+  AuthResolver,
+  OrganizationResolver,
+  MemberResolver,
+  FundResolver,
+  LedgerEntryResolver,
+];
+
+let cached: Promise<GraphQLSchema> | undefined;
+
+/** Built once per process: type-graphql's metadata is global, so every server in the process shares it. */
+export function getSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  return cached;
+}
+
+/** The SDL committed in schema/schema.graphql: sorted so it diffs cleanly. */
+export async function printSdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await getSchema()))}\n`;
+}

@@ -1,0 +1,69 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../common/connection';
+import { GqlContext, requireViewer } from '../graphql/context';
+import { OrganizationType } from '../organizations/organization.types';
+import { Member } from './member.entity';
+import { HonourType, MemberConnection, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
+import { maskNationalId, maskPhone } from './personal-data';
+
+@Resolver(() => MemberType)
+export class MemberResolver {
+  @Query(() => MemberType)
+  member(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.members.get(ctx.em, requireViewer(ctx), id);
+  }
+
+  @Query(() => MemberConnection, { description: 'Members in the viewer’s scope, ordered by name.' })
+  members(
+    @Ctx() ctx: GqlContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
+  ) {
+    return ctx.services.members.list(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @Mutation(() => MemberType)
+  registerMember(@Ctx() ctx: GqlContext, @Arg('input', () => RegisterMemberInput) input: RegisterMemberInput) {
+    return ctx.services.members.register(ctx.em, requireViewer(ctx), input);
+  }
+
+  @Mutation(() => MemberType)
+  updateMember(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput) {
+    return ctx.services.members.update(ctx.em, requireViewer(ctx), id, input);
+  }
+
+  @Mutation(() => MemberType, { description: 'Moves the member to another grassroots union.' })
+  transferMember(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string, @Arg('toOrganizationId', () => ID) toOrganizationId: string) {
+    return ctx.services.members.transfer(ctx.em, requireViewer(ctx), id, toOrganizationId);
+  }
+
+  @FieldResolver(() => String, { description: 'Masked (612501********1234) unless your role allows the full value.' })
+  nationalId(@Root() member: Member, @Ctx() ctx: GqlContext): string {
+    return this.fullView(member, ctx) ? member.nationalId : maskNationalId(member.nationalId);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
+  phone(@Root() member: Member, @Ctx() ctx: GqlContext): string | null {
+    if (!member.phone) return null;
+    return this.fullView(member, ctx) ? member.phone : maskPhone(member.phone);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether nationalId and phone are shown masked to you.' })
+  personalDataMasked(@Root() member: Member, @Ctx() ctx: GqlContext): boolean {
+    return !this.fullView(member, ctx);
+  }
+
+  @FieldResolver(() => OrganizationType)
+  organization(@Root() member: Member, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.organization.load(member.organization.id);
+  }
+
+  @FieldResolver(() => [HonourType])
+  honours(@Root() member: Member, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.honoursByMember.load(member.id);
+  }
+
+  private fullView(member: Member, ctx: GqlContext) {
+    return requireViewer(ctx).canSeeFullPersonalData(member.id, member.orgPath);
+  }
+}

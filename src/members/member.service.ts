@@ -1,0 +1,136 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Role } from '../auth/role';
+import type { Viewer } from '../auth/viewer';
+import { PageArgs, paginate } from '../common/connection';
+import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { parseId } from '../common/ids';
+import { inSubtrees } from '../common/subtree';
+import { text } from '../common/validate';
+import { Organization, OrganizationLevel } from '../organizations/organization.entity';
+import { Member, MemberStatus } from './member.entity';
+import type { MemberFilter, RegisterMemberInput, UpdateMemberInput } from './member.types';
+import { isValidNationalId, isValidPhone } from './personal-data';
+
+/** Roles that keep the member register of the organisations they cover. */
+const REGISTRARS = [Role.ADMIN, Role.APPROVER] as const;
+const ORDER = { name: 'asc', id: 'asc' } as const;
+
+export class MemberService {
+  async get(em: EntityManager, viewer: Viewer, id: string): Promise<Member> {
+    const member = await em.findOne(Member, { id: parseId(id) });
+    // Out of scope reads as not found: a member's existence is itself personal data.
+    if (!member || !viewer.canSeeMember(member.id, member.orgPath)) throw notFound('Member');
+    return member;
+  }
+
+  async list(em: EntityManager, viewer: Viewer, filter: MemberFilter = {}, page: PageArgs) {
+    const scopes = viewer.staffScopes();
+    const visible: object[] = [];
+    if (scopes.length) visible.push(inSubtrees('orgPath', scopes));
+    if (viewer.member) visible.push({ id: viewer.member.id });
+    // A viewer with neither gets an empty page: `id is null` matches no member.
+    const where: object[] = [visible.length ? { $or: visible } : { id: null }];
+    if (filter.subtreeOf) {
+      const root = await em.findOne(Organization, { id: parseId(filter.subtreeOf, 'filter.subtreeOf') });
+      if (!root) throw notFound('Organization');
+      where.push(inSubtrees('orgPath', [root.path]));
+    }
+    if (filter.employmentForm) where.push({ employmentForm: filter.employmentForm });
+    if (filter.hardship) where.push({ hardship: filter.hardship });
+    if (filter.status) where.push({ status: filter.status });
+    if (filter.namePrefix) {
+      const prefix = text(filter.namePrefix, 'filter.namePrefix', { max: 50 }).replace(/[\\%_]/g, '\\$&');
+      where.push({ name: { $like: `${prefix}%` } });
+    }
+    return paginate(em, Member, { $and: where }, ORDER, page);
+  }
+
+  async register(em: EntityManager, viewer: Viewer, input: RegisterMemberInput): Promise<Member> {
+    const org = await this.grassrootsUnion(em, viewer, input.organizationId, 'input.organizationId');
+    const member = em.create(Member, {
+      name: text(input.name, 'input.name', { max: 50 }),
+      gender: input.gender,
+      nationalId: this.nationalId(input.nationalId),
+      phone: this.phone(input.phone),
+      organization: org,
+      orgPath: org.path,
+      employmentForm: input.employmentForm,
+      joinedOn: this.date(input.joinedOn),
+    });
+    await this.flush(em);
+    return member;
+  }
+
+  async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateMemberInput): Promise<Member> {
+    const member = await this.editable(em, viewer, id);
+    if (input.name != null) member.name = text(input.name, 'input.name', { max: 50 });
+    if (input.phone !== undefined) member.phone = this.phone(input.phone);
+    if (input.employmentForm) member.employmentForm = input.employmentForm;
+    if (input.hardship) member.hardship = input.hardship;
+    if (input.status) {
+      if (input.status === MemberStatus.TRANSFERRED) {
+        throw badInput('Use transferMember to move a member', 'input.status', 'USE_TRANSFER');
+      }
+      member.status = input.status;
+    }
+    await this.flush(em);
+    return member;
+  }
+
+  /** Moves a member to another grassroots union; the viewer must keep the register on both sides. */
+  async transfer(em: EntityManager, viewer: Viewer, id: string, toOrganizationId: string): Promise<Member> {
+    const member = await this.editable(em, viewer, id);
+    if (member.status === MemberStatus.LEFT) throw conflict('A member who has left cannot be transferred', 'MEMBER_LEFT');
+    const target = await this.grassrootsUnion(em, viewer, toOrganizationId, 'toOrganizationId');
+    if (target.id === member.organization.id) throw badInput('The member already belongs to that union', 'toOrganizationId', 'SAME_ORGANIZATION');
+    member.organization = target;
+    member.orgPath = target.path;
+    member.status = MemberStatus.ACTIVE;
+    await this.flush(em);
+    return member;
+  }
+
+  private async editable(em: EntityManager, viewer: Viewer, id: string) {
+    const member = await this.get(em, viewer, id);
+    if (!viewer.holds(REGISTRARS, member.orgPath)) throw forbidden('Only the union’s approvers or administrators may change its members');
+    return member;
+  }
+
+  private async grassrootsUnion(em: EntityManager, viewer: Viewer, id: string, field: string) {
+    const org = await em.findOne(Organization, { id: parseId(id, field) });
+    if (!org) throw notFound('Organization');
+    if (!viewer.holds(REGISTRARS, org.path)) throw forbidden('Only the union’s approvers or administrators may register its members');
+    if (org.level !== OrganizationLevel.GRASSROOTS) throw badInput('Members belong to grassroots unions', field, 'NOT_GRASSROOTS');
+    return org;
+  }
+
+  private nationalId(value: string) {
+    const id = value.trim().toUpperCase();
+    if (!isValidNationalId(id)) throw badInput('nationalId is not a valid 18-character identity number', 'input.nationalId', 'BAD_NATIONAL_ID');
+    return id;
+  }
+
+  private phone(value: string | null | undefined) {
+    if (value === undefined || value === null || value.trim() === '') return undefined;
+    const phone = value.replace(/[\s-]/g, '');
+    if (!isValidPhone(phone)) throw badInput('phone must be an 11-digit mobile number', 'input.phone', 'BAD_PHONE');
+    return phone;
+  }
+
+  private date(value: string) {
+    const today = new Date().toISOString().slice(0, 10);
+    if (value > today || value < '1925-01-01') throw badInput('joinedOn must be a past date', 'input.joinedOn', 'BAD_DATE');
+    return value;
+  }
+
+  private async flush(em: EntityManager) {
+    try {
+      await em.flush();
+    } catch (error) {
+      // The constraint name is enough; the duplicated value itself is personal data and stays out of the message.
+      if (error instanceof UniqueConstraintViolationException) throw conflict('A member with this national id is already registered', 'DUPLICATE_NATIONAL_ID');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Role } from '../auth/role';
+import type { Viewer } from '../auth/viewer';
+import { PageArgs, paginate } from '../common/connection';
+import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { parseId } from '../common/ids';
+import { inSubtrees } from '../common/subtree';
+import { text } from '../common/validate';
+import { ALLOWED_PARENT_LEVELS, childPath, Organization } from './organization.entity';
+import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
+
+const CODE = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
+const ORDER = { name: 'asc', id: 'asc' } as const;
+
+export class OrganizationService {
+  /** What a viewer may list: the subtrees of their staff roles, plus the chains of ancestors above their roots. */
+  visibleWhere(viewer: Viewer) {
+    const scopes = viewer.staffScopes();
+    const roots = [...scopes, ...(viewer.member ? [viewer.member.orgPath] : [])];
+    const chainIds = [...new Set(roots.flatMap((p) => p.split('/').filter(Boolean)))];
+    const terms: object[] = [{ id: { $in: chainIds } }];
+    if (scopes.length) terms.push(inSubtrees('path', scopes));
+    return { $or: terms };
+  }
+
+  async get(em: EntityManager, viewer: Viewer, ref: { id?: string; code?: string }): Promise<Organization> {
+    if (Boolean(ref.id) === Boolean(ref.code)) throw badInput('Give exactly one of id or code', 'id', 'ONE_OF');
+    const org = ref.id
+      ? await em.findOne(Organization, { id: parseId(ref.id) })
+      : await em.findOne(Organization, { code: text(ref.code!, 'code', { max: 32 }) });
+    if (!org) throw notFound('Organization');
+    if (!viewer.canSeeOrganization(org.path)) throw forbidden('This organization is outside your scope');
+    return org;
+  }
+
+  async list(em: EntityManager, viewer: Viewer, filter: OrganizationFilter = {}, page: PageArgs) {
+    const where: object[] = [this.visibleWhere(viewer)];
+    if (filter.level) where.push({ level: filter.level });
+    if (filter.kind) where.push({ kind: filter.kind });
+    if (filter.parentId) where.push({ parent: parseId(filter.parentId, 'filter.parentId') });
+    if (filter.subtreeOf) {
+      const root = await this.get(em, viewer, { id: filter.subtreeOf });
+      where.push(inSubtrees('path', [root.path]));
+    }
+    if (filter.nameContains) {
+      const needle = text(filter.nameContains, 'filter.nameContains', { max: 100 }).replace(/[\\%_]/g, '\\$&');
+      where.push({ name: { $like: `%${needle}%` } });
+    }
+    return paginate(em, Organization, { $and: where }, ORDER, page);
+  }
+
+  children(em: EntityManager, viewer: Viewer, parent: Organization, page: PageArgs) {
+    return paginate(em, Organization, { $and: [this.visibleWhere(viewer), { parent: parent.id }] }, ORDER, page);
+  }
+
+  async create(em: EntityManager, viewer: Viewer, input: CreateOrganizationInput): Promise<Organization> {
+    const code = text(input.code, 'input.code', { max: 32 }).toUpperCase();
+    if (!CODE.test(code)) throw badInput('code must be 2-32 of A-Z, 0-9 and -', 'input.code', 'BAD_FORMAT');
+    const name = text(input.name, 'input.name', { max: 200 });
+    const parent = await em.findOne(Organization, { id: parseId(input.parentId, 'input.parentId') });
+    if (!parent) throw notFound('Parent organization');
+    if (!viewer.holds(Role.ADMIN, parent.path)) throw forbidden('Only an administrator over the parent may add organizations');
+    this.checkPlacement(input.level, parent);
+    const org = em.create(Organization, { code, name, level: input.level, kind: input.kind, parent, path: '', depth: parent.depth + 1 });
+    org.path = childPath(parent.path, org.id);
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw conflict(`An organization with code ${code} exists`, 'DUPLICATE_CODE');
+      throw error;
+    }
+    return org;
+  }
+
+  async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateOrganizationInput): Promise<Organization> {
+    const org = await em.findOne(Organization, { id: parseId(id) });
+    if (!org) throw notFound('Organization');
+    if (!viewer.holds(Role.ADMIN, org.path)) throw forbidden('Only an administrator over this organization may change it');
+    if (input.name !== undefined && input.name !== null) org.name = text(input.name, 'input.name', { max: 200 });
+    if (input.kind) org.kind = input.kind;
+    const parent = input.parentId ? await this.newParentFor(em, viewer, org, input.parentId) : undefined;
+    await em.begin();
+    try {
+      if (parent) await this.moveSubtree(em, org, parent);
+      await em.flush();
+      await em.commit();
+    } catch (error) {
+      await em.rollback();
+      throw error;
+    }
+    if (parent) await em.refresh(org);
+    return org;
+  }
+
+  private async newParentFor(em: EntityManager, viewer: Viewer, org: Organization, parentId: string) {
+    const parent = await em.findOne(Organization, { id: parseId(parentId, 'input.parentId') });
+    if (!parent) throw notFound('Parent organization');
+    if (!viewer.holds(Role.ADMIN, parent.path)) throw forbidden('Only an administrator over the new parent may move here');
+    if (parent.path.startsWith(org.path)) throw badInput('An organization cannot move under itself', 'input.parentId', 'CYCLE');
+    this.checkPlacement(org.level, parent);
+    return parent;
+  }
+
+  private checkPlacement(level: Organization['level'], parent: Organization) {
+    if (!ALLOWED_PARENT_LEVELS[level].includes(parent.level)) {
+      throw badInput(`A ${level} organization cannot sit under a ${parent.level}`, 'input.parentId', 'BAD_PLACEMENT');
+    }
+  }
+
+  /** Rewrites the paths of the subtree and of its members in two statements, inside the caller's transaction. */
+  private async moveSubtree(em: EntityManager, org: Organization, parent: Organization) {
+    const oldPath = org.path;
+    const newPath = childPath(parent.path, org.id);
+    const depthDelta = parent.depth + 1 - org.depth;
+    const conn = em.getConnection();
+    const ctx = em.getTransactionContext();
+    await conn.execute(
+      `update organization set path = ? || substr(path, ?), depth = depth + ?, updated_at = now() where path like ?`,
+      [newPath, oldPath.length + 1, depthDelta, `${oldPath}%`],
+      'run',
+      ctx,
+    );
+    await conn.execute(`update member set org_path = ? || substr(org_path, ?) where org_path like ?`, [newPath, oldPath.length + 1, `${oldPath}%`], 'run', ctx);
+    await conn.execute(`update organization set parent_id = ? where id = ?`, [parent.id, org.id], 'run', ctx);
+  }
+}

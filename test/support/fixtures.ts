@@ -1,0 +1,133 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Account } from '../../src/auth/account.entity';
+import { hashPassword } from '../../src/auth/password';
+import { Role } from '../../src/auth/role';
+import { RoleAssignment } from '../../src/auth/role-assignment.entity';
+import { Fund, FundKind } from '../../src/funds/fund.entity';
+import { EmploymentForm, Gender, Member } from '../../src/members/member.entity';
+import { childPath, Organization, OrganizationKind, OrganizationLevel } from '../../src/organizations/organization.entity';
+import { TEST_PASSWORD } from './harness';
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/** A valid identity number for the n-th fixture member (check digit computed, not copied). */
+export function nationalIdFor(n: number, region = '612501'): string {
+  const body = `${region}1990${String(1 + (n % 12)).padStart(2, '0')}${String(1 + (n % 28)).padStart(2, '0')}${String(n % 1000).padStart(3, '0')}`;
+  const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(body[i]), 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+let passwordHash: Promise<string> | undefined;
+
+/** Builds test data through the ORM; every builder takes what it needs and returns the entity it made. */
+export class Fixtures {
+  private seq = 0;
+
+  constructor(readonly em: EntityManager) {}
+
+  org(name: string, level: OrganizationLevel, parent?: Organization, kind = OrganizationKind.FEDERATION): Organization {
+    const org = this.em.create(Organization, {
+      code: `T-${level.slice(0, 3)}-${++this.seq}`,
+      name,
+      level,
+      kind,
+      parent,
+      path: '',
+      depth: parent ? parent.depth + 1 : 0,
+    });
+    org.path = childPath(parent?.path, org.id);
+    return org;
+  }
+
+  member(org: Organization, name: string, overrides: Partial<Member> = {}): Member {
+    const n = ++this.seq;
+    return this.em.create(Member, {
+      name,
+      gender: n % 2 ? Gender.MALE : Gender.FEMALE,
+      nationalId: nationalIdFor(n),
+      phone: `1380000${String(n).padStart(4, '0')}`,
+      organization: org,
+      orgPath: org.path,
+      employmentForm: EmploymentForm.REGULAR,
+      joinedOn: '2015-03-01',
+      ...overrides,
+    });
+  }
+
+  fund(owner: Organization, kind: FundKind, name = `${owner.name} ${kind}`): Fund {
+    return this.em.create(Fund, { owner, kind, name });
+  }
+
+  async account(username: string, grants: [Role, Organization][], member?: Member): Promise<Account> {
+    passwordHash ??= hashPassword(TEST_PASSWORD);
+    const account = this.em.create(Account, { username, displayName: username, passwordHash: await passwordHash, member });
+    for (const [role, organization] of grants) this.em.create(RoleAssignment, { account, role, organization });
+    return account;
+  }
+
+  /** Credits a fund through the real ledger (the trigger sets the balance). */
+  async credit(fund: Fund, amount: number, reference = `fixture:${++this.seq}`) {
+    await this.em.flush();
+    await this.em.getConnection().execute(
+      'insert into ledger_entry (id, fund_id, amount, reason, reference) values (gen_random_uuid(), ?, ?, ?, ?)',
+      [fund.id, amount, 'fixture opening balance', reference],
+    );
+  }
+
+  flush() {
+    return this.em.flush();
+  }
+}
+
+/**
+ * A small federation shaped like Shangluo's: province → city → two counties → a town → grassroots unions with
+ * members, funds at each level, and an account for every role the tests need.
+ */
+export async function buildFederation(em: EntityManager) {
+  const f = new Fixtures(em);
+  const province = f.org('陕西省总工会', OrganizationLevel.PROVINCE);
+  const city = f.org('商洛市总工会', OrganizationLevel.CITY, province);
+  const danfeng = f.org('丹凤县总工会', OrganizationLevel.COUNTY, city);
+  const shangnan = f.org('商南县总工会', OrganizationLevel.COUNTY, city);
+  const town = f.org('龙驹寨街道工会', OrganizationLevel.TOWN, danfeng);
+  const longfeng = f.org('陕西丹凤龙凤桥集团公司工会委员会', OrganizationLevel.GRASSROOTS, town, OrganizationKind.ENTERPRISE);
+  const courierUnion = f.org('丹凤县快递行业联合工会', OrganizationLevel.GRASSROOTS, danfeng, OrganizationKind.JOINT);
+  const tea = f.org('商南县茶叶有限公司工会委员会', OrganizationLevel.GRASSROOTS, shangnan, OrganizationKind.ENTERPRISE);
+
+  const wang = f.member(longfeng, '王建国');
+  const li = f.member(longfeng, '李秀英', { employmentForm: EmploymentForm.MIGRANT_WORKER });
+  const zhao = f.member(courierUnion, '赵小军', { employmentForm: EmploymentForm.COURIER });
+  const chen = f.member(tea, '陈明', { employmentForm: EmploymentForm.MIGRANT_WORKER });
+
+  const cityAid = f.fund(city, FundKind.HARDSHIP_AID, '商洛市困难职工帮扶资金');
+  const danfengAid = f.fund(danfeng, FundKind.HARDSHIP_AID, '丹凤县困难职工帮扶资金');
+  const longfengDues = f.fund(longfeng, FundKind.UNION_DUES, '龙凤桥工会经费');
+  const shangnanDues = f.fund(shangnan, FundKind.UNION_DUES, '商南县工会经费');
+
+  const accounts = {
+    admin: await f.account('admin', [[Role.ADMIN, province]]),
+    cityApprover: await f.account('city.approver', [[Role.APPROVER, city]]),
+    cityFinance: await f.account('city.finance', [[Role.FINANCE, city]]),
+    danfengApprover: await f.account('danfeng.approver', [[Role.APPROVER, danfeng]]),
+    danfengFinance: await f.account('danfeng.finance', [[Role.FINANCE, danfeng]]),
+    danfengAuditor: await f.account('danfeng.auditor', [[Role.AUDITOR, danfeng]]),
+    shangnanApprover: await f.account('shangnan.approver', [[Role.APPROVER, shangnan]]),
+    longfengApprover: await f.account('longfeng.approver', [[Role.APPROVER, longfeng]]),
+    longfengFinance: await f.account('longfeng.finance', [[Role.FINANCE, longfeng]]),
+    wang: await f.account('wang', [[Role.MEMBER, longfeng]], wang),
+  };
+  await f.flush();
+  await f.credit(cityAid, 5_000_000_00);
+  await f.credit(danfengAid, 800_000_00);
+  await f.credit(longfengDues, 20_000_00);
+  em.clear();
+  return {
+    fixtures: f,
+    orgs: { province, city, danfeng, shangnan, town, longfeng, courierUnion, tea },
+    members: { wang, li, zhao, chen },
+    funds: { cityAid, danfengAid, longfengDues, shangnanDues },
+    accounts,
+  };
+}
+
+export type Federation = Awaited<ReturnType<typeof buildFederation>>;
