@@ -5,6 +5,8 @@ import type { AuthService } from '../auth/auth.service';
 import type { OrganizationService } from '../organizations/organization.service';
 import type { MemberService } from '../members/member.service';
 import type { FundService } from '../funds/fund.service';
+import type { AidService } from '../aid/aid.service';
+import type { WorkflowService } from '../workflow/workflow.service';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -16,4 +18,6 @@ export interface Services {
   organizations: OrganizationService;
   members: MemberService;
   funds: FundService;
+  workflow: WorkflowService;
+  aid: AidService;
 }

@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { unauthenticated } from '../common/errors';
+import { isId } from '../common/ids';
 
 const ISSUER = 'gonghui';
 
@@ -26,7 +27,8 @@ export class TokenSigner {
   async verify(token: string): Promise<string> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      if (!payload.sub) throw unauthenticated('Token has no subject');
+      // The subject goes into SQL as a uuid: anything else is a bad token, not a database error.
+      if (!payload.sub || !isId(payload.sub)) throw unauthenticated('Token has no valid subject');
       return payload.sub;
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw unauthenticated('Token has expired; sign in again');

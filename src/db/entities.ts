@@ -1,3 +1,4 @@
+import { AidApplication } from '../aid/aid-application.entity';
 import { Account } from '../auth/account.entity';
 import { RoleAssignment } from '../auth/role-assignment.entity';
 import { Fund } from '../funds/fund.entity';
@@ -5,6 +6,9 @@ import { LedgerEntry } from '../funds/ledger-entry.entity';
 import { Honour } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
 import { Organization } from '../organizations/organization.entity';
+import { WorkflowHistory } from '../workflow/workflow-history.entity';
+import { WorkflowInstance } from '../workflow/workflow-instance.entity';
+import { WorkflowTask } from '../workflow/workflow-task.entity';
 
 /** Every entity, listed explicitly so discovery never depends on file globs (ts under jest, js in dist). */
-export const ENTITIES = [Organization, Member, Honour, Fund, LedgerEntry, Account, RoleAssignment];
+export const ENTITIES = [Organization, Member, Honour, Fund, LedgerEntry, Account, RoleAssignment, WorkflowInstance, WorkflowTask, WorkflowHistory, AidApplication];

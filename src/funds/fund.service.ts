@@ -1,4 +1,4 @@
-import { CheckConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { CheckConstraintViolationException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
@@ -79,8 +79,12 @@ export class FundService {
         'all',
         em.getTransactionContext(),
       );
-      return await em.findOneOrFail(LedgerEntry, { id: row.id }, { refresh: true });
-    } catch (error) {
+      // Populated with refresh: the trigger moved the fund's balance, so a Fund already in this identity map is stale.
+      return await em.findOneOrFail(LedgerEntry, { id: row.id }, { refresh: true, populate: ['fund'] });
+    } catch (caught) {
+      // Raw execute() hands back the driver's own error; convert it so the constraint checks below can match.
+      const fromDriver = caught instanceof Error && 'code' in caught && !(caught instanceof DriverException);
+      const error = fromDriver ? em.getDriver().convertException(caught) : caught;
       if (error instanceof CheckConstraintViolationException) throw conflict('The fund’s balance is too low for this amount', 'INSUFFICIENT_FUNDS');
       if (error instanceof UniqueConstraintViolationException) throw conflict('This fund already has an entry with that reference', 'DUPLICATE_REFERENCE');
       throw error;

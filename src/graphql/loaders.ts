@@ -34,11 +34,12 @@ export function createLoaders(em: EntityManager) {
     }),
     /** Active members in each organisation's whole subtree, one statement for the batch. */
     memberCountByOrg: new DataLoader<string, number>(async (orgIds) => {
+      // The driver spreads an array binding into a list, so it goes in `in (?)`, not `any(?)`.
       // ~>=~ / ~<~ are the byte-wise operators text_pattern_ops indexes serve; '~' sorts after every path character.
       const rows: { id: string; n: string }[] = await em.getConnection().execute(
         `select o.id, (select count(*) from member m
                         where m.org_path ~>=~ o.path and m.org_path ~<~ (o.path || '~') and m.status = 'ACTIVE') as n
-           from organization o where o.id = any(?)`,
+           from organization o where o.id in (?)`,
         [[...orgIds]],
       );
       const byOrg = new Map(rows.map((r) => [r.id, Number(r.n)]));

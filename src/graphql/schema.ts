@@ -1,9 +1,11 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { AidResolver } from '../aid/aid.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
+import { HistoryEntryResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -12,6 +14,10 @@ const RESOLVERS: NonEmptyArray<Function> = [
   MemberResolver,
   FundResolver,
   LedgerEntryResolver,
+  WorkflowResolver,
+  WorkflowTaskResolver,
+  HistoryEntryResolver,
+  AidResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -77,9 +77,11 @@ export class OrganizationService {
     const org = await em.findOne(Organization, { id: parseId(id) });
     if (!org) throw notFound('Organization');
     if (!viewer.holds(Role.ADMIN, org.path)) throw forbidden('Only an administrator over this organization may change it');
+    // Look the new parent up before touching org: the lookup's auto-flush would otherwise write a rename
+    // even when the move is then refused.
+    const parent = input.parentId ? await this.newParentFor(em, viewer, org, input.parentId) : undefined;
     if (input.name !== undefined && input.name !== null) org.name = text(input.name, 'input.name', { max: 200 });
     if (input.kind) org.kind = input.kind;
-    const parent = input.parentId ? await this.newParentFor(em, viewer, org, input.parentId) : undefined;
     await em.begin();
     try {
       if (parent) await this.moveSubtree(em, org, parent);

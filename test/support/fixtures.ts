@@ -6,7 +6,7 @@ import { RoleAssignment } from '../../src/auth/role-assignment.entity';
 import { Fund, FundKind } from '../../src/funds/fund.entity';
 import { EmploymentForm, Gender, Member } from '../../src/members/member.entity';
 import { childPath, Organization, OrganizationKind, OrganizationLevel } from '../../src/organizations/organization.entity';
-import { TEST_PASSWORD } from './harness';
+import { TEST_PASSWORD, type TestApp } from './harness';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
@@ -21,9 +21,12 @@ let passwordHash: Promise<string> | undefined;
 
 /** Builds test data through the ORM; every builder takes what it needs and returns the entity it made. */
 export class Fixtures {
-  private seq = 0;
+  private seq: number;
 
-  constructor(readonly em: EntityManager) {}
+  /** `firstSeq` keeps codes and national ids apart from another Fixtures' rows in the same database. */
+  constructor(readonly em: EntityManager, firstSeq = 0) {
+    this.seq = firstSeq;
+  }
 
   org(name: string, level: OrganizationLevel, parent?: Organization, kind = OrganizationKind.FEDERATION): Organization {
     const org = this.em.create(Organization, {
@@ -131,3 +134,40 @@ export async function buildFederation(em: EntityManager) {
 }
 
 export type Federation = Awaited<ReturnType<typeof buildFederation>>;
+
+/**
+ * Adds `unions` grassroots unions under `parent` (a loaded organisation), each with a fund and `perUnion`
+ * members, for listings big enough to page through and to count statements on.
+ */
+export async function addUnionsWithMembers(
+  em: EntityManager,
+  parent: Organization,
+  { unions, perUnion, firstSeq = 10_000, namePrefix = '测试' }: { unions: number; perUnion: number; firstSeq?: number; namePrefix?: string },
+) {
+  const f = new Fixtures(em, firstSeq);
+  const made: { unions: Organization[]; members: Member[]; funds: Fund[] } = { unions: [], members: [], funds: [] };
+  for (let u = 0; u < unions; u++) {
+    const union = f.org(`${namePrefix}基层工会${String(u).padStart(2, '0')}`, OrganizationLevel.GRASSROOTS, parent, OrganizationKind.ENTERPRISE);
+    made.unions.push(union);
+    made.funds.push(f.fund(union, FundKind.UNION_DUES));
+    for (let m = 0; m < perUnion; m++) made.members.push(f.member(union, `${namePrefix}会员${String(u * perUnion + m).padStart(3, '0')}`));
+  }
+  await f.flush();
+  return made;
+}
+
+/** Signs each account in once per test file and hands back its token. */
+export function tokenCache(t: TestApp) {
+  const tokens = new Map<string, Promise<string>>();
+  return (username: string): Promise<string> => {
+    let token = tokens.get(username);
+    if (!token) tokens.set(username, (token = t.login(username)));
+    return token;
+  };
+}
+
+/** Runs raw SQL on a fresh fork of the app's ORM (to check invariants behind the API's back). */
+export function sqlOn(t: TestApp) {
+  return <T = any>(query: string, params: unknown[] = []): Promise<T[]> =>
+    t.app.services.orm.em.fork().getConnection().execute(query, params) as Promise<T[]>;
+}

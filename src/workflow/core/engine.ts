@@ -556,7 +556,9 @@ function same(a: unknown, b: unknown): boolean {
 /**
  * Rebuilds the instance state from its start inputs and history, re-running every transition. Permissions
  * are not re-checked (grants change; they were checked when the action was taken), but every produced
- * entry must equal the stored one, so tampered or out-of-order history fails with REPLAY_MISMATCH.
+ * entry must equal the stored one, so history the rules could not have produced (an edited from/to, a
+ * missing or reordered entry, an action the state does not allow) fails with REPLAY_MISMATCH. Inputs such
+ * as comments are taken as recorded: making them tamper-evident is the store's job.
  */
 export function replay(def: WorkflowDefinition, startInput: StartInput, history: readonly HistoryEntry[]): InstanceState {
   const entries = [...history].sort((a, b) => a.seq - b.seq);

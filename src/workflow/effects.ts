@@ -1,0 +1,36 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { JsonValue } from './core/types';
+import type { WorkflowInstance } from './workflow-instance.entity';
+
+export interface EffectContext {
+  /** Inside the effect's transaction: whatever the effect writes commits with the workflow's next step. */
+  em: EntityManager;
+  instance: WorkflowInstance;
+  params: Record<string, JsonValue>;
+  /** Unique per attempt; effects that touch money use it as their ledger reference. */
+  idempotencyKey: string;
+}
+
+/** Returns `ok` or one of the failure outcomes the system step declares (e.g. INSUFFICIENT_FUNDS). */
+export type EffectHandler = (ctx: EffectContext) => Promise<string>;
+
+/** Effects by the name definitions use (`effect: disburse`); domain modules register theirs at bootstrap. */
+export class EffectRegistry {
+  private readonly handlers = new Map<string, EffectHandler>();
+
+  register(name: string, handler: EffectHandler): this {
+    if (this.handlers.has(name)) throw new Error(`effect ${name} is registered twice`);
+    this.handlers.set(name, handler);
+    return this;
+  }
+
+  get(name: string): EffectHandler {
+    const handler = this.handlers.get(name);
+    if (!handler) throw new Error(`no handler for effect ${name}`);
+    return handler;
+  }
+
+  names(): string[] {
+    return [...this.handlers.keys()];
+  }
+}

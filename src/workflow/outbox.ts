@@ -1,0 +1,122 @@
+import { Client } from 'pg';
+import { pgArray } from '../db/sql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../common/logger';
+import type { Orm } from '../db/orm';
+import { jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowQueue } from './queue';
+
+const CHANNEL = 'gonghui_outbox';
+const BATCH = 500;
+
+export interface OutboxMessage {
+  name: WorkflowJobName;
+  data: WorkflowJobData;
+  /** When the job should run (timers); now when absent. */
+  runAt?: Date;
+}
+
+/**
+ * Writes messages in the caller's transaction, so they exist exactly when the transition that caused them
+ * commits. The NOTIFY is delivered at commit and wakes the relays at once.
+ */
+export async function writeOutbox(em: EntityManager, messages: OutboxMessage[]): Promise<void> {
+  if (!messages.length) return;
+  const values: unknown[] = [];
+  const rows = messages.map((m) => {
+    values.push(jobIdFor(m.name, m.data.ref), m.name, JSON.stringify(m.data), (m.runAt ?? new Date()).toISOString());
+    return '(?, ?, ?::jsonb, ?::timestamptz)';
+  });
+  const ctx = em.getTransactionContext();
+  await em.getConnection().execute(
+    `insert into workflow_outbox (job_id, job_name, payload, run_at) values ${rows.join(', ')} on conflict (job_id) do nothing`,
+    values,
+    'run',
+    ctx,
+  );
+  await em.getConnection().execute(`select pg_notify('${CHANNEL}', '')`, [], 'run', ctx);
+}
+
+/**
+ * Moves committed outbox rows into BullMQ. Any number of relays may run: each batch is claimed with
+ * SKIP LOCKED, and job ids are deterministic so a batch re-sent after a crash adds nothing new.
+ */
+export class OutboxRelay {
+  private listener?: Client;
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly queue: WorkflowQueue,
+    private readonly databaseUrl: string,
+    private readonly pollMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = new Client({ connectionString: this.databaseUrl });
+    this.listener.on('error', (error) => this.logger.warn('outbox listener error', { error: error.message }));
+    await this.listener.connect();
+    this.listener.on('notification', () => this.kick());
+    await this.listener.query(`listen ${CHANNEL}`);
+    // Polling covers notifications missed while disconnected and rows left by a relay that crashed mid-batch.
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.draining;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Drains until empty; a kick during a drain schedules one more pass instead of a parallel one. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = (async () => {
+      do {
+        this.again = false;
+        try {
+          while (!this.stopped && (await this.drainBatch()) === BATCH);
+        } catch (error) {
+          this.logger.error('outbox relay failed; will retry', { error: (error as Error).message });
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  async drainBatch(): Promise<number> {
+    const em = this.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const conn = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const rows: { id: string; job_name: WorkflowJobName; job_id: string; payload: WorkflowJobData; run_at: Date }[] = await conn.execute(
+        `select id, job_name, job_id, payload, run_at from workflow_outbox
+          where dispatched_at is null order by id limit ${BATCH} for update skip locked`,
+        [],
+        'all',
+        ctx,
+      );
+      if (!rows.length) return 0;
+      const now = Date.now();
+      await this.queue.addBulk(
+        rows.map((r) => ({
+          name: r.job_name,
+          data: r.payload,
+          opts: { jobId: r.job_id, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
+        })),
+      );
+      await conn.execute('update workflow_outbox set dispatched_at = now() where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))], 'run', ctx);
+      return rows.length;
+    });
+  }
+}

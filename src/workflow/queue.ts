@@ -1,0 +1,39 @@
+import IORedis, { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+
+export const WORKFLOW_QUEUE = 'workflow';
+
+/** What the workers do; job data carries ids only, never personal data. */
+export type WorkflowJobName = 'open-task' | 'timer' | 'effect';
+
+export interface WorkflowJobData {
+  instanceId: string;
+  /** The core's deterministic task id, timer id or effect idempotency key. */
+  ref: string;
+  /** For timers: which kind fired. */
+  kind?: string;
+}
+
+/** BullMQ refuses ':' in custom ids; the core's ids use it as a separator. */
+export const jobIdFor = (name: WorkflowJobName, ref: string) => `${name}.${ref}`.replace(/:/g, '.');
+
+/** Workers block on Redis, so their connection must never give up on a command. */
+export function createRedis(url: string): Redis {
+  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export function createWorkflowQueue(connection: Redis, prefix: string) {
+  return new Queue<WorkflowJobData, unknown, WorkflowJobName>(WORKFLOW_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 200 },
+      // Kept for a while so a re-sent id is recognised as a duplicate; the handlers are idempotent anyway.
+      removeOnComplete: { age: 3600, count: 20000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+export type WorkflowQueue = ReturnType<typeof createWorkflowQueue>;

@@ -1,0 +1,164 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { PageArgs } from '../common/connection';
+import { GqlContext, requireViewer } from '../graphql/context';
+import type { SubjectData } from './core/types';
+import { describeDefinition } from './definition.view';
+import { WorkflowInstance } from './workflow-instance.entity';
+import {
+  AvailableActionType,
+  HistoryEntryConnection,
+  HistoryEntryType,
+  HistoryFilter,
+  InboxFilter,
+  InstanceFilter,
+  VoteType,
+  WorkflowDefinitionType,
+  WorkflowInstanceConnection,
+  WorkflowInstanceType,
+  WorkflowTaskConnection,
+  WorkflowTaskType,
+} from './workflow.types';
+
+@Resolver(() => WorkflowInstanceType)
+export class WorkflowResolver {
+  @Query(() => WorkflowTaskConnection, { description: 'My inbox: open tasks routed to my roles, or to me; soonest due first.' })
+  myTasks(@Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => InboxFilter, { nullable: true }) filter?: InboxFilter) {
+    return ctx.services.workflow.inbox(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @Query(() => WorkflowTaskType)
+  task(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.workflow.task(ctx.em, requireViewer(ctx), id);
+  }
+
+  @Query(() => WorkflowInstanceType)
+  workflowInstance(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.workflow.instance(ctx.em, requireViewer(ctx), id);
+  }
+
+  @Query(() => WorkflowInstanceConnection, { description: 'Newest first.' })
+  workflowInstances(
+    @Ctx() ctx: GqlContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => InstanceFilter, { nullable: true }) filter?: InstanceFilter,
+  ) {
+    return ctx.services.workflow.instances(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @Query(() => HistoryEntryConnection, { description: 'Every recorded decision in your scope, newest first.' })
+  approvalHistory(
+    @Ctx() ctx: GqlContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => HistoryFilter, { nullable: true }) filter?: HistoryFilter,
+  ) {
+    return ctx.services.workflow.history(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @Query(() => [WorkflowDefinitionType], { description: 'Every loaded definition version, with its Mermaid diagram.' })
+  workflowDefinitions(@Ctx() ctx: GqlContext) {
+    requireViewer(ctx);
+    return ctx.services.workflow.definitions.all().map(describeDefinition);
+  }
+
+  @Mutation(() => WorkflowTaskType, { description: 'Takes the task so no one else decides it meanwhile.' })
+  claimTask(@Ctx() ctx: GqlContext, @Arg('taskId', () => ID) taskId: string) {
+    return ctx.services.workflow.claim(ctx.em, requireViewer(ctx), taskId);
+  }
+
+  @Mutation(() => WorkflowTaskType)
+  unclaimTask(@Ctx() ctx: GqlContext, @Arg('taskId', () => ID) taskId: string) {
+    return ctx.services.workflow.unclaim(ctx.em, requireViewer(ctx), taskId);
+  }
+
+  @Mutation(() => WorkflowTaskType, { description: 'Hands the task to another holder of its role.' })
+  reassignTask(@Ctx() ctx: GqlContext, @Arg('taskId', () => ID) taskId: string, @Arg('toAccountId', () => ID) toAccountId: string) {
+    return ctx.services.workflow.reassign(ctx.em, requireViewer(ctx), taskId, toAccountId);
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: 'Acts on a task (approve, reject, return, a vote…). Repeating it with the same idempotencyKey returns the first result.',
+  })
+  decide(
+    @Ctx() ctx: GqlContext,
+    @Arg('taskId', () => ID) taskId: string,
+    @Arg('action', () => String) action: string,
+    @Arg('idempotencyKey', () => String) idempotencyKey: string,
+    @Arg('comment', () => String, { nullable: true }) comment?: string,
+  ) {
+    return ctx.services.workflow.decide(ctx.em, requireViewer(ctx), { taskId, action, comment, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, { description: 'The applicant withdraws before a final decision.' })
+  withdraw(
+    @Ctx() ctx: GqlContext,
+    @Arg('instanceId', () => ID) instanceId: string,
+    @Arg('comment', () => String, { nullable: true }) comment?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string,
+  ) {
+    return ctx.services.workflow.actOnInstance(ctx.em, requireViewer(ctx), instanceId, { action: 'withdraw', comment, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, { description: 'The applicant resubmits after a return, optionally with corrected data.' })
+  resubmit(
+    @Ctx() ctx: GqlContext,
+    @Arg('instanceId', () => ID) instanceId: string,
+    @Arg('comment', () => String, { nullable: true }) comment?: string,
+    @Arg('changes', () => GraphQLJSONObject, { nullable: true, description: 'Corrected subject fields, e.g. { "amount": 300000 }.' })
+    changes?: SubjectData,
+    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string,
+  ) {
+    return ctx.services.workflow.actOnInstance(ctx.em, requireViewer(ctx), instanceId, { action: 'resubmit', comment, data: changes, idempotencyKey });
+  }
+
+  @FieldResolver(() => Int, { description: 'Revision round: 1, then +1 on each resubmission.' })
+  round(@Root() instance: WorkflowInstance) {
+    return instance.data.round;
+  }
+
+  @FieldResolver(() => String, { description: 'The title of the current state.' })
+  stateTitle(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
+  }
+
+  @FieldResolver(() => [WorkflowTaskType])
+  openTasks(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.openTasks(ctx.em, instance);
+  }
+
+  @FieldResolver(() => [HistoryEntryType], { description: 'Every transition, oldest first.' })
+  history(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.instanceHistory(ctx.em, instance);
+  }
+
+  @FieldResolver(() => [VoteType], { description: 'Votes cast in the current vote step.' })
+  votes(@Root() instance: WorkflowInstance): VoteType[] {
+    return instance.data.current.votes;
+  }
+
+  @FieldResolver(() => [AvailableActionType])
+  availableActions(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.availableActions(instance);
+  }
+}
+
+@Resolver(() => WorkflowTaskType)
+export class WorkflowTaskResolver {
+  @FieldResolver(() => Boolean)
+  overdue(@Root() task: WorkflowTaskType) {
+    return task.status === 'OPEN' && task.dueAt.getTime() < Date.now();
+  }
+
+  @FieldResolver(() => WorkflowInstanceType)
+  instance(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.instance(ctx.em, requireViewer(ctx), task.instanceId);
+  }
+}
+
+@Resolver(() => HistoryEntryType)
+export class HistoryEntryResolver {
+  @FieldResolver(() => ID, { nullable: true })
+  actorOrganizationId(@Root() entry: { actorOrgId?: string | null }) {
+    return entry.actorOrgId ?? null;
+  }
+}

@@ -1,0 +1,104 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../common/logger';
+import type { Orm } from '../db/orm';
+import * as engine from './core/engine';
+import type { InstanceState, TimerKind } from './core/types';
+import type { DefinitionRegistry } from './definitions/definition.loader';
+import type { EffectRegistry } from './effects';
+import type { WorkflowJobData, WorkflowJobName } from './queue';
+import { WorkflowInstance } from './workflow-instance.entity';
+import type { WorkflowStore } from './workflow.store';
+
+/**
+ * What the queue workers do with each job. Every handler reads the instance, asks the pure core, and writes
+ * in one transaction; each is idempotent, so a job delivered twice changes nothing the second time.
+ */
+export class WorkflowRunner {
+  constructor(
+    private readonly orm: Orm,
+    private readonly definitions: DefinitionRegistry,
+    private readonly effects: EffectRegistry,
+    private readonly store: WorkflowStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(name: WorkflowJobName, data: WorkflowJobData): Promise<void> {
+    switch (name) {
+      case 'open-task':
+        return this.openTask(data.instanceId, data.ref);
+      case 'timer':
+        return this.fireTimer(data.instanceId, data.ref, data.kind as TimerKind);
+      case 'effect':
+        return this.runEffect(data.instanceId, data.ref);
+    }
+  }
+
+  /** Inserts the inbox row, unless the instance has already moved past that task. */
+  async openTask(instanceId: string, taskKey: string): Promise<void> {
+    await this.inTransaction(async (em) => {
+      // FOR SHARE waits for a transition in flight, so a task is never opened after the step that closes it.
+      const instance = await em.findOne(WorkflowInstance, instanceId, { lockMode: LockMode.PESSIMISTIC_READ });
+      const task = instance?.data.current.task;
+      if (!instance || instance.status !== 'ACTIVE' || task?.taskId !== taskKey) return;
+      const assignedTo = task.kind === 'applicant' ? (instance.applicantAccountId ?? null) : null;
+      await this.store.openTask(em, instanceId, instance.definitionKey, task, assignedTo);
+    });
+  }
+
+  async fireTimer(instanceId: string, timerId: string, kind: TimerKind): Promise<void> {
+    await this.inTransaction(async (em) => {
+      const instance = await em.findOne(WorkflowInstance, instanceId);
+      if (!instance || instance.status !== 'ACTIVE') return;
+      const t = engine.timerFired(this.definitionOf(instance.data), instance.data, { timerId, kind, now: new Date().toISOString() });
+      await this.store.save(em, instance.seq, t);
+    });
+  }
+
+  /**
+   * Runs a system step's effect and records its outcome in the same transaction as the effect's own writes:
+   * the workflow_effect key is the once-only guard, the optimistic seq check the guard against a racing step.
+   */
+  async runEffect(instanceId: string, key: string): Promise<void> {
+    await this.inTransaction(async (em) => {
+      const instance = await em.findOne(WorkflowInstance, instanceId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const pending = instance?.data.current.pendingEffect;
+      if (!instance || pending?.idempotencyKey !== key) return;
+      const conn = em.getConnection();
+      const claimed = await conn.execute(
+        `insert into workflow_effect (key, instance_id, effect, outcome) values (?, ?, ?, 'RUNNING') on conflict (key) do nothing`,
+        [key, instanceId, pending.name],
+        'run',
+        em.getTransactionContext(),
+      );
+      if ((claimed as unknown as { affectedRows: number }).affectedRows !== 1) return;
+      const def = this.definitionOf(instance.data);
+      const spec = def.states[instance.data.current.state];
+      const params = spec.kind === 'system' ? this.inputOf(spec.input, instance.data, def.parameters) : {};
+      const outcome = await this.effects.get(pending.name)({ em, instance, params, idempotencyKey: key });
+      await conn.execute('update workflow_effect set outcome = ? where key = ?', [outcome, key], 'run', em.getTransactionContext());
+      const t = engine.effectCompleted(def, instance.data, { effect: pending.name, idempotencyKey: key, outcome, now: new Date().toISOString() });
+      await this.store.save(em, instance.seq, t);
+      this.logger.info('workflow effect ran', { instanceId, effect: pending.name, outcome });
+    });
+  }
+
+  private inputOf(input: Record<string, { field: string } | { param: string } | { value: unknown }>, state: InstanceState, params: Record<string, { value: unknown }>) {
+    return Object.fromEntries(
+      Object.entries(input).map(([name, ref]) => [
+        name,
+        'field' in ref ? (state.subject.data[ref.field] ?? null) : 'param' in ref ? (params[ref.param]?.value ?? null) : ref.value,
+      ]),
+    ) as Record<string, never>;
+  }
+
+  private definitionOf(state: InstanceState) {
+    const def = this.definitions.get(state.definitionKey, state.definitionVersion);
+    if (!def) throw new Error(`definition ${state.definitionKey} v${state.definitionVersion} is not loaded`);
+    return def;
+  }
+
+  private inTransaction(fn: (em: EntityManager) => Promise<void>): Promise<void> {
+    return this.orm.em.fork().transactional((em) => fn(em as EntityManager));
+  }
+}

@@ -1,0 +1,355 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { pgArray } from '../db/sql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Role } from '../auth/role';
+import type { Viewer } from '../auth/viewer';
+import { PageArgs, paginate } from '../common/connection';
+import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { newId, parseId } from '../common/ids';
+import { inSubtrees } from '../common/subtree';
+import { optionalText, text } from '../common/validate';
+import { Organization, OrganizationLevel } from '../organizations/organization.entity';
+import * as engine from './core/engine';
+import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
+import type { DefinitionRegistry } from './definitions/definition.loader';
+import { rules } from './workflow.errors';
+import { WorkflowHistory } from './workflow-history.entity';
+import { WorkflowInstance } from './workflow-instance.entity';
+import { WorkflowTask } from './workflow-task.entity';
+import type { InstanceMeta, WorkflowStore } from './workflow.store';
+
+export interface StartRequest extends InstanceMeta {
+  definitionKey: string;
+  /** The organisation the subject belongs to: every step is routed relative to it. */
+  subjectOrg: Organization;
+  data: SubjectData;
+  startedBy: Viewer;
+}
+
+export interface InboxFilter {
+  definitionKey?: string;
+  step?: string;
+  organizationId?: string;
+  overdue?: boolean;
+  claimedByMe?: boolean;
+}
+
+export interface InstanceFilter {
+  definitionKey?: string;
+  state?: string;
+  status?: 'ACTIVE' | 'COMPLETED';
+  subjectId?: string;
+  organizationId?: string;
+  mine?: boolean;
+}
+
+export interface HistoryFilter {
+  instanceId?: string;
+  subjectId?: string;
+  actorAccountId?: string;
+  organizationId?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/** Keeps a domain row (application, expense…) in step with subject data corrected on resubmission. */
+export type SubjectChangeHandler = (em: EntityManager, subjectId: string, data: SubjectData) => Promise<void>;
+
+/** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
+export class WorkflowService {
+  private readonly subjectHandlers = new Map<string, SubjectChangeHandler>();
+
+  constructor(
+    readonly definitions: DefinitionRegistry,
+    private readonly store: WorkflowStore,
+  ) {}
+
+  onSubjectChanged(subjectType: string, handler: SubjectChangeHandler): void {
+    this.subjectHandlers.set(subjectType, handler);
+  }
+
+  /** Starts an instance inside the caller's transaction, so the subject and its workflow commit together. */
+  async start(em: EntityManager, req: StartRequest): Promise<WorkflowInstance> {
+    const def = this.definitions.latest(req.definitionKey);
+    if (!def) throw new Error(`workflow ${req.definitionKey} is not loaded`);
+    const ancestors = req.subjectOrg.ancestorIds.length
+      ? await em.find(Organization, { id: { $in: req.subjectOrg.ancestorIds } })
+      : [];
+    const t = rules(() =>
+      engine.start(def, {
+        instanceId: newId(),
+        subject: { id: req.subjectId, organization: orgRef(req.subjectOrg), ancestors: ancestors.map(orgRef), data: req.data },
+        startedBy: { accountId: req.startedBy.accountId, organizationId: req.subjectOrg.id },
+        now: new Date().toISOString(),
+      }),
+    );
+    await this.store.insert(em, req, t);
+    return em.findOneOrFail(WorkflowInstance, t.state.instanceId);
+  }
+
+  // ------------------------------------------------------------------------------------------------ tasks
+
+  async task(em: EntityManager, viewer: Viewer, id: string): Promise<WorkflowTask> {
+    const task = await em.findOne(WorkflowTask, { id: parseId(id, 'taskId') });
+    if (!task || !this.canSeeTask(viewer, task)) throw notFound('Task');
+    return task;
+  }
+
+  /** Open tasks routed to an organisation where the viewer holds a candidate role, or assigned to them. */
+  inbox(em: EntityManager, viewer: Viewer, filter: InboxFilter = {}, page: PageArgs) {
+    const rolesByOrg = new Map<string, string[]>();
+    for (const g of viewer.grants) rolesByOrg.set(g.organizationId, [...(rolesByOrg.get(g.organizationId) ?? []), g.role]);
+    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }];
+    for (const [orgId, roles] of rolesByOrg) mine.push({ routedOrgId: orgId, candidateRoles: { $overlap: roles } });
+    const where: object[] = [{ status: 'OPEN' }, { $or: mine }];
+    if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
+    if (filter.step) where.push({ step: text(filter.step, 'filter.step', { max: 64 }) });
+    if (filter.organizationId) where.push({ routedOrgId: parseId(filter.organizationId, 'filter.organizationId') });
+    if (filter.overdue === true) where.push({ dueAt: { $lt: new Date() } });
+    if (filter.overdue === false) where.push({ dueAt: { $gte: new Date() } });
+    if (filter.claimedByMe) where.push({ claimedBy: viewer.accountId });
+    return paginate(em, WorkflowTask, { $and: where }, { dueAt: 'asc', id: 'asc' }, page);
+  }
+
+  async claim(em: EntityManager, viewer: Viewer, taskId: string): Promise<WorkflowTask> {
+    const task = await this.actionableTask(em, viewer, taskId);
+    if (task.kind === 'vote') throw badInput('Votes are cast by each committee member; they are not claimed', 'taskId', 'VOTE_NOT_CLAIMABLE');
+    if (task.claimedBy === viewer.accountId) return task;
+    // Conditional update: of two approvers claiming at once, exactly one sees a row change.
+    const claimed = await em.nativeUpdate(WorkflowTask, { id: task.id, status: 'OPEN', claimedBy: null }, { claimedBy: viewer.accountId, claimedAt: new Date() });
+    if (claimed !== 1) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
+    return em.refreshOrFail(task);
+  }
+
+  async unclaim(em: EntityManager, viewer: Viewer, taskId: string): Promise<WorkflowTask> {
+    const task = await this.task(em, viewer, taskId);
+    const mayRelease = task.claimedBy === viewer.accountId || (task.routedOrgPath !== null && viewer.holds(Role.ADMIN, task.routedOrgPath ?? ''));
+    if (!task.claimedBy) return task;
+    if (!mayRelease) throw forbidden('Only the claimant or an administrator may release a claim');
+    await em.nativeUpdate(WorkflowTask, { id: task.id, claimedBy: task.claimedBy }, { claimedBy: null, claimedAt: null });
+    return em.refreshOrFail(task);
+  }
+
+  /** Hands the task to another holder of a candidate role on the routed organisation. */
+  async reassign(em: EntityManager, viewer: Viewer, taskId: string, toAccountId: string): Promise<WorkflowTask> {
+    const task = await this.actionableTask(em, viewer, taskId);
+    if (task.claimedBy && task.claimedBy !== viewer.accountId && !viewer.holds(Role.ADMIN, task.routedOrgPath ?? '')) {
+      throw conflict('The task is claimed by someone else', 'ALREADY_CLAIMED');
+    }
+    const target = parseId(toAccountId, 'toAccountId');
+    const rows: unknown[] = await em.getConnection().execute(
+      `select 1 from role_assignment ra join organization o on o.id = ra.organization_id join account a on a.id = ra.account_id
+        where ra.account_id = ? and a.active and ra.role = any(?::text[]) and ? like o.path || '%' limit 1`,
+      [target, pgArray(task.candidateRoles), task.routedOrgPath],
+    );
+    if (!rows.length) throw badInput('That account does not hold the role this task needs', 'toAccountId', 'NOT_A_CANDIDATE');
+    await em.nativeUpdate(WorkflowTask, { id: task.id, status: 'OPEN' }, { claimedBy: target, claimedAt: new Date() });
+    return em.refreshOrFail(task);
+  }
+
+  // ------------------------------------------------------------------------------------------------ acting
+
+  /** An assignee's decision on a task: approve, reject, return, a vote, a retry… */
+  async decide(
+    em: EntityManager,
+    viewer: Viewer,
+    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string },
+  ): Promise<WorkflowInstance> {
+    const key = this.idempotencyKey(input.idempotencyKey);
+    const previous = await this.previousResult(em, viewer, key);
+    if (previous) return previous;
+    const task = await this.task(em, viewer, input.taskId);
+    if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
+    if (task.claimedBy && task.claimedBy !== viewer.accountId) throw conflict('This task is claimed by someone else', 'ALREADY_CLAIMED');
+    return this.act(em, viewer, task.instanceId, { action: input.action, comment: input.comment, taskKey: task.key, idempotencyKey: key });
+  }
+
+  /** Applicant and public actions on an instance: withdraw, resubmit (with corrected data), object. */
+  async actOnInstance(
+    em: EntityManager,
+    viewer: Viewer,
+    instanceId: string,
+    input: { action: string; comment?: string | null; data?: SubjectData | null; idempotencyKey?: string | null },
+  ): Promise<WorkflowInstance> {
+    const key = input.idempotencyKey ? this.idempotencyKey(input.idempotencyKey) : undefined;
+    const previous = key ? await this.previousResult(em, viewer, key) : undefined;
+    if (previous) return previous;
+    return this.act(em, viewer, parseId(instanceId, 'instanceId'), { ...input, idempotencyKey: key });
+  }
+
+  private async act(
+    em: EntityManager,
+    viewer: Viewer,
+    instanceId: string,
+    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotencyKey?: string },
+  ): Promise<WorkflowInstance> {
+    const instance = await em.findOne(WorkflowInstance, instanceId);
+    if (!instance || !this.canSeeInstance(viewer, instance)) throw notFound('Workflow instance');
+    const action = text(input.action, 'action', { max: 64 });
+    const comment = optionalText(input.comment, 'comment', engine.MAX_COMMENT_LENGTH) ?? null;
+    const def = this.definitionOf(instance);
+    const prevSeq = instance.seq;
+    const t: Transition = rules(() =>
+      engine.act(def, instance.data, {
+        action,
+        actor: this.actorFor(viewer, instance, input.taskKey),
+        taskId: input.taskKey ?? null,
+        comment,
+        data: input.data ?? null,
+        now: new Date().toISOString(),
+      }),
+    );
+    try {
+      await em.transactional(async (tx) => {
+        const decision = input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined;
+        await this.store.save(tx as EntityManager, prevSeq, t, decision);
+        if (input.data) await this.subjectHandlers.get(instance.subjectType)?.(tx as EntityManager, instance.subjectId, input.data);
+        if (input.idempotencyKey) {
+          await tx.getConnection().execute(
+            'insert into workflow_idempotency (account_id, key, instance_id, seq) values (?, ?, ?, ?)',
+            [viewer.accountId, input.idempotencyKey, instanceId, t.state.seq],
+            'run',
+            tx.getTransactionContext(),
+          );
+        }
+      });
+    } catch (error) {
+      // The same key raced in from a retry: the first one won, so answer with its result.
+      if (error instanceof UniqueConstraintViolationException && input.idempotencyKey) {
+        const first = await this.previousResult(em, viewer, input.idempotencyKey);
+        if (first) return first;
+      }
+      throw error;
+    }
+    return em.refreshOrFail(instance);
+  }
+
+  /** The actor as the core checks it: the viewer's grants, and whether they stand for the applicant. */
+  private actorFor(viewer: Viewer, instance: WorkflowInstance, taskKey?: string): Actor {
+    const task = instance.data.current.task;
+    const path = taskKey && task?.organizationPath ? task.organizationPath : instance.subjectOrgPath;
+    const acting = viewer.grants.find((g) => path.startsWith(g.path) && (!task || task.candidateRoles.includes(g.role)));
+    return {
+      accountId: viewer.accountId,
+      organizationId: acting?.organizationId ?? viewer.member?.organizationId ?? null,
+      grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })),
+      isApplicant:
+        instance.applicantAccountId === viewer.accountId ||
+        (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
+    };
+  }
+
+  private idempotencyKey(value: string) {
+    if (!IDEMPOTENCY_KEY.test(value)) {
+      throw badInput('idempotencyKey must be 8-100 of letters, digits, and . _ : -', 'idempotencyKey', 'BAD_IDEMPOTENCY_KEY');
+    }
+    return value;
+  }
+
+  private async previousResult(em: EntityManager, viewer: Viewer, key: string): Promise<WorkflowInstance | undefined> {
+    const [row]: { instance_id: string }[] = await em
+      .getConnection()
+      .execute('select instance_id from workflow_idempotency where account_id = ? and key = ?', [viewer.accountId, key]);
+    return row ? em.findOneOrFail(WorkflowInstance, row.instance_id, { refresh: true }) : undefined;
+  }
+
+  private async actionableTask(em: EntityManager, viewer: Viewer, taskId: string) {
+    const task = await this.task(em, viewer, taskId);
+    if (task.status !== 'OPEN') throw conflict('This task is closed', 'TASK_CLOSED');
+    const isCandidate = task.kind === 'applicant' ? task.assignedTo === viewer.accountId : viewer.holds(task.candidateRoles as Role[], task.routedOrgPath ?? '');
+    if (!isCandidate) throw forbidden('You do not hold the role this task is routed to');
+    return task;
+  }
+
+  // ------------------------------------------------------------------------------------------------ reading
+
+  canSeeInstance(viewer: Viewer, instance: WorkflowInstance): boolean {
+    return (
+      viewer.isStaffOver(instance.subjectOrgPath) ||
+      instance.applicantAccountId === viewer.accountId ||
+      (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id)
+    );
+  }
+
+  private canSeeTask(viewer: Viewer, task: WorkflowTask): boolean {
+    return (
+      task.assignedTo === viewer.accountId ||
+      task.claimedBy === viewer.accountId ||
+      (task.routedOrgPath !== null && task.routedOrgPath !== undefined && viewer.isStaffOver(task.routedOrgPath))
+    );
+  }
+
+  async instance(em: EntityManager, viewer: Viewer, id: string): Promise<WorkflowInstance> {
+    const instance = await em.findOne(WorkflowInstance, parseId(id));
+    if (!instance || !this.canSeeInstance(viewer, instance)) throw notFound('Workflow instance');
+    return instance;
+  }
+
+  async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
+    const visible: object[] = [{ applicantAccountId: viewer.accountId }];
+    if (viewer.member) visible.push({ applicantMemberId: viewer.member.id });
+    const scopes = viewer.staffScopes();
+    if (scopes.length) visible.push(inSubtrees('subjectOrgPath', scopes));
+    const where: object[] = [{ $or: visible }];
+    if (filter.definitionKey) where.push({ definitionKey: filter.definitionKey });
+    if (filter.state) where.push({ state: filter.state });
+    if (filter.status) where.push({ status: filter.status });
+    if (filter.subjectId) where.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
+    if (filter.mine) where.push({ applicantAccountId: viewer.accountId });
+    if (filter.organizationId) where.push(inSubtrees('subjectOrgPath', [await this.orgPath(em, filter.organizationId)]));
+    return paginate(em, WorkflowInstance, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
+  }
+
+  /** Every recorded decision the reviewer may see, newest first. */
+  async history(em: EntityManager, viewer: Viewer, filter: HistoryFilter = {}, page: PageArgs) {
+    const scopes = viewer.staffScopes();
+    const where: object[] = [];
+    if (filter.instanceId) {
+      const instance = await this.instance(em, viewer, filter.instanceId);
+      where.push({ instanceId: instance.id });
+    } else {
+      if (!scopes.length) throw forbidden('Approval history is for staff; open your own applications instead');
+      where.push(inSubtrees('subjectOrgPath', scopes));
+    }
+    if (filter.subjectId) {
+      const ids = await em.find(WorkflowInstance, { subjectId: parseId(filter.subjectId, 'filter.subjectId') }, { fields: ['id'] });
+      where.push({ instanceId: { $in: ids.map((i) => i.id) } });
+    }
+    if (filter.actorAccountId) where.push({ actorAccountId: parseId(filter.actorAccountId, 'filter.actorAccountId') });
+    if (filter.organizationId) where.push({ actorOrgId: parseId(filter.organizationId, 'filter.organizationId') });
+    if (filter.action) where.push({ action: text(filter.action, 'filter.action', { max: 64 }) });
+    if (filter.from) where.push({ at: { $gte: filter.from } });
+    if (filter.to) where.push({ at: { $lt: filter.to } });
+    if (filter.from && filter.to && filter.from >= filter.to) throw badInput('from must be before to', 'filter.from', 'BAD_RANGE');
+    return paginate(em, WorkflowHistory, { $and: where }, { id: 'desc' }, page);
+  }
+
+  instanceHistory(em: EntityManager, instance: WorkflowInstance) {
+    return em.find(WorkflowHistory, { instanceId: instance.id }, { orderBy: { id: 'asc' } });
+  }
+
+  openTasks(em: EntityManager, instance: WorkflowInstance) {
+    return em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
+  }
+
+  availableActions(instance: WorkflowInstance) {
+    return engine.availableActions(this.definitionOf(instance), instance.data);
+  }
+
+  definitionOf(instance: WorkflowInstance): WorkflowDefinition {
+    const def = this.definitions.get(instance.definitionKey, instance.definitionVersion);
+    if (!def) throw new Error(`definition ${instance.definitionKey} v${instance.definitionVersion} is not loaded`);
+    return def;
+  }
+
+  private async orgPath(em: EntityManager, id: string) {
+    const org = await em.findOne(Organization, { id: parseId(id, 'filter.organizationId') });
+    if (!org) throw notFound('Organization');
+    return org.path;
+  }
+}
+
+export const orgRef = (o: Organization): OrgRef => ({ id: o.id, path: o.path, level: o.level as OrganizationLevel });

@@ -1,0 +1,306 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { ConnectionType } from '../common/connection';
+
+export enum InstanceStatus {
+  ACTIVE = 'ACTIVE',
+  COMPLETED = 'COMPLETED',
+}
+registerEnumType(InstanceStatus, { name: 'WorkflowInstanceStatus' });
+
+@ObjectType('WorkflowTask', { description: 'A step waiting for a person: routed to a role at an organisation, or to the applicant.' })
+export class WorkflowTaskType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  instanceId!: string;
+
+  @Field(() => String)
+  definitionKey!: string;
+
+  @Field(() => String, { description: 'The state of the definition this task belongs to.' })
+  step!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String, { description: 'task, vote or applicant.' })
+  kind!: string;
+
+  @Field(() => [String], { description: 'Roles that may act on it at the routed organisation.' })
+  candidateRoles!: string[];
+
+  @Field(() => [String], { description: 'Actions the candidates may take.' })
+  actions!: string[];
+
+  @Field(() => Int)
+  round!: number;
+
+  @Field(() => ID, { nullable: true })
+  claimedBy?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  assignedTo?: string | null;
+
+  @Field(() => GraphQLDateTime)
+  openedAt!: Date;
+
+  @Field(() => GraphQLDateTime)
+  dueAt!: Date;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  remindedAt?: Date | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the deadline passed and the step was escalated.' })
+  overdueAt?: Date | null;
+
+  @Field(() => Boolean, { description: 'Reopened higher up after its deadline passed.' })
+  escalated!: boolean;
+
+  @Field(() => String, { description: 'OPEN, DONE or CANCELLED.' })
+  status!: string;
+
+  @Field(() => String, { nullable: true })
+  decision?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  decidedBy?: string | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  decidedAt?: Date | null;
+}
+
+export const WorkflowTaskConnection = ConnectionType(WorkflowTaskType, 'WorkflowTask');
+
+@ObjectType('HistoryEntry', { description: 'One recorded transition: who, in which organisation, when, from which state to which, why.' })
+export class HistoryEntryType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  instanceId!: string;
+
+  @Field(() => Int)
+  seq!: number;
+
+  @Field(() => String)
+  definitionKey!: string;
+
+  @Field(() => Int)
+  definitionVersion!: number;
+
+  @Field(() => GraphQLDateTime)
+  at!: Date;
+
+  @Field(() => String, { nullable: true })
+  fromState?: string | null;
+
+  @Field(() => String)
+  toState!: string;
+
+  @Field(() => String, { description: 'The action, or start / remind / escalate / timeout / <effect>:<outcome>.' })
+  action!: string;
+
+  @Field(() => ID, { nullable: true })
+  actorAccountId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  actorOrganizationId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'assignee, voter, applicant, public or starter.' })
+  actingAs?: string | null;
+
+  @Field(() => String, { nullable: true })
+  comment?: string | null;
+
+  @Field(() => Int)
+  round!: number;
+}
+
+export const HistoryEntryConnection = ConnectionType(HistoryEntryType, 'HistoryEntry');
+
+@ObjectType('Vote')
+export class VoteType {
+  @Field(() => ID)
+  accountId!: string;
+
+  @Field(() => String)
+  choice!: string;
+
+  @Field(() => String, { nullable: true })
+  comment?: string | null;
+
+  @Field(() => String)
+  at!: string;
+}
+
+@ObjectType('AvailableAction')
+export class AvailableActionType {
+  @Field(() => String)
+  action!: string;
+
+  @Field(() => String, { description: 'Who may take it: assignee, voter, applicant or public.' })
+  as!: string;
+}
+
+@ObjectType('WorkflowInstance')
+export class WorkflowInstanceType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  definitionKey!: string;
+
+  @Field(() => Int, { description: 'The definition version it started on and keeps.' })
+  definitionVersion!: number;
+
+  @Field(() => String, { description: 'AID_APPLICATION, EXPENSE or NOMINATION.' })
+  subjectType!: string;
+
+  @Field(() => ID)
+  subjectId!: string;
+
+  @Field(() => ID)
+  subjectOrgId!: string;
+
+  @Field(() => String)
+  state!: string;
+
+  @Field(() => InstanceStatus)
+  status!: InstanceStatus;
+
+  @Field(() => String, { nullable: true })
+  outcome?: string | null;
+
+  @Field(() => Int, { description: 'Transitions so far; increases by one with each.' })
+  seq!: number;
+
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTime)
+  updatedAt!: Date;
+}
+
+export const WorkflowInstanceConnection = ConnectionType(WorkflowInstanceType, 'WorkflowInstance');
+
+@ObjectType('WorkflowStateInfo')
+export class WorkflowStateInfo {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String, { description: 'task, vote, timer, system or final.' })
+  kind!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String, { nullable: true, description: 'For final states.' })
+  outcome?: string | null;
+}
+
+@ObjectType('WorkflowTransitionInfo')
+export class WorkflowTransitionInfo {
+  @Field(() => String)
+  from!: string;
+
+  @Field(() => String, { description: 'The action or outcome that takes it.' })
+  on!: string;
+
+  @Field(() => [String], { description: 'Possible targets (several for a conditional route).' })
+  to!: string[];
+}
+
+@ObjectType('WorkflowDefinition')
+export class WorkflowDefinitionType {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => Int)
+  version!: number;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string;
+
+  @Field(() => String)
+  initial!: string;
+
+  @Field(() => GraphQLJSONObject, { description: 'Named parameters such as thresholds.' })
+  parameters!: Record<string, unknown>;
+
+  @Field(() => [WorkflowStateInfo])
+  states!: WorkflowStateInfo[];
+
+  @Field(() => [WorkflowTransitionInfo])
+  transitions!: WorkflowTransitionInfo[];
+
+  @Field(() => String, { description: 'A Mermaid stateDiagram-v2 of the definition.' })
+  mermaid!: string;
+}
+
+@InputType()
+export class InboxFilter {
+  @Field(() => String, { nullable: true })
+  definitionKey?: string;
+
+  @Field(() => String, { nullable: true })
+  step?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Tasks routed to this organisation.' })
+  organizationId?: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: past due; false: not yet due.' })
+  overdue?: boolean;
+
+  @Field(() => Boolean, { nullable: true })
+  claimedByMe?: boolean;
+}
+
+@InputType()
+export class InstanceFilter {
+  @Field(() => String, { nullable: true })
+  definitionKey?: string;
+
+  @Field(() => String, { nullable: true })
+  state?: string;
+
+  @Field(() => InstanceStatus, { nullable: true })
+  status?: InstanceStatus;
+
+  @Field(() => ID, { nullable: true })
+  subjectId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Subjects of this organisation and its subtree.' })
+  organizationId?: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only those I started.' })
+  mine?: boolean;
+}
+
+@InputType()
+export class HistoryFilter {
+  @Field(() => ID, { nullable: true })
+  instanceId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'The application, expense or nomination.' })
+  subjectId?: string;
+
+  @Field(() => ID, { nullable: true })
+  actorAccountId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'The organisation the actor acted for.' })
+  organizationId?: string;
+
+  @Field(() => String, { nullable: true })
+  action?: string;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  from?: Date;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  to?: Date;
+}

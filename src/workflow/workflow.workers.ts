@@ -1,0 +1,40 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../common/logger';
+import type { OutboxRelay } from './outbox';
+import { createRedis, WORKFLOW_QUEUE, WorkflowJobData, WorkflowJobName } from './queue';
+import type { WorkflowRunner } from './workflow.runner';
+
+export interface RunningWorkers {
+  stop(): Promise<void>;
+}
+
+/** The worker side of a process: the BullMQ consumer and the outbox relay that feeds it. */
+export async function startWorkflowWorkers(options: {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  runner: WorkflowRunner;
+  relay: OutboxRelay;
+  logger: Logger;
+}): Promise<RunningWorkers> {
+  const connection: Redis = createRedis(options.redisUrl);
+  const worker = new Worker<WorkflowJobData, void, WorkflowJobName>(
+    WORKFLOW_QUEUE,
+    (job) => options.runner.handle(job.name, job.data),
+    { connection, prefix: options.prefix, concurrency: options.concurrency },
+  );
+  worker.on('failed', (job, error) =>
+    options.logger.warn('workflow job failed', { job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, error: error.message }),
+  );
+  worker.on('error', (error) => options.logger.error('workflow worker error', { error: error.message }));
+  await worker.waitUntilReady();
+  await options.relay.start();
+  return {
+    async stop() {
+      await options.relay.stop();
+      await worker.close();
+      await connection.quit().catch(() => undefined);
+    },
+  };
+}

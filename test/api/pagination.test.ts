@@ -1,0 +1,181 @@
+import { Cursor } from '@mikro-orm/core';
+import { Organization } from '../../src/organizations/organization.entity';
+import { addUnionsWithMembers, buildFederation, Federation, Fixtures, tokenCache } from '../support/fixtures';
+import { codeOf, startTestApp, TestApp } from '../support/harness';
+
+const MEMBERS = `query($first: Int, $after: String, $filter: MemberFilter) {
+  members(first: $first, after: $after, filter: $filter) {
+    totalCount
+    edges { cursor node { id name } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+interface Page {
+  totalCount: number;
+  edges: { cursor: string; node: { id: string; name: string } }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+describe('pagination', () => {
+  let t: TestApp;
+  let fed: Federation;
+  let token: (username: string) => Promise<string>;
+
+  /** Walks a connection page by page, returning every node in order. */
+  async function walk(query: string, pick: (data: any) => Page, vars: Record<string, unknown>, tok: string, first = 2) {
+    const nodes: { id: string; name?: string }[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 500; pages++) {
+      const res = await t.gql(query, { ...vars, first, after }, tok);
+      expect(res.errors).toBeUndefined();
+      const page = pick(res.data);
+      expect(page.edges.length).toBeLessThanOrEqual(first);
+      expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+      if (page.edges.length) {
+        expect(page.pageInfo.startCursor).toBe(page.edges[0].cursor);
+        expect(page.pageInfo.endCursor).toBe(page.edges[page.edges.length - 1].cursor);
+      }
+      nodes.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage) return nodes;
+      expect(page.edges).toHaveLength(first);
+      after = page.pageInfo.endCursor;
+    }
+    throw new Error('pagination did not end');
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    fed = await buildFederation(t.app.services.orm.em.fork());
+    token = tokenCache(t);
+    const em = t.app.services.orm.em.fork();
+    const danfeng = await em.findOneOrFail(Organization, fed.orgs.danfeng.id);
+    await addUnionsWithMembers(em, danfeng, { unions: 3, perUnion: 6 });
+    // Namesakes: the order must fall back to the id so that no page boundary loses or repeats one of them.
+    const longfeng = await em.findOneOrFail(Organization, fed.orgs.longfeng.id);
+    const f = new Fixtures(em, 20_000);
+    for (let i = 0; i < 5; i++) f.member(longfeng, '张伟');
+    await f.flush();
+  });
+  afterAll(() => t.close());
+
+  describe('members', () => {
+    it('walking pages of 2 yields exactly one big page, in (name, id) order, without duplicates', async () => {
+      const tok = await token('city.approver');
+      const big = (await t.gql(MEMBERS, { first: 100 }, tok)).data.members as Page;
+      expect(big.totalCount).toBe(4 + 18 + 5);
+      expect(big.edges).toHaveLength(big.totalCount);
+      expect(big.pageInfo.hasNextPage).toBe(false);
+
+      const walked = await walk(MEMBERS, (d) => d.members, {}, tok);
+      expect(walked).toEqual(big.edges.map((e) => e.node));
+      expect(new Set(walked.map((n) => n.id)).size).toBe(walked.length);
+
+      // Namesakes come out together, ordered by id.
+      const zhang = walked.filter((n) => n.name === '张伟').map((n) => n.id);
+      expect(zhang).toHaveLength(5);
+      expect(zhang).toEqual([...zhang].sort());
+      const firstZhang = walked.findIndex((n) => n.name === '张伟');
+      expect(walked.slice(firstZhang, firstZhang + 5).every((n) => n.name === '张伟')).toBe(true);
+    });
+
+    it('pages of 3, 7 and 100 all agree', async () => {
+      const tok = await token('danfeng.approver');
+      const a = await walk(MEMBERS, (d) => d.members, {}, tok, 3);
+      const b = await walk(MEMBERS, (d) => d.members, {}, tok, 7);
+      const c = await walk(MEMBERS, (d) => d.members, {}, tok, 100);
+      expect(a).toEqual(c);
+      expect(b).toEqual(c);
+      expect(c).toHaveLength(3 + 18 + 5);
+    });
+
+    it('keeps the filter across pages', async () => {
+      const tok = await token('city.approver');
+      const walked = await walk(MEMBERS, (d) => d.members, { filter: { namePrefix: '张' } }, tok, 2);
+      expect(walked.map((n) => n.name)).toEqual(Array(5).fill('张伟'));
+    });
+
+    it('defaults to 20 per page', async () => {
+      const res = await t.gql(MEMBERS, {}, await token('city.approver'));
+      expect(res.data.members.edges).toHaveLength(20);
+      expect(res.data.members.pageInfo.hasNextPage).toBe(true);
+    });
+
+    it('an empty page has null cursors and no next page', async () => {
+      const res = await t.gql(MEMBERS, { filter: { namePrefix: '无此人' } }, await token('city.approver'));
+      expect(res.data.members).toEqual({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    });
+
+    it.each([0, -1, 101, 1000])('refuses first: %d as BAD_USER_INPUT', async (first) => {
+      const res = await t.gql(MEMBERS, { first }, await token('city.approver'));
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions!.field).toBe('first');
+    });
+
+    it.each([
+      ['plain garbage', 'garbage'],
+      ['an empty string', ''],
+      ['base64 of a non-array', Buffer.from(JSON.stringify({ name: 'x' })).toString('base64url')],
+      ['a cursor with too few keys', Cursor.encode(['张伟'])],
+      ['a cursor with too many keys', Cursor.encode(['张伟', '00000000-0000-4000-8000-000000000000', 1])],
+      ['a cursor holding an object', Cursor.encode([{ $gt: '' }, '00000000-0000-4000-8000-000000000000'])],
+      ['a cursor holding null', Cursor.encode([null, null])],
+      ['a well-formed cursor whose id is not a uuid', Cursor.encode(['张伟', 'not-a-uuid'])],
+      ['a well-formed cursor with a number for the name', Cursor.encode([12, '00000000-0000-4000-8000-000000000000'])],
+    ])('refuses %s as after with BAD_USER_INPUT', async (_label, after) => {
+      const res = await t.gql(MEMBERS, { first: 2, after }, await token('city.approver'));
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(res)).not.toMatch(/select|stack/i);
+    });
+  });
+
+  describe('every list is a connection', () => {
+    it('organizations pages like members', async () => {
+      const tok = await token('city.approver');
+      const q = `query($first: Int, $after: String) { organizations(first: $first, after: $after) {
+        totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+      const big = (await t.gql(q, { first: 100 }, tok)).data.organizations as Page;
+      expect(big.totalCount).toBe(8 + 3);
+      expect(await walk(q, (d) => d.organizations, {}, tok, 2)).toEqual(big.edges.map((e) => e.node));
+    });
+
+    it('funds pages like members', async () => {
+      const tok = await token('city.finance');
+      const q = `query($first: Int, $after: String) { funds(first: $first, after: $after) {
+        totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+      const big = (await t.gql(q, { first: 100 }, tok)).data.funds as Page;
+      expect(big.totalCount).toBe(4 + 3);
+      expect(await walk(q, (d) => d.funds, {}, tok, 2)).toEqual(big.edges.map((e) => e.node));
+    });
+
+    it('a fund’s ledger pages newest first', async () => {
+      const tok = await token('danfeng.finance');
+      const credit = `mutation($input: CreditFundInput!) { creditFund(input: $input) { id } }`;
+      for (let i = 1; i <= 5; i++) {
+        const res = await t.gql(credit, { input: { fundId: fed.funds.danfengAid.id, amount: i * 100, reason: `第${i}笔` } }, tok);
+        expect(res.errors).toBeUndefined();
+      }
+      const q = `query($id: ID!, $first: Int, $after: String) { fund(id: $id) { ledger(first: $first, after: $after) {
+        totalCount edges { cursor node { id name: reason } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
+      const walked = await walk(q, (d) => d.fund.ledger, { id: fed.funds.danfengAid.id }, tok, 2);
+      expect(walked.map((n) => n.name)).toEqual(['第5笔', '第4笔', '第3笔', '第2笔', '第1笔', 'fixture opening balance']);
+      const garbage = await t.gql(q, { id: fed.funds.danfengAid.id, first: 2, after: Cursor.encode(['abc']) }, tok);
+      expect(codeOf(garbage)).toBe('BAD_USER_INPUT');
+    });
+
+    it('an organisation’s children and members page too', async () => {
+      const tok = await token('city.approver');
+      const q = `query($id: ID, $first: Int, $after: String) { organization(id: $id) {
+        children(first: $first, after: $after) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      } }`;
+      const children = await walk(q, (d) => d.organization.children, { id: fed.orgs.danfeng.id }, tok, 2);
+      expect(children).toHaveLength(2 + 3);
+      const m = `query($id: ID, $first: Int, $after: String) { organization(id: $id) {
+        members(first: $first, after: $after) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      } }`;
+      const members = await walk(m, (d) => d.organization.members, { id: fed.orgs.longfeng.id }, tok, 2);
+      expect(members).toHaveLength(2 + 5);
+      expect(codeOf(await t.gql(m, { id: fed.orgs.longfeng.id, first: 101 }, tok))).toBe('BAD_USER_INPUT');
+    });
+  });
+});

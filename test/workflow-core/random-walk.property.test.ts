@@ -1,0 +1,224 @@
+import fc from 'fast-check';
+import {
+  act,
+  availableActions,
+  effectCompleted,
+  holdsAnyRole,
+  replay,
+  timerFired,
+  WorkflowRuleError,
+  type Actor,
+  type InstanceState,
+  type SubjectData,
+  type TimerKind,
+  type Transition,
+  type WorkflowDefinition,
+} from '../../src/workflow/core';
+import { actors, definition, iso, Run, subjectData } from './workflow.fixtures';
+
+/**
+ * Random walks over each shipped definition: arbitrary actions by arbitrary accounts, timers (live, stale,
+ * mis-kinded), effect outcomes (declared, unknown, duplicate). Whatever happens, the instance stays in a
+ * legal state, refusals change nothing, and the history replays to the state the walk ended in.
+ */
+
+const POOL: Actor[] = [
+  actors.applicant,
+  actors.grassrootsApprover,
+  actors.grassrootsFinance,
+  actors.grassrootsAuditor,
+  actors.countyApprover,
+  actors.otherCountyApprover,
+  actors.cityApprover,
+  actors.cityFinance,
+  actors.provinceApprover,
+  actors.someMember,
+  ...actors.voters,
+];
+
+type Command =
+  | { type: 'act'; pick: number; smart: boolean; actor: number; comment: string | null; staleTask: boolean; patch: SubjectData | null }
+  | { type: 'timer'; pick: number; stale: boolean; wrongKind: boolean }
+  | { type: 'effect'; pick: number; stale: boolean };
+
+interface Case {
+  key: string;
+  data: fc.Arbitrary<SubjectData>;
+  patch: fc.Arbitrary<SubjectData>;
+}
+
+const CASES: Case[] = [
+  {
+    key: 'aid-application',
+    data: fc.constantFrom(1, 499_999, 500_000, 500_001, 9_000_000).map(subjectData.aid),
+    patch: fc.oneof(fc.constantFrom(1, 500_000, 500_001).map((amount) => ({ amount })), fc.constant({ amount: 'lots' })),
+  },
+  {
+    key: 'expense-review',
+    data: fc.constantFrom(1, 2_000_000, 2_000_001).map(subjectData.expense),
+    patch: fc.oneof(fc.constantFrom(1, 2_000_001).map((amount) => ({ amount })), fc.constant({ fundId: 'fund-relief' }), fc.constant({ category: 'PARTY' })),
+  },
+  {
+    key: 'award-nomination',
+    data: fc.constantFrom('CITY', 'PROVINCIAL', 'NATIONAL').map(subjectData.award),
+    patch: fc.oneof(fc.constantFrom('CITY', 'NATIONAL').map((awardLevel) => ({ awardLevel })), fc.constant({ year: 'next' })),
+  },
+];
+
+const command = (patch: fc.Arbitrary<SubjectData>): fc.Arbitrary<Command> =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.record({ type: fc.constant('act' as const), pick: fc.nat(30), smart: fc.boolean(), actor: fc.nat(POOL.length - 1), comment: fc.constantFrom(null, '', '  ', '理由 reason'), staleTask: fc.boolean(), patch: fc.option(patch, { freq: 4 }) }) },
+    { weight: 2, arbitrary: fc.record({ type: fc.constant('timer' as const), pick: fc.nat(10), stale: fc.boolean(), wrongKind: fc.boolean() }) },
+    { weight: 2, arbitrary: fc.record({ type: fc.constant('effect' as const), pick: fc.nat(10), stale: fc.boolean() }) },
+  );
+
+/** Every action name the definition knows, plus one it does not. */
+function allActions(def: WorkflowDefinition): string[] {
+  const names = new Set(['approve', 'reject', 'bogus']);
+  for (const s of Object.values(def.states)) {
+    for (const m of ['actions', 'applicantActions', 'publicActions'] as const) {
+      const map = (s as unknown as Record<string, Record<string, unknown> | undefined>)[m];
+      Object.keys(map ?? {}).forEach((a) => names.add(a));
+    }
+  }
+  return [...names].sort();
+}
+
+function checkInvariants(def: WorkflowDefinition, s: InstanceState): void {
+  const sd = def.states[s.current.state];
+  expect(sd).toBeDefined(); // never an undeclared state
+  expect(s.current.kind).toBe(sd.kind);
+  if (sd.kind === 'final') {
+    expect(s.status).toBe('COMPLETED');
+    expect(s.outcome).toBe(sd.outcome);
+    expect([s.current.task, s.current.pendingEffect, s.current.timers.length]).toEqual([null, null, 0]);
+  } else {
+    expect(s.status).toBe('ACTIVE');
+    expect(s.outcome).toBeNull();
+  }
+  expect(s.current.task !== null).toBe(sd.kind === 'task' || sd.kind === 'vote');
+  expect(s.current.pendingEffect !== null).toBe(sd.kind === 'system');
+  if (sd.kind === 'system' || sd.kind === 'final') expect(s.current.timers).toEqual([]);
+  if (sd.kind === 'timer') expect(s.current.timers.map((t) => t.kind)).toEqual(['notice']);
+  if (sd.kind === 'vote') {
+    const approvals = s.current.votes.filter((v) => v.choice === 'approve').length;
+    // Still voting means undecided: not yet passed, not yet impossible.
+    expect(approvals).toBeLessThan(sd.quorum.approvals);
+    expect(s.current.votes.length - approvals).toBeLessThanOrEqual(sd.quorum.of - sd.quorum.approvals);
+    expect(new Set(s.current.votes.map((v) => v.accountId)).size).toBe(s.current.votes.length);
+  } else {
+    expect(s.current.votes).toEqual([]);
+  }
+  expect(JSON.parse(JSON.stringify(s))).toEqual(s); // JSON-serialisable as is
+}
+
+describe('random action sequences', () => {
+  const visited = new Map<string, Set<string>>();
+
+  describe.each(CASES)('$key', ({ key, data, patch }) => {
+    const def = definition(key);
+    const names = allActions(def);
+    const outcomes = [...new Set(Object.values(def.states).flatMap((s) => (s.kind === 'system' ? Object.keys(s.on) : [])))].concat('BOGUS');
+    const seen = new Set<string>();
+    visited.set(key, seen);
+
+    it('keeps the instance legal, refusals harmless, seq increasing, and history replayable', () => {
+      fc.assert(
+        fc.property(data, fc.array(command(patch), { maxLength: 40 }), (startData, commands) => {
+          const run = new Run(def, startData);
+          let clock = 1;
+          const openTasks = new Set(run.last.openTasks.map((t) => t.taskId));
+          const liveTimers = new Set(run.last.timers.map((t) => t.id));
+          const everTimers = [...run.last.timers];
+          const everKeys: string[] = run.last.effects.map((e) => e.idempotencyKey);
+          seen.add(run.state.current.state);
+          checkInvariants(def, run.state);
+
+          for (const c of commands) {
+            const prev = run.state;
+            const snapshot = JSON.stringify(prev);
+            const now = iso(clock++);
+            let t: Transition;
+            try {
+              if (c.type === 'act') {
+                const avail = prev.status === 'ACTIVE' ? availableActions(def, prev) : [];
+                if (c.smart && avail.length) {
+                  // A plausible move: an available action by someone entitled to it, with a reason.
+                  const { action, as } = avail[c.pick % avail.length];
+                  const task = prev.current.task;
+                  const entitled = POOL.filter((a) =>
+                    as === 'applicant' ? a.isApplicant : as === 'public' ? true : !!task?.organizationPath && holdsAnyRole(a.grants, task.candidateRoles, task.organizationPath),
+                  );
+                  const actor = entitled.length ? entitled[c.actor % entitled.length] : POOL[c.actor];
+                  const data = action === 'resubmit' ? c.patch : null;
+                  t = act(def, prev, { action, actor, comment: 'reason', taskId: prev.current.task?.taskId, data, now });
+                } else {
+                  const action = names[c.pick % names.length];
+                  const taskId = c.staleTask ? `${prev.instanceId}:0:OLD` : undefined;
+                  t = act(def, prev, { action, actor: POOL[c.actor], comment: c.comment, taskId, data: c.patch, now });
+                }
+              } else if (c.type === 'timer') {
+                const pool = c.stale ? everTimers : prev.current.timers;
+                if (!pool.length) continue;
+                const timer = pool[c.pick % pool.length];
+                const kind: TimerKind = c.wrongKind ? (timer.kind === 'notice' ? 'deadline' : 'notice') : timer.kind;
+                t = timerFired(def, prev, { timerId: timer.id, kind, now });
+              } else {
+                const pending = prev.current.pendingEffect;
+                const key = c.stale || !pending ? (everKeys[c.pick % Math.max(everKeys.length, 1)] ?? 'none') : pending.idempotencyKey;
+                const effect = pending?.name ?? 'disburse';
+                t = effectCompleted(def, prev, { effect: key === pending?.idempotencyKey ? pending.name : effect, idempotencyKey: key, outcome: outcomes[c.pick % outcomes.length], now });
+              }
+            } catch (e) {
+              if (!(e instanceof WorkflowRuleError)) throw e; // only typed rule errors, never a crash
+              if (process.env.DBG && c.type === "effect") console.log(e.code, e.message);
+              expect(JSON.stringify(prev)).toBe(snapshot); // a refusal changes nothing
+              continue;
+            }
+
+            expect(JSON.stringify(prev)).toBe(snapshot); // inputs are never mutated
+            if (!t.changed) {
+              expect(t.state).toBe(prev);
+              expect([t.history, t.openTasks, t.closeTasks, t.timers, t.cancelTimers, t.effects]).toEqual([[], [], [], [], [], []]);
+              continue;
+            }
+            expect(prev.status).toBe('ACTIVE'); // never a transition out of a final state
+            expect(t.state.seq).toBe(prev.seq + 1);
+            expect(t.history).toHaveLength(1);
+            expect(t.history[0]).toMatchObject({ seq: t.state.seq, from: prev.current.state, to: t.state.current.state, round: t.state.round });
+            expect(t.state.round).toBeGreaterThanOrEqual(prev.round);
+            run.state = t.state;
+            run.history.push(...t.history);
+            seen.add(t.state.current.state);
+            checkInvariants(def, t.state);
+
+            // The outer layer's view, built only from the transition lists, matches the state.
+            t.closeTasks.forEach((id) => expect(openTasks.delete(id)).toBe(true));
+            t.openTasks.forEach((task) => openTasks.add(task.taskId));
+            expect([...openTasks]).toEqual(t.state.current.task ? [t.state.current.task.taskId] : []);
+            if (t.history[0].cause.type === 'timer') liveTimers.delete(t.history[0].cause.timerId);
+            t.cancelTimers.forEach((id) => expect(liveTimers.delete(id)).toBe(true));
+            t.timers.forEach((timer) => {
+              expect(liveTimers.has(timer.id)).toBe(false); // timer ids are never reused
+              liveTimers.add(timer.id);
+              everTimers.push(timer);
+            });
+            expect([...liveTimers].sort()).toEqual(t.state.current.timers.map((x) => x.id).sort());
+            for (const e of t.effects) {
+              expect(everKeys).not.toContain(e.idempotencyKey); // each effect is requested once per key
+              everKeys.push(e.idempotencyKey);
+            }
+          }
+          expect(run.history.map((h) => h.seq)).toEqual(run.history.map((_, i) => i + 1));
+          expect(replay(def, run.startInput, run.history)).toEqual(run.state);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  it('explores every state of every definition', () => {
+    // Guards the generator: a walk that never reaches a state proves nothing about it.
+    for (const [key, seen] of visited) expect([...seen].sort()).toEqual(Object.keys(definition(key).states).sort());
+  });
+});
