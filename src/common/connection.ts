@@ -1,6 +1,7 @@
-import { Cursor, EntityManager, FilterQuery, type EntityName } from '@mikro-orm/core';
+import { Cursor, EntityManager, FilterQuery, Utils, type EntityName, type EntityProperty } from '@mikro-orm/core';
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from './errors';
+import { isId } from './ids';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -74,8 +75,19 @@ export function pageSize(first: number | undefined | null): number {
   return first;
 }
 
-/** Keeps garbage out of the keyset query: a cursor must decode to as many scalars as the order has keys. */
-function checkCursor(after: string | undefined | null, keys: number): string | undefined {
+/** Whether a decoded cursor value can be compared with the order key's column without a database error. */
+function fitsKey(prop: EntityProperty | undefined, value: unknown): boolean {
+  if (prop?.columnTypes?.[0] === 'uuid') return typeof value === 'string' && isId(value);
+  if (prop?.runtimeType === 'number') return Number.isSafeInteger(value);
+  if (prop?.runtimeType === 'string') return typeof value === 'string';
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+/**
+ * Keeps garbage out of the keyset query: a cursor must decode to one scalar per order key, each of the key's
+ * type (a crafted cursor with, say, a non-uuid id would otherwise reach SQL and fail as an internal error).
+ */
+function checkCursor(after: string | undefined | null, keys: (EntityProperty | undefined)[]): string | undefined {
   if (after === undefined || after === null) return undefined;
   let decoded: unknown;
   try {
@@ -83,10 +95,7 @@ function checkCursor(after: string | undefined | null, keys: number): string | u
   } catch {
     decoded = undefined;
   }
-  const valid =
-    Array.isArray(decoded) &&
-    decoded.length === keys &&
-    decoded.every((v) => typeof v === 'string' || typeof v === 'number');
+  const valid = Array.isArray(decoded) && decoded.length === keys.length && decoded.every((v, i) => fitsKey(keys[i], v));
   if (!valid) throw badInput('after is not a cursor of this list', 'after', 'BAD_CURSOR');
   return after;
 }
@@ -105,7 +114,8 @@ export async function paginate<T extends object>(
   populate: readonly string[] = [],
 ): Promise<Connection<T>> {
   const first = pageSize(page.first);
-  const after = checkCursor(page.after, Object.keys(orderBy).length);
+  const meta = em.getMetadata().find(Utils.className(entity));
+  const after = checkCursor(page.after, Object.keys(orderBy).map((key) => meta?.properties[key as keyof T & string] as EntityProperty | undefined));
   const cursor = await em.findByCursor(entity, where, {
     first,
     after,

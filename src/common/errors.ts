@@ -1,6 +1,6 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { Logger } from './logger';
+import { safeError, type Logger } from './logger';
 
 /** Stable codes every client may branch on; they are the GraphQL `extensions.code`. */
 export enum ErrorCode {
@@ -68,7 +68,7 @@ export function createErrorFormatter(logger: Logger) {
     if (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
     }
-    logger.error('unhandled error', { error: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original), path: formatted.path });
+    logger.error('unhandled error', { ...safeError(original), path: formatted.path });
     return {
       message: 'Internal server error',
       locations: formatted.locations,

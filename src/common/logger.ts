@@ -16,3 +16,16 @@ export function createLogger(level: Level | 'silent', base: Record<string, unkno
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
+
+/**
+ * An error as it may be logged. Database errors carry the failed SQL with its parameters, which can hold
+ * national ids and phones, so for them only the class, SQLSTATE and constraint are kept.
+ */
+export function safeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const driver = error as Error & { code?: string; sqlState?: string; constraint?: string };
+  if (driver.name.endsWith('Exception') && (driver.code || driver.sqlState)) {
+    return { error: driver.name, sqlState: driver.sqlState ?? driver.code, constraint: driver.constraint };
+  }
+  return { error: error.name, message: error.message, stack: error.stack };
+}

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { pgArray } from '../db/sql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Logger } from '../common/logger';
+import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import { jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowQueue } from './queue';
 
@@ -86,7 +86,7 @@ export class OutboxRelay {
         try {
           while (!this.stopped && (await this.drainBatch()) === BATCH);
         } catch (error) {
-          this.logger.error('outbox relay failed; will retry', { error: (error as Error).message });
+          this.logger.error('outbox relay failed; will retry', safeError(error));
         }
       } while (this.again && !this.stopped);
     })().finally(() => {

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../common/logger';
+import { safeError, type Logger } from '../common/logger';
 import type { OutboxRelay } from './outbox';
 import { createRedis, WORKFLOW_QUEUE, WorkflowJobData, WorkflowJobName } from './queue';
 import type { WorkflowRunner } from './workflow.runner';
@@ -21,13 +21,21 @@ export async function startWorkflowWorkers(options: {
   const connection: Redis = createRedis(options.redisUrl);
   const worker = new Worker<WorkflowJobData, void, WorkflowJobName>(
     WORKFLOW_QUEUE,
-    (job) => options.runner.handle(job.name, job.data),
+    async (job) => {
+      try {
+        await options.runner.handle(job.name, job.data);
+      } catch (error) {
+        // BullMQ keeps the failure reason in Redis: keep SQL parameters (personal data) out of it.
+        const { error: name, sqlState, message } = safeError(error);
+        throw new Error(`${name}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}${message && !sqlState ? `: ${message}` : ''}`);
+      }
+    },
     { connection, prefix: options.prefix, concurrency: options.concurrency },
   );
   worker.on('failed', (job, error) =>
-    options.logger.warn('workflow job failed', { job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, error: error.message }),
+    options.logger.warn('workflow job failed', { job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, ...safeError(error) }),
   );
-  worker.on('error', (error) => options.logger.error('workflow worker error', { error: error.message }));
+  worker.on('error', (error) => options.logger.error('workflow worker error', safeError(error)));
   await worker.waitUntilReady();
   await options.relay.start();
   return {

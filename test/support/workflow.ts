@@ -39,7 +39,7 @@ export class WorkflowClient {
     }, 15000, `task ${step ?? ''} of ${instanceId} in inbox`);
   }
 
-  decide(token: string, taskId: string, action: string, comment?: string, idempotencyKey = randomUUID()) {
+  decide(token: string, taskId: string, action: string, comment?: string, idempotencyKey: string = randomUUID()) {
     return this.t.gql(
       `mutation($taskId: ID!, $action: String!, $comment: String, $key: String!) {
          decide(taskId: $taskId, action: $action, comment: $comment, idempotencyKey: $key) { ${INSTANCE_FIELDS} } }`,

@@ -63,4 +63,123 @@ describe('aid application', () => {
     await wf.decide(tokens['city.approver'], cityTask.id, 'approve');
     await wf.reaches(tokens.wang, instanceId, 'PAID');
   });
+
+  it('ends rejected, with the reason kept, when the county rejects', async () => {
+    const { instance } = await apply(200_000);
+    await wf.decide(tokens['longfeng.approver'], (await wf.taskFor(tokens['longfeng.approver'], instance.id)).id, 'approve');
+    const review = await wf.taskFor(tokens['danfeng.approver'], instance.id);
+    const noReason = await wf.decide(tokens['danfeng.approver'], review.id, 'reject');
+    expect(codeOf(noReason)).toBe('BAD_USER_INPUT');
+    expect(noReason.errors![0].extensions!.reason).toBe('COMMENT_REQUIRED');
+
+    const rejected = (await wf.decide(tokens['danfeng.approver'], review.id, 'reject', '不符合困难职工认定标准')).data.decide;
+    expect(rejected).toMatchObject({ state: 'REJECTED', status: 'COMPLETED', outcome: 'REJECTED', openTasks: [] });
+    expect(rejected.history.at(-1)).toMatchObject({
+      fromState: 'COUNTY_REVIEW',
+      toState: 'REJECTED',
+      action: 'reject',
+      comment: '不符合困难职工认定标准',
+      actorOrganizationId: fed.orgs.danfeng.id,
+      actingAs: 'assignee',
+    });
+    expect(await wf.inbox(tokens['danfeng.approver'])).not.toContainEqual(expect.objectContaining({ instanceId: instance.id }));
+  });
+
+  it('returns for more material, and the applicant resubmits with a corrected amount', async () => {
+    const { id, instance } = await apply(250_000);
+    const verify = await wf.taskFor(tokens['longfeng.approver'], instance.id);
+    await wf.decide(tokens['longfeng.approver'], verify.id, 'return', '请补充医院诊断证明');
+    const revise = await wf.taskFor(tokens.wang, instance.id, 'RETURNED');
+    expect(revise.kind).toBe('applicant');
+
+    const res = await t.gql(
+      `mutation($id: ID!) { resubmit(instanceId: $id, comment: "已补充诊断证明", changes: { amount: 200000 }) { state round } }`,
+      { id: instance.id },
+      tokens.wang,
+    );
+    expect(res.data.resubmit).toEqual({ state: 'GRASSROOTS_VERIFY', round: 2 });
+    const again = await wf.taskFor(tokens['longfeng.approver'], instance.id, 'GRASSROOTS_VERIFY');
+    expect(again.round).toBe(2);
+    const app = await t.gql('query($id: ID!) { aidApplication(id: $id) { amount } }', { id }, tokens.wang);
+    expect(app.data.aidApplication.amount).toBe(200_000);
+  });
+
+  it('lets the applicant withdraw before a decision, and nobody else', async () => {
+    const { instance } = await apply(100_000);
+    await wf.taskFor(tokens['longfeng.approver'], instance.id);
+    const byOther = await t.gql('mutation($id: ID!) { withdraw(instanceId: $id) { state } }', { id: instance.id }, tokens['danfeng.approver']);
+    expect(codeOf(byOther)).toBe('FORBIDDEN');
+    const res = await t.gql('mutation($id: ID!) { withdraw(instanceId: $id, comment: "问题已解决") { state outcome } }', { id: instance.id }, tokens.wang);
+    expect(res.data.withdraw).toEqual({ state: 'WITHDRAWN', outcome: 'WITHDRAWN' });
+    const twice = await t.gql('mutation($id: ID!) { withdraw(instanceId: $id) { state } }', { id: instance.id }, tokens.wang);
+    expect(codeOf(twice)).toBe('CONFLICT');
+  });
+
+  it('refuses an action the step does not allow, and changes nothing', async () => {
+    const { instance } = await apply(100_000);
+    const verify = await wf.taskFor(tokens['longfeng.approver'], instance.id);
+    const res = await wf.decide(tokens['longfeng.approver'], verify.id, 'pay-out-now');
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    expect((await wf.instance(tokens.wang, instance.id)).seq).toBe(1);
+  });
+
+  it('answers a repeated decide with the same idempotency key with the first result', async () => {
+    const { instance } = await apply(100_000);
+    const verify = await wf.taskFor(tokens['longfeng.approver'], instance.id);
+    const first = await wf.decide(tokens['longfeng.approver'], verify.id, 'approve', undefined, 'key-repeat-0001');
+    const second = await wf.decide(tokens['longfeng.approver'], verify.id, 'approve', undefined, 'key-repeat-0001');
+    expect(second.errors).toBeUndefined();
+    expect(second.data.decide.seq).toBe(first.data.decide.seq);
+    const history = (await wf.instance(tokens.wang, instance.id)).history;
+    expect(history.filter((h: { action: string }) => h.action === 'approve')).toHaveLength(1);
+  });
+
+  it('validates an application before anything is written', async () => {
+    const count = async () => (await t.gql('{ aidApplications { totalCount } }', {}, tokens.wang)).data.aidApplications.totalCount;
+    const before = await count();
+    const bad = [
+      { aidType: 'HARDSHIP', fundId: fed.funds.danfengAid.id, amount: -5, reason: 'x' },
+      { aidType: 'HARDSHIP', fundId: fed.funds.danfengAid.id, amount: 100, reason: '' },
+      { aidType: 'EDUCATION', fundId: fed.funds.danfengAid.id, amount: 100, reason: '学费' },
+      { aidType: 'HARDSHIP', fundId: fed.funds.longfengDues.id, amount: 100, reason: '困难' },
+      { aidType: 'HARDSHIP', fundId: 'not-an-id', amount: 100, reason: '困难' },
+    ];
+    for (const input of bad) expect(codeOf(await t.gql(APPLY, { input }, tokens.wang))).toBe('BAD_USER_INPUT');
+    const otherCounty = await t.gql(APPLY, { input: { memberId: fed.members.chen.id, aidType: 'HARDSHIP', fundId: fed.funds.danfengAid.id, amount: 100, reason: '困难' } }, tokens['danfeng.approver']);
+    expect(codeOf(otherCounty)).toBe('NOT_FOUND');
+    expect(await count()).toBe(before);
+  });
+
+  it('lets the grassroots union apply on a member’s behalf', async () => {
+    const res = await t.gql(APPLY, { input: { memberId: fed.members.li.id, aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 150_000, reason: '代为申请' } }, tokens['longfeng.approver']);
+    expect(res.errors).toBeUndefined();
+    await wf.taskFor(tokens['longfeng.approver'], res.data.applyForAid.instance.id, 'GRASSROOTS_VERIFY');
+  });
+
+  it('shows every role its own inbox only', async () => {
+    const { instance } = await apply(120_000);
+    await wf.taskFor(tokens['longfeng.approver'], instance.id);
+    for (const name of ['danfeng.approver', 'city.approver', 'shangnan.approver', 'wang']) {
+      expect(await wf.inbox(tokens[name])).not.toContainEqual(expect.objectContaining({ instanceId: instance.id }));
+    }
+  });
+
+  it('lets reviewers trace decisions by actor and action', async () => {
+    const res = await t.gql(
+      `query($actor: ID) { approvalHistory(filter: { actorAccountId: $actor, action: "approve" }, first: 50) { totalCount edges { node { action actorAccountId toState } } } }`,
+      { actor: fed.accounts.danfengApprover.id },
+      tokens['city.approver'],
+    );
+    expect(res.data.approvalHistory.totalCount).toBeGreaterThanOrEqual(2);
+    for (const { node } of res.data.approvalHistory.edges) expect(node).toMatchObject({ action: 'approve', actorAccountId: fed.accounts.danfengApprover.id });
+    expect(codeOf(await t.gql('{ approvalHistory { totalCount } }', {}, tokens.wang))).toBe('FORBIDDEN');
+  });
+
+  it('describes the definition with its states, transitions and a Mermaid diagram', async () => {
+    const res = await t.gql('{ workflowDefinitions { key version states { key kind } transitions { from on to } mermaid } }', {}, tokens.wang);
+    const aid = res.data.workflowDefinitions.find((d: { key: string }) => d.key === 'aid-application');
+    expect(aid.mermaid).toMatch(/^stateDiagram-v2/);
+    expect(aid.transitions).toContainEqual({ from: 'COUNTY_REVIEW', on: 'approve', to: ['CITY_APPROVAL', 'DISBURSE'] });
+    expect(aid.states).toContainEqual({ key: 'PAID', kind: 'final' });
+  });
 });

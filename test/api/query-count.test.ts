@@ -1,0 +1,101 @@
+import { Organization } from '../../src/organizations/organization.entity';
+import { addUnionsWithMembers, buildFederation, Federation, tokenCache } from '../support/fixtures';
+import { startTestApp, TestApp } from '../support/harness';
+
+const PAGE = `query($first: Int, $filter: MemberFilter) {
+  members(first: $first, filter: $filter) {
+    edges { node {
+      id name nationalId phone personalDataMasked
+      organization { name parent { name } funds { name balance } }
+    } }
+  }
+}`;
+
+const RICHER = `query($first: Int) {
+  members(first: $first) {
+    edges { node {
+      id name honours { award }
+      organization { name memberCount ancestors { name } parent { name parent { name } } funds { name balance owner { name } } }
+    } }
+  }
+}`;
+
+/** No N+1: the statements a page costs do not depend on how many rows it holds. */
+describe('statement count per request', () => {
+  let t: TestApp;
+  let fed: Federation;
+  let token: (username: string) => Promise<string>;
+
+  /** Runs one request and returns how many SQL statements the server sent for it (auth included). */
+  async function statementsFor(query: string, vars: Record<string, unknown>, tok: string) {
+    t.app.services.queryCounter.count = 0;
+    const res = await t.gql(query, vars, tok);
+    const count = t.app.services.queryCounter.count;
+    expect(res.errors).toBeUndefined();
+    return { res, count };
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    fed = await buildFederation(t.app.services.orm.em.fork());
+    token = tokenCache(t);
+    const em = t.app.services.orm.em.fork();
+    // 12 grassroots unions × 10 members, in two towns' worth of parents, so parents differ across the page.
+    const danfeng = await em.findOneOrFail(Organization, fed.orgs.danfeng.id);
+    const shangnan = await em.findOneOrFail(Organization, fed.orgs.shangnan.id);
+    await addUnionsWithMembers(em, danfeng, { unions: 6, perUnion: 10, firstSeq: 10_000, namePrefix: '丹凤' });
+    await addUnionsWithMembers(em, shangnan, { unions: 6, perUnion: 10, firstSeq: 11_000, namePrefix: '商南' });
+    await token('city.approver');
+    await token('danfeng.finance');
+  });
+  afterAll(() => t.close());
+
+  it('a page of 100 members with organization, parent and funds costs at most 8 statements', async () => {
+    const { res, count } = await statementsFor(PAGE, { first: 100 }, await token('city.approver'));
+    const nodes = res.data.members.edges.map((e: any) => e.node);
+    expect(nodes).toHaveLength(100);
+    // The page really spans many unions, parents and funds.
+    expect(new Set(nodes.map((n: any) => n.organization.name)).size).toBeGreaterThanOrEqual(10);
+    expect(new Set(nodes.map((n: any) => n.organization.parent.name)).size).toBeGreaterThanOrEqual(2);
+    expect(nodes.every((n: any) => n.organization.funds.length >= 1 || n.organization.name.startsWith('陕西') || n.organization.name.includes('茶叶') || n.organization.name.includes('快递'))).toBe(true);
+    console.info(`statements for a page of 100 members: ${count}`);
+    expect(count).toBeLessThanOrEqual(8);
+  });
+
+  it('costs the same for 20 members as for 100', async () => {
+    const tok = await token('city.approver');
+    const small = await statementsFor(PAGE, { first: 20 }, tok);
+    const big = await statementsFor(PAGE, { first: 100 }, tok);
+    expect(small.res.data.members.edges).toHaveLength(20);
+    expect(big.count).toBe(small.count);
+  });
+
+  it('stays constant for a masked view and a subtree filter', async () => {
+    const tok = await token('danfeng.finance');
+    const small = await statementsFor(PAGE, { first: 5, filter: { subtreeOf: fed.orgs.danfeng.id } }, tok);
+    const big = await statementsFor(PAGE, { first: 60, filter: { subtreeOf: fed.orgs.danfeng.id } }, tok);
+    expect(big.res.data.members.edges).toHaveLength(60);
+    expect(big.res.data.members.edges.every((e: any) => e.node.personalDataMasked)).toBe(true);
+    expect(big.count).toBe(small.count);
+    expect(big.count).toBeLessThanOrEqual(9); // + the subtree root lookup
+  });
+
+  it('stays constant with honours, memberCount, ancestors, grandparents and fund owners', async () => {
+    const tok = await token('city.approver');
+    const small = await statementsFor(RICHER, { first: 10 }, tok);
+    const big = await statementsFor(RICHER, { first: 100 }, tok);
+    console.info(`statements for the richer page: ${small.count} (10 members), ${big.count} (100 members)`);
+    expect(big.count).toBe(small.count);
+    expect(big.count).toBeLessThanOrEqual(12);
+  });
+
+  it('a page of organisations with memberCount and funds is constant too', async () => {
+    const tok = await token('city.approver');
+    const q = `query($first: Int) { organizations(first: $first) { edges { node { name memberCount parent { name } funds { name } } } } }`;
+    const small = await statementsFor(q, { first: 3 }, tok);
+    const big = await statementsFor(q, { first: 100 }, tok);
+    expect(big.res.data.organizations.edges.length).toBeGreaterThanOrEqual(20);
+    expect(big.count).toBe(small.count);
+    expect(big.count).toBeLessThanOrEqual(8);
+  });
+});
