@@ -57,7 +57,7 @@ describe('statement count per request', () => {
     // The page really spans many unions, parents and funds.
     expect(new Set(nodes.map((n: any) => n.organization.name)).size).toBeGreaterThanOrEqual(10);
     expect(new Set(nodes.map((n: any) => n.organization.parent.name)).size).toBeGreaterThanOrEqual(2);
-    expect(nodes.every((n: any) => n.organization.funds.length >= 1 || n.organization.name.startsWith('陕西') || n.organization.name.includes('茶叶') || n.organization.name.includes('快递'))).toBe(true);
+    expect(nodes.filter((n: any) => n.organization.funds.length > 0).length).toBeGreaterThanOrEqual(90);
     console.info(`statements for a page of 100 members: ${count}`);
     expect(count).toBeLessThanOrEqual(8);
   });

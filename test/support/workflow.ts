@@ -61,4 +61,12 @@ export class WorkflowClient {
       return instance.state === state ? instance : undefined;
     }, timeoutMs, `instance ${id} to reach ${state}`);
   }
+
+  /** Waits for the instance to reach one of `states`. */
+  reachesAny(token: string, id: string, states: string[], timeoutMs = 20000) {
+    return eventually(async () => {
+      const instance = await this.instance(token, id);
+      return states.includes(instance.state) ? instance : undefined;
+    }, timeoutMs, `instance ${id} to reach one of ${states.join(', ')}`);
+  }
 }

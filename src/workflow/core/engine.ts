@@ -20,12 +20,12 @@ import type {
   RouteLevel,
   StartInput,
   StateDef,
+  Subject,
   SubjectData,
   TaskSpec,
   TaskStateDef,
   Target,
   TimerFiredInput,
-  TimerKind,
   TimerSpec,
   Transition,
   ValueRef,
@@ -83,8 +83,8 @@ function checkDefinition(def: WorkflowDefinition, state: InstanceState): StateDe
   return stateDef(def, state.current.state);
 }
 
-function route(state: InstanceState, level: RouteLevel): OrgRef {
-  const org = resolveRoute(level, state.subject.organization, state.subject.ancestors);
+function route(subject: Subject, level: RouteLevel): OrgRef {
+  const org = resolveRoute(level, subject.organization, subject.ancestors);
   if (!org) throw ruleError('ROUTE_UNRESOLVED', `no ${level} organisation above the subject's organisation`, { route: level });
   return org;
 }
@@ -182,7 +182,7 @@ function openTask(
     task = { ...base, kind: 'applicant', candidateRoles: [], route: null, organizationId: null, organizationPath: null, actions: Object.keys((s as TaskStateDef).actions) };
   } else {
     const roles = 'roles' in assignee ? assignee.roles : [assignee.role];
-    const org = route(state, assignee.organization);
+    const org = route(state.subject, assignee.organization);
     const actions = s.kind === 'vote' ? ['approve', 'reject'] : Object.keys(s.actions);
     task = { ...base, kind: s.kind, candidateRoles: roles, route: assignee.organization, organizationId: org.id, organizationPath: org.path, actions };
   }
@@ -269,7 +269,8 @@ function move(def: WorkflowDefinition, prev: InstanceState, target: Target, now:
   enter(def, state, to, seq, now, out);
   state.seq = seq;
   state.updatedAt = now;
-  return finish(state, entry(state, seq, now, prev.current.state, to, step), out);
+  // seq 0 is the blank instance before start: the start entry comes from nowhere.
+  return finish(state, entry(state, seq, now, prev.seq === 0 ? null : prev.current.state, to, step), out);
 }
 
 /** A transition that stays in the current state (a vote cast, a reminder, an escalation). */
@@ -296,7 +297,7 @@ export function start(def: WorkflowDefinition, input: StartInput): Transition {
   requireInstant(input.now);
   if (!input.instanceId) throw ruleError('INVALID_INPUT', 'instanceId is required');
   validateSubject(def, input.subject.data);
-  for (const level of routesUsed(def)) route({ subject: input.subject } as InstanceState, level);
+  for (const level of routesUsed(def)) route(input.subject, level);
   const now = canonical(input.now);
   const startedBy: ActorRef = { accountId: input.startedBy.accountId, organizationId: input.startedBy.organizationId, as: 'starter' };
   const blank: InstanceState = {
@@ -313,9 +314,7 @@ export function start(def: WorkflowDefinition, input: StartInput): Transition {
     outcome: null,
     current: { state: '', kind: 'task', enteredAt: now, entrySeq: 0, task: null, votes: [], pendingEffect: null, timers: [], escalations: 0 },
   };
-  const t = move(def, blank, def.initial, now, { action: 'start', actor: startedBy, comment: null, cause: { type: 'start', data: clone(input.subject.data) } });
-  t.history[0].from = null;
-  return t;
+  return move(def, blank, def.initial, now, { action: 'start', actor: startedBy, comment: null, cause: { type: 'start', data: clone(input.subject.data) } });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -502,7 +501,7 @@ export function timerFired(def: WorkflowDefinition, prev: InstanceState, input: 
   if (prev.status === 'COMPLETED' || !timer) return noop(prev);
   if (timer.kind !== input.kind) throw ruleError('TIMER_MISMATCH', `timer ${timer.id} is a ${timer.kind} timer, not ${input.kind}`);
   const now = canonical(input.now);
-  const cause: HistoryCause = { type: 'timer', timerId: timer.id, kind: timer.kind as TimerKind };
+  const cause: HistoryCause = { type: 'timer', timerId: timer.id, kind: timer.kind };
   const dropTimer = (st: InstanceState) => {
     st.current.timers = st.current.timers.filter((t) => t.id !== timer.id);
   };
@@ -534,7 +533,7 @@ export function timerFired(def: WorkflowDefinition, prev: InstanceState, input: 
   return stay(prev, now, { action: 'overdue', actor: null, comment: null, cause }, (st, seq, out) => {
     dropTimer(st);
     st.current.escalations += 1;
-    const recipient = esc.action === 'notify' && esc.recipient ? { roles: [esc.recipient.role], org: route(st, esc.recipient.organization) } : null;
+    const recipient = esc.action === 'notify' && esc.recipient ? { roles: [esc.recipient.role], org: route(st.subject, esc.recipient.organization) } : null;
     out.effects.push(notifyEffect(st, seq, 'overdue', recipient));
   });
 }
