@@ -49,6 +49,12 @@ const PASS_THROUGH_CODES = new Set([
 ]);
 
 /**
+ * graphql-js repeats a rejected variable's value in its message ('got invalid value "6125…"'); the value may be
+ * a national id or a phone, so only where it went wrong is kept.
+ */
+const withoutEchoedValue = (message: string) => message.replace(/got invalid value [\s\S]*?;/, 'got an invalid value;');
+
+/**
  * The one place errors become GraphQL errors: AppErrors keep their code and message, GraphQL's own request
  * errors pass, anything else is logged in full and shown to the client only as an opaque internal error.
  */
@@ -66,7 +72,7 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+      return { message: withoutEchoedValue(formatted.message), locations: formatted.locations, path: formatted.path, extensions: { code } };
     }
     logger.error('unhandled error', { ...safeError(original), path: formatted.path });
     return {

@@ -78,6 +78,17 @@ describe('errors never leak', () => {
   });
 
   describe('bad input', () => {
+    it('does not repeat a rejected value, which may be personal data, in the message', async () => {
+      const res = await t.gql(
+        `mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }`,
+        { input: { name: '张三', gender: 'MALE', nationalId: 612501199001011234, organizationId: fed.orgs.longfeng.id, employmentForm: 'REGULAR', joinedOn: '2020-01-01' } },
+        await token('admin'),
+      );
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].message).toContain('got an invalid value');
+      expect(JSON.stringify(res)).not.toContain('612501199001011234');
+    });
+
     const cases: [string, string, Record<string, unknown>, string][] = [
       ['a malformed member id', `query($id: ID!) { member(id: $id) { id } }`, { id: "1' or '1'='1" }, 'BAD_USER_INPUT'],
       ['a malformed organization id', `query($id: ID) { organization(id: $id) { id } }`, { id: '../../etc/passwd' }, 'BAD_USER_INPUT'],
