@@ -1,10 +1,11 @@
 import IORedis, { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
+import type { JsonValue } from './core/types';
 
 export const WORKFLOW_QUEUE = 'workflow';
 
 /** What the workers do; job data carries ids only, never personal data. */
-export type WorkflowJobName = 'open-task' | 'timer' | 'effect';
+export type WorkflowJobName = 'open-task' | 'timer' | 'effect' | 'notify';
 
 export interface WorkflowJobData {
   instanceId: string;
@@ -12,6 +13,8 @@ export interface WorkflowJobData {
   ref: string;
   /** For timers: which kind fired. */
   kind?: string;
+  /** For notifications: step, task, roles and organisation ids — never names or personal data. */
+  params?: Record<string, JsonValue>;
 }
 
 /** BullMQ refuses ':' in custom ids; the core's ids use it as a separator. */

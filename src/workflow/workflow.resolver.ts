@@ -16,6 +16,7 @@ import {
   WorkflowDefinitionType,
   WorkflowInstanceConnection,
   WorkflowInstanceType,
+  WorkflowNotificationConnection,
   WorkflowTaskConnection,
   WorkflowTaskType,
 } from './workflow.types';
@@ -25,6 +26,11 @@ export class WorkflowResolver {
   @Query(() => WorkflowTaskConnection, { description: 'My inbox: open tasks routed to my roles, or to me; soonest due first.' })
   myTasks(@Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => InboxFilter, { nullable: true }) filter?: InboxFilter) {
     return ctx.services.workflow.inbox(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @Query(() => WorkflowNotificationConnection, { description: 'Reminders and overdue notices for my roles, or for me; newest first.' })
+  myNotifications(@Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs) {
+    return ctx.services.workflow.notifications(ctx.em, requireViewer(ctx), page);
   }
 
   @Query(() => WorkflowTaskType)

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import * as engine from './core/engine';
-import type { InstanceState, TimerKind } from './core/types';
+import type { InstanceState, JsonValue, TimerKind } from './core/types';
+import { pgArray } from '../db/sql';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { EffectRegistry } from './effects';
 import type { WorkflowJobData, WorkflowJobName } from './queue';
@@ -31,7 +32,21 @@ export class WorkflowRunner {
         return this.fireTimer(data.instanceId, data.ref, data.kind as TimerKind);
       case 'effect':
         return this.runEffect(data.instanceId, data.ref);
+      case 'notify':
+        return this.notify(data.instanceId, data.ref, data.params ?? {});
     }
+  }
+
+  /** Files a reminder or overdue notice for the task's candidates (or the applicant), once per key. */
+  async notify(instanceId: string, key: string, params: Record<string, JsonValue>): Promise<void> {
+    const em = this.orm.em.fork();
+    const roles = Array.isArray(params.roles) ? params.roles.map(String) : [];
+    await em.getConnection().execute(
+      `insert into workflow_notification (key, instance_id, reason, step, task_key, due_at, roles, organization_id, account_id)
+       values (?, ?, ?, ?, ?, ?, ?::text[], ?, ?) on conflict (key) do nothing`,
+      [key, instanceId, params.reason, params.step, params.taskId ?? null, params.dueAt ?? null, pgArray(roles), params.organizationId ?? null, params.accountId ?? null],
+    );
+    this.logger.info('workflow notice', { instanceId, reason: params.reason, step: params.step, organizationId: params.organizationId });
   }
 
   /** Inserts the inbox row, unless the instance has already moved past that task. */
@@ -74,22 +89,13 @@ export class WorkflowRunner {
       if ((claimed as unknown as { affectedRows: number }).affectedRows !== 1) return;
       const def = this.definitionOf(instance.data);
       const spec = def.states[instance.data.current.state];
-      const params = spec.kind === 'system' ? this.inputOf(spec.input, instance.data, def.parameters) : {};
+      const params = spec.kind === 'system' ? engine.resolveInput(def, instance.data, spec.input) : {};
       const outcome = await this.effects.get(pending.name)({ em, instance, params, idempotencyKey: key });
       await conn.execute('update workflow_effect set outcome = ? where key = ?', [outcome, key], 'run', em.getTransactionContext());
       const t = engine.effectCompleted(def, instance.data, { effect: pending.name, idempotencyKey: key, outcome, now: new Date().toISOString() });
       await this.store.save(em, instance.seq, t);
       this.logger.info('workflow effect ran', { instanceId, effect: pending.name, outcome });
     });
-  }
-
-  private inputOf(input: Record<string, { field: string } | { param: string } | { value: unknown }>, state: InstanceState, params: Record<string, { value: unknown }>) {
-    return Object.fromEntries(
-      Object.entries(input).map(([name, ref]) => [
-        name,
-        'field' in ref ? (state.subject.data[ref.field] ?? null) : 'param' in ref ? (params[ref.param]?.value ?? null) : ref.value,
-      ]),
-    ) as Record<string, never>;
   }
 
   private definitionOf(state: InstanceState) {

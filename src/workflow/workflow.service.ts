@@ -15,6 +15,7 @@ import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
 import { WorkflowHistory } from './workflow-history.entity';
 import { WorkflowInstance } from './workflow-instance.entity';
+import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, WorkflowStore } from './workflow.store';
 
@@ -100,10 +101,7 @@ export class WorkflowService {
 
   /** Open tasks routed to an organisation where the viewer holds a candidate role, or assigned to them. */
   inbox(em: EntityManager, viewer: Viewer, filter: InboxFilter = {}, page: PageArgs) {
-    const rolesByOrg = new Map<string, string[]>();
-    for (const g of viewer.grants) rolesByOrg.set(g.organizationId, [...(rolesByOrg.get(g.organizationId) ?? []), g.role]);
-    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }];
-    for (const [orgId, roles] of rolesByOrg) mine.push({ routedOrgId: orgId, candidateRoles: { $overlap: roles } });
+    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId')];
     const where: object[] = [{ status: 'OPEN' }, { $or: mine }];
     if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
     if (filter.step) where.push({ step: text(filter.step, 'filter.step', { max: 64 }) });
@@ -112,6 +110,21 @@ export class WorkflowService {
     if (filter.overdue === false) where.push({ dueAt: { $gte: new Date() } });
     if (filter.claimedByMe) where.push({ claimedBy: viewer.accountId });
     return paginate(em, WorkflowTask, { $and: where }, { dueAt: 'asc', id: 'asc' }, page);
+  }
+
+  /** Reminders and overdue notices for the viewer: for their roles where they hold them, or for them in person. */
+  notifications(em: EntityManager, viewer: Viewer, page: PageArgs) {
+    const terms = [{ accountId: viewer.accountId }, ...this.recipientTerms(viewer)];
+    return paginate(em, WorkflowNotification, { $or: terms }, { createdAt: 'desc', id: 'desc' }, page);
+  }
+
+  /** "Addressed to me": to my account, or to a role I hold at exactly that organisation. */
+  private recipientTerms(viewer: Viewer, roleColumn: 'candidateRoles' | 'roles' = 'roles', orgColumn: 'routedOrgId' | 'organizationId' = 'organizationId') {
+    const rolesByOrg = new Map<string, string[]>();
+    for (const g of viewer.grants) rolesByOrg.set(g.organizationId, [...(rolesByOrg.get(g.organizationId) ?? []), g.role]);
+    const terms: object[] = [];
+    for (const [orgId, roles] of rolesByOrg) terms.push({ [orgColumn]: orgId, [roleColumn]: { $overlap: roles } });
+    return terms;
   }
 
   async claim(em: EntityManager, viewer: Viewer, taskId: string): Promise<WorkflowTask> {

@@ -82,7 +82,12 @@ export class WorkflowStore {
         data: { instanceId: s.instanceId, ref: timer.id, kind: timer.kind },
         runAt: new Date(timer.fireAt),
       })),
-      ...t.effects.map((e) => ({ name: 'effect' as const, data: { instanceId: s.instanceId, ref: e.idempotencyKey } })),
+      // System steps wait for their effect's outcome; notices (reminders, overdue) are fire-and-forget.
+      ...t.effects.map((e) =>
+        e.awaitOutcome
+          ? { name: 'effect' as const, data: { instanceId: s.instanceId, ref: e.idempotencyKey } }
+          : { name: 'notify' as const, data: { instanceId: s.instanceId, ref: e.idempotencyKey, params: e.params } },
+      ),
     ];
     await writeOutbox(em, messages);
   }

@@ -304,3 +304,26 @@ export class HistoryFilter {
   @Field(() => GraphQLDateTime, { nullable: true })
   to?: Date;
 }
+
+@ObjectType('WorkflowNotification', { description: 'A reminder before a deadline, or a notice that a step is overdue.' })
+export class WorkflowNotificationType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  instanceId!: string;
+
+  @Field(() => String, { description: 'reminder or overdue.' })
+  reason!: string;
+
+  @Field(() => String)
+  step!: string;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  dueAt?: Date | null;
+
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+}
+
+export const WorkflowNotificationConnection = ConnectionType(WorkflowNotificationType, 'WorkflowNotification');

@@ -192,7 +192,8 @@ function openTask(
   out.timers.push(...timers);
 }
 
-function resolveInput(def: WorkflowDefinition, state: InstanceState, input: Record<string, ValueRef>) {
+/** A system step's effect parameters, read from the subject and the definition's parameters. */
+export function resolveInput(def: WorkflowDefinition, state: InstanceState, input: Record<string, ValueRef>) {
   const params: Record<string, JsonValue> = {};
   for (const [name, ref] of Object.entries(input)) {
     if ('field' in ref) params[name] = state.subject.data[ref.field] ?? null;
