@@ -7,7 +7,12 @@ import { hashPassword, verifyPassword } from './password';
 import { TokenSigner } from './token';
 import { Viewer } from './viewer';
 
+const VIEWER_TTL_MS = 5_000;
+const VIEWER_CACHE_SIZE = 10_000;
+
 export class AuthService {
+  private readonly viewers = new Map<string, { viewer: Viewer; expires: number }>();
+
   /** Compared against when the username is unknown, so a miss costs the same time as a wrong password. */
   private readonly decoyHash = hashPassword('decoy-password-for-timing');
 
@@ -25,7 +30,21 @@ export class AuthService {
 
   /** Verifies the bearer token and loads the account's grants (two statements). */
   async viewerFromToken(em: EntityManager, token: string): Promise<Viewer> {
-    return this.viewerFor(em, await this.tokens.verify(token));
+    return this.cachedViewer(em, await this.tokens.verify(token));
+  }
+
+  /**
+   * Every request needs its viewer's grants; they are cached for a few seconds per account, so a busy approver
+   * costs no lookups per decision. A changed role or a disabled account takes effect within VIEWER_TTL_MS.
+   */
+  private async cachedViewer(em: EntityManager, accountId: string): Promise<Viewer> {
+    const now = Date.now();
+    const hit = this.viewers.get(accountId);
+    if (hit && hit.expires > now) return hit.viewer;
+    const viewer = await this.viewerFor(em, accountId);
+    if (this.viewers.size >= VIEWER_CACHE_SIZE) this.viewers.delete(this.viewers.keys().next().value!);
+    this.viewers.set(accountId, { viewer, expires: now + VIEWER_TTL_MS });
+    return viewer;
   }
 
   async viewerFor(em: EntityManager, accountId: string): Promise<Viewer> {

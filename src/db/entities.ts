@@ -1,6 +1,8 @@
 import { AidApplication } from '../aid/aid-application.entity';
 import { Account } from '../auth/account.entity';
 import { RoleAssignment } from '../auth/role-assignment.entity';
+import { AwardQuota, Nomination, NominationObjection } from '../awards/nomination.entity';
+import { Expense } from '../expenses/expense.entity';
 import { Fund } from '../funds/fund.entity';
 import { LedgerEntry } from '../funds/ledger-entry.entity';
 import { Honour } from '../members/honour.entity';
@@ -12,4 +14,5 @@ import { WorkflowNotification } from '../workflow/workflow-notification.entity';
 import { WorkflowTask } from '../workflow/workflow-task.entity';
 
 /** Every entity, listed explicitly so discovery never depends on file globs (ts under jest, js in dist). */
-export const ENTITIES = [Organization, Member, Honour, Fund, LedgerEntry, Account, RoleAssignment, WorkflowInstance, WorkflowTask, WorkflowHistory, WorkflowNotification, AidApplication];
+export const ENTITIES = [Organization, Member, Honour, Fund, LedgerEntry, Account, RoleAssignment, WorkflowInstance, WorkflowTask, WorkflowHistory, WorkflowNotification, AidApplication,
+  Expense, AwardQuota, Nomination, NominationObjection];

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { MikroORM, defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { DefaultLogger, LoggerNamespace, LogContext } from '@mikro-orm/core';
+import { DefaultLogger, LogContext } from '@mikro-orm/core';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -15,19 +15,10 @@ class CountingLogger extends DefaultLogger {
     super(options);
   }
 
+  /** Counts every statement; formats and prints it only when query debugging was asked for. */
   override logQuery(context: { query: string } & LogContext): void {
     this.counter.count++;
-    super.logQuery(context);
-  }
-
-  override isEnabled(namespace: LoggerNamespace, context?: LogContext): boolean {
-    // Query events must reach logQuery to be counted; they are printed only when debug was asked for.
-    return namespace === 'query' ? true : super.isEnabled(namespace, context);
-  }
-
-  override log(namespace: LoggerNamespace, message: string, context?: LogContext): void {
-    if (namespace === 'query' && !super.isEnabled(namespace, context)) return;
-    super.log(namespace, message, context);
+    if (this.isEnabled('query', context)) super.logQuery(context);
   }
 }
 

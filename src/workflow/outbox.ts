@@ -17,7 +17,7 @@ export interface OutboxMessage {
 
 /**
  * Writes messages in the caller's transaction, so they exist exactly when the transition that caused them
- * commits. The NOTIFY is delivered at commit and wakes the relays at once.
+ * commits. A trigger on the table sends the NOTIFY, delivered at commit, that wakes the relays at once.
  */
 export async function writeOutbox(em: EntityManager, messages: OutboxMessage[]): Promise<void> {
   if (!messages.length) return;
@@ -26,14 +26,12 @@ export async function writeOutbox(em: EntityManager, messages: OutboxMessage[]):
     values.push(jobIdFor(m.name, m.data.ref), m.name, JSON.stringify(m.data), (m.runAt ?? new Date()).toISOString());
     return '(?, ?, ?::jsonb, ?::timestamptz)';
   });
-  const ctx = em.getTransactionContext();
   await em.getConnection().execute(
     `insert into workflow_outbox (job_id, job_name, payload, run_at) values ${rows.join(', ')} on conflict (job_id) do nothing`,
     values,
     'run',
-    ctx,
+    em.getTransactionContext(),
   );
-  await em.getConnection().execute(`select pg_notify('${CHANNEL}', '')`, [], 'run', ctx);
 }
 
 /**

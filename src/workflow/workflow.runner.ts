@@ -50,15 +50,8 @@ export class WorkflowRunner {
   }
 
   /** Inserts the inbox row, unless the instance has already moved past that task. */
-  async openTask(instanceId: string, taskKey: string): Promise<void> {
-    await this.inTransaction(async (em) => {
-      // FOR SHARE waits for a transition in flight, so a task is never opened after the step that closes it.
-      const instance = await em.findOne(WorkflowInstance, instanceId, { lockMode: LockMode.PESSIMISTIC_READ });
-      const task = instance?.data.current.task;
-      if (!instance || instance.status !== 'ACTIVE' || task?.taskId !== taskKey) return;
-      const assignedTo = task.kind === 'applicant' ? (instance.applicantAccountId ?? null) : null;
-      await this.store.openTask(em, instanceId, instance.definitionKey, task, assignedTo);
-    });
+  openTask(instanceId: string, taskKey: string): Promise<void> {
+    return this.store.openCurrentTask(this.orm.em.fork() as EntityManager, instanceId, taskKey);
   }
 
   async fireTimer(instanceId: string, timerId: string, kind: TimerKind): Promise<void> {

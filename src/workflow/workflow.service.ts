@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { pgArray } from '../db/sql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../auth/role';
@@ -172,12 +171,12 @@ export class WorkflowService {
     input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string },
   ): Promise<WorkflowInstance> {
     const key = this.idempotencyKey(input.idempotencyKey);
-    const previous = await this.previousResult(em, viewer, key);
-    if (previous) return previous;
-    const task = await this.task(em, viewer, input.taskId);
-    if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
-    if (task.claimedBy && task.claimedBy !== viewer.accountId) throw conflict('This task is claimed by someone else', 'ALREADY_CLAIMED');
-    return this.act(em, viewer, task.instanceId, { action: input.action, comment: input.comment, taskKey: task.key, idempotencyKey: key });
+    return this.firstResultOnRepeat(em, viewer, key, async () => {
+      const task = await this.task(em, viewer, input.taskId);
+      if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
+      if (task.claimedBy && task.claimedBy !== viewer.accountId) throw conflict('This task is claimed by someone else', 'ALREADY_CLAIMED');
+      return this.act(em, viewer, task.instanceId, { action: input.action, comment: input.comment, taskKey: task.key, idempotencyKey: key });
+    });
   }
 
   /** Applicant and public actions on an instance: withdraw, resubmit (with corrected data), object. */
@@ -188,9 +187,22 @@ export class WorkflowService {
     input: { action: string; comment?: string | null; data?: SubjectData | null; idempotencyKey?: string | null },
   ): Promise<WorkflowInstance> {
     const key = input.idempotencyKey ? this.idempotencyKey(input.idempotencyKey) : undefined;
-    const previous = key ? await this.previousResult(em, viewer, key) : undefined;
-    if (previous) return previous;
-    return this.act(em, viewer, parseId(instanceId, 'instanceId'), { ...input, idempotencyKey: key });
+    const run = () => this.act(em, viewer, parseId(instanceId, 'instanceId'), { ...input, idempotencyKey: key });
+    return key ? this.firstResultOnRepeat(em, viewer, key, run) : run();
+  }
+
+  /**
+   * A repeated request is refused by the state its first attempt moved on from (task closed, stale task, a
+   * lost race on the key), so the key is looked up only then and the first attempt pays nothing for it.
+   */
+  private async firstResultOnRepeat(em: EntityManager, viewer: Viewer, key: string, run: () => Promise<WorkflowInstance>) {
+    try {
+      return await run();
+    } catch (error) {
+      const first = await this.previousResult(em, viewer, key);
+      if (first) return first;
+      throw error;
+    }
   }
 
   private async act(
@@ -200,8 +212,9 @@ export class WorkflowService {
     input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotencyKey?: string },
   ): Promise<WorkflowInstance> {
     const instance = await em.findOne(WorkflowInstance, instanceId);
-    if (!instance || !this.canSeeInstance(viewer, instance)) throw notFound('Workflow instance');
     const action = text(input.action, 'action', { max: 64 });
+    // A public action (an objection during public notice) is open to any signed-in account, not only those who may read the instance.
+    if (!instance || !(this.canSeeInstance(viewer, instance) || this.isPublicAction(instance, action))) throw notFound('Workflow instance');
     const comment = optionalText(input.comment, 'comment', engine.MAX_COMMENT_LENGTH) ?? null;
     const def = this.definitionOf(instance);
     const prevSeq = instance.seq;
@@ -215,28 +228,19 @@ export class WorkflowService {
         now: new Date().toISOString(),
       }),
     );
-    try {
-      await em.transactional(async (tx) => {
-        const decision = input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined;
-        await this.store.save(tx as EntityManager, prevSeq, t, decision);
-        if (input.data) await this.subjectHandlers.get(instance.subjectType)?.(tx as EntityManager, instance.subjectId, input.data);
-        if (input.idempotencyKey) {
-          await tx.getConnection().execute(
-            'insert into workflow_idempotency (account_id, key, instance_id, seq) values (?, ?, ?, ?)',
-            [viewer.accountId, input.idempotencyKey, instanceId, t.state.seq],
-            'run',
-            tx.getTransactionContext(),
-          );
-        }
-      });
-    } catch (error) {
-      // The same key raced in from a retry: the first one won, so answer with its result.
-      if (error instanceof UniqueConstraintViolationException && input.idempotencyKey) {
-        const first = await this.previousResult(em, viewer, input.idempotencyKey);
-        if (first) return first;
+    await em.transactional(async (tx) => {
+      const decision = input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined;
+      await this.store.save(tx as EntityManager, prevSeq, t, decision);
+      if (input.data) await this.subjectHandlers.get(instance.subjectType)?.(tx as EntityManager, instance.subjectId, input.data);
+      if (input.idempotencyKey) {
+        await tx.getConnection().execute(
+          'insert into workflow_idempotency (account_id, key, instance_id, seq) values (?, ?, ?, ?)',
+          [viewer.accountId, input.idempotencyKey, instanceId, t.state.seq],
+          'run',
+          tx.getTransactionContext(),
+        );
       }
-      throw error;
-    }
+    });
     return em.refreshOrFail(instance);
   }
 
@@ -346,6 +350,10 @@ export class WorkflowService {
 
   openTasks(em: EntityManager, instance: WorkflowInstance) {
     return em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
+  }
+
+  private isPublicAction(instance: WorkflowInstance, action: string): boolean {
+    return this.availableActions(instance).some((a) => a.action === action && a.as === 'public');
   }
 
   availableActions(instance: WorkflowInstance) {

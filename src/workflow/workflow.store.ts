@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../db/sql';
 import { conflict } from '../common/errors';
-import type { HistoryEntry, TaskSpec, Transition } from './core/types';
+import type { HistoryEntry, Transition } from './core/types';
 import { OutboxMessage, writeOutbox } from './outbox';
 
 export interface InstanceMeta {
@@ -52,26 +52,23 @@ export class WorkflowStore {
       [s.current.state, s.status, s.outcome, s.seq, JSON.stringify(s), s.instanceId, prevSeq],
     );
     if (updated !== 1) throw conflict('Someone else acted on this workflow first; reload it and try again', 'CONCURRENT_UPDATE');
-    if (decision) {
-      await this.exec(
-        em,
-        `update workflow_task set decision = ?, decided_by = ?, decided_at = now() where key = ? and status = 'OPEN'`,
-        [decision.action, decision.accountId, decision.taskKey],
-      );
-    }
-    await this.writeConsequences(em, t);
+    await this.writeConsequences(em, t, decision);
   }
 
-  private async writeConsequences(em: EntityManager, t: Transition) {
+  private async writeConsequences(em: EntityManager, t: Transition, decision?: Decision) {
     const s = t.state;
     await this.insertHistory(em, s.subject.organization.path, s.definitionKey, s.definitionVersion, t.history);
     if (t.closeTasks.length) {
+      // The task decided on is DONE with its decision; any other task the step closes is CANCELLED.
       await this.exec(
         em,
-        `update workflow_task set status = case when decision is null then 'CANCELLED' else 'DONE' end,
-                decided_at = coalesce(decided_at, now())
+        `update workflow_task
+            set status = case when key = ? then 'DONE' else 'CANCELLED' end,
+                decision = case when key = ? then ? end,
+                decided_by = case when key = ? then ?::uuid end,
+                decided_at = now()
           where key = any(?::text[]) and status = 'OPEN'`,
-        [pgArray(t.closeTasks)],
+        [decision?.taskKey ?? null, decision?.taskKey ?? null, decision?.action ?? null, decision?.taskKey ?? null, decision?.accountId ?? null, pgArray(t.closeTasks)],
       );
     }
     await this.markReminders(em, t);
@@ -120,18 +117,26 @@ export class WorkflowStore {
     );
   }
 
-  /** Opens a task the core asked for, once: the unique key makes a redelivered job a no-op. */
-  async openTask(em: EntityManager, instanceId: string, definitionKey: string, task: TaskSpec, assignedTo: string | null): Promise<void> {
+  /**
+   * Opens the instance's current task, once, in one statement: it reads the task from the instance row under
+   * FOR SHARE, so it waits for a transition in flight and opens nothing if the instance has moved past that
+   * task; the unique key makes a redelivered job a no-op.
+   */
+  async openCurrentTask(em: EntityManager, instanceId: string, taskKey: string): Promise<void> {
     await this.exec(
       em,
       `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
          candidate_roles, actions, round, assigned_to, opened_at, due_at, escalated)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?, ?, ?, ?)
+       select gen_random_uuid(), t->>'taskId', i.id, i.definition_key, t->>'step', t->>'title', t->>'kind',
+              (t->>'organizationId')::uuid, t->>'organizationPath',
+              array(select jsonb_array_elements_text(t->'candidateRoles')), array(select jsonb_array_elements_text(t->'actions')),
+              (t->>'round')::int, case when t->>'kind' = 'applicant' then i.applicant_account_id end,
+              (t->>'openedAt')::timestamptz, (t->>'dueAt')::timestamptz, (t->>'escalated')::boolean
+         from (select id, definition_key, applicant_account_id, data->'current'->'task' as t
+                 from workflow_instance where id = ? and status = 'ACTIVE' for share) i
+        where t->>'taskId' = ?
        on conflict (key) do nothing`,
-      [
-        task.taskId, instanceId, definitionKey, task.step, task.title, task.kind, task.organizationId, task.organizationPath,
-        pgArray(task.candidateRoles), pgArray(task.actions), task.round, assignedTo, task.openedAt, task.dueAt, task.escalated,
-      ],
+      [instanceId, taskKey],
     );
   }
 

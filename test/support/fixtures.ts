@@ -171,3 +171,57 @@ export function sqlOn(t: TestApp) {
   return <T = any>(query: string, params: unknown[] = []): Promise<T[]> =>
     t.app.services.orm.em.fork().getConnection().execute(query, params) as Promise<T[]>;
 }
+
+/** One row of a county's award quotas (award_quota), as the city federation would configure it. */
+export interface QuotaFixture {
+  countyId: string;
+  award: string;
+  awardLevel: 'CITY' | 'PROVINCIAL' | 'NATIONAL';
+  year: number;
+  quota: number;
+}
+
+/**
+ * What expense reviews and award nominations need on top of buildFederation: the grassroots union's review
+ * committee, the city's five-member selection committee (city.approver and four auditors), a provincial
+ * approver, a member account without staff roles, a nearly empty second fund at 龙凤桥, more money in its dues
+ * fund, and award quotas for 丹凤县 (plus any given).
+ */
+export async function addCommittees(em: EntityManager, fed: Federation, quotas: QuotaFixture[] = []) {
+  const f = new Fixtures(em, 20_000);
+  const ref = (o: Organization) => em.getReference(Organization, o.id);
+  const city = ref(fed.orgs.city);
+  const accounts = {
+    longfengAuditor: await f.account('longfeng.auditor', [[Role.AUDITOR, ref(fed.orgs.longfeng)]]),
+    cityAuditor1: await f.account('city.auditor1', [[Role.AUDITOR, city]]),
+    cityAuditor2: await f.account('city.auditor2', [[Role.AUDITOR, city]]),
+    cityAuditor3: await f.account('city.auditor3', [[Role.AUDITOR, city]]),
+    cityAuditor4: await f.account('city.auditor4', [[Role.AUDITOR, city]]),
+    provinceApprover: await f.account('province.approver', [[Role.APPROVER, ref(fed.orgs.province)]]),
+    zhao: await f.account('zhao', [[Role.MEMBER, ref(fed.orgs.courierUnion)]], em.getReference(Member, fed.members.zhao.id)),
+  };
+  const longfengRelief = f.fund(ref(fed.orgs.longfeng), FundKind.SEASONAL_RELIEF, '龙凤桥送温暖资金');
+  await f.flush();
+  await f.credit(longfengRelief, 1_000);
+  await f.credit(em.getReference(Fund, fed.funds.longfengDues.id), 100_000_00);
+  const d = fed.orgs.danfeng.id;
+  const rows: QuotaFixture[] = [
+    { countyId: d, award: 'TECHNICAL_EXPERT', awardLevel: 'CITY', year: 2026, quota: 1 },
+    { countyId: d, award: 'MODEL_WORKER', awardLevel: 'CITY', year: 2026, quota: 2 },
+    { countyId: d, award: 'MODEL_WORKER', awardLevel: 'PROVINCIAL', year: 2026, quota: 1 },
+    { countyId: d, award: 'ADVANCED_WORKER', awardLevel: 'CITY', year: 2026, quota: 1 },
+    { countyId: d, award: 'CRAFTSMAN', awardLevel: 'CITY', year: 2026, quota: 1 },
+    { countyId: d, award: 'MAY_DAY_MEDAL', awardLevel: 'CITY', year: 2026, quota: 2 },
+    { countyId: d, award: 'MAY_DAY_MEDAL', awardLevel: 'PROVINCIAL', year: 2026, quota: 1 },
+    { countyId: d, award: 'ADVANCED_COLLECTIVE', awardLevel: 'CITY', year: 2026, quota: 1 },
+    ...quotas,
+  ];
+  for (const q of rows) {
+    await em.getConnection().execute(
+      'insert into award_quota (id, county_org_id, award, award_level, year, quota) values (gen_random_uuid(), ?, ?, ?, ?, ?)',
+      [q.countyId, q.award, q.awardLevel, q.year, q.quota],
+    );
+  }
+  em.clear();
+  return { accounts, funds: { longfengRelief }, quotas: rows };
+}

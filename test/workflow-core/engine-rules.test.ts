@@ -109,8 +109,14 @@ describe('engine rules', () => {
       expect(codeOf(() => act(v2, run.state, { action: 'approve', actor: actors.grassrootsApprover, now: iso(3) }))).toBe('DEFINITION_MISMATCH');
     });
 
-    it('refuses to start a subject whose tree lacks a level the workflow routes to', () => {
-      expect(codeOf(() => start(aid, { instanceId: 'i', subject: { id: 's', organization: org.grassroots, ancestors: [org.city, org.province], data: subjectData.aid(1) }, startedBy: { accountId: 'a', organizationId: null }, now: iso(0) }))).toBe('ROUTE_UNRESOLVED');
+    it('refuses to start a subject whose tree has nothing at or above a level the workflow routes to', () => {
+      expect(codeOf(() => start(aid, { instanceId: 'i', subject: { id: 's', organization: org.grassroots, ancestors: [], data: subjectData.aid(1) }, startedBy: { accountId: 'a', organizationId: null }, now: iso(0) }))).toBe('ROUTE_UNRESOLVED');
+    });
+
+    it('routes the county step of a union directly under the city (市直) to the city federation', () => {
+      const t = start(aid, { instanceId: 'i', subject: { id: 's', organization: org.grassroots, ancestors: [org.city, org.province], data: subjectData.aid(1) }, startedBy: { accountId: 'a', organizationId: null }, now: iso(0) });
+      expect(resolveRoute('COUNTY', org.grassroots, [org.city, org.province])).toEqual(org.city);
+      expect(t.openTasks[0].organizationId).toBe(org.grassroots.id);
     });
 
     it('refuses over-long comments', () => {
@@ -163,7 +169,8 @@ describe('engine rules', () => {
       expect(resolveRoute('COUNTY', org.grassroots, ancestors)).toBe(org.county); // never the other county
       expect(resolveRoute('GRASSROOTS', org.grassroots, ancestors)).toBe(org.grassroots);
       expect(resolveRoute('SUBJECT_ORG', org.county, [])).toBe(org.county);
-      expect(resolveRoute('CITY', org.grassroots, [org.province])).toBeNull();
+      expect(resolveRoute('CITY', org.grassroots, [org.province])).toBe(org.province); // the level above stands in
+      expect(resolveRoute('PROVINCE', org.grassroots, [org.city])).toBeNull();
     });
 
     it('lets a grant cover its subtree only', () => {

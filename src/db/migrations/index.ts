@@ -2,12 +2,16 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125000000_foundation } from './Migration20261125000000_foundation';
 import { Migration20261125010000_workflow } from './Migration20261125010000_workflow';
 import { Migration20261125020000_aid } from './Migration20261125020000_aid';
+import { Migration20261125030000_expenses_awards } from './Migration20261125030000_expenses_awards';
 import { Migration20261125040000_notifications } from './Migration20261125040000_notifications';
+import { Migration20261125050000_outbox_notify } from './Migration20261125050000_outbox_notify';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
   { name: 'Migration20261125010000_workflow', class: Migration20261125010000_workflow },
   { name: 'Migration20261125020000_aid', class: Migration20261125020000_aid },
+  { name: 'Migration20261125030000_expenses_awards', class: Migration20261125030000_expenses_awards },
   { name: 'Migration20261125040000_notifications', class: Migration20261125040000_notifications },
+  { name: 'Migration20261125050000_outbox_notify', class: Migration20261125050000_outbox_notify },
 ];
