@@ -1,6 +1,5 @@
 import { Client } from 'pg';
 import { pgArray } from '../db/sql';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import { jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowQueue } from './queue';
@@ -16,22 +15,18 @@ export interface OutboxMessage {
 }
 
 /**
- * Writes messages in the caller's transaction, so they exist exactly when the transition that caused them
- * commits. A trigger on the table sends the NOTIFY, delivered at commit, that wakes the relays at once.
+ * The VALUES list of outbox rows, for the store to insert in the same statement as the transition that caused
+ * them: they exist exactly when it commits. A trigger on the table sends the NOTIFY, delivered at commit, that
+ * wakes the relays at once.
  */
-export async function writeOutbox(em: EntityManager, messages: OutboxMessage[]): Promise<void> {
-  if (!messages.length) return;
-  const values: unknown[] = [];
+export function outboxRows(messages: OutboxMessage[]): { sql: string; params: unknown[] } | undefined {
+  if (!messages.length) return undefined;
+  const params: unknown[] = [];
   const rows = messages.map((m) => {
-    values.push(jobIdFor(m.name, m.data.ref), m.name, JSON.stringify(m.data), (m.runAt ?? new Date()).toISOString());
+    params.push(jobIdFor(m.name, m.data.ref), m.name, JSON.stringify(m.data), (m.runAt ?? new Date()).toISOString());
     return '(?, ?, ?::jsonb, ?::timestamptz)';
   });
-  await em.getConnection().execute(
-    `insert into workflow_outbox (job_id, job_name, payload, run_at) values ${rows.join(', ')} on conflict (job_id) do nothing`,
-    values,
-    'run',
-    em.getTransactionContext(),
-  );
+  return { sql: `values ${rows.join(', ')}`, params };
 }
 
 /**

@@ -54,13 +54,13 @@ export class WorkflowRunner {
     return this.store.openCurrentTask(this.orm.em.fork() as EntityManager, instanceId, taskKey);
   }
 
+  /** A stale timer is a no-op; one that lost a race with a decision fails with CONFLICT and BullMQ retries it. */
   async fireTimer(instanceId: string, timerId: string, kind: TimerKind): Promise<void> {
-    await this.inTransaction(async (em) => {
-      const instance = await em.findOne(WorkflowInstance, instanceId);
-      if (!instance || instance.status !== 'ACTIVE') return;
-      const t = engine.timerFired(this.definitionOf(instance.data), instance.data, { timerId, kind, now: new Date().toISOString() });
-      await this.store.save(em, instance.seq, t);
-    });
+    const em = this.orm.em.fork() as EntityManager;
+    const instance = await em.findOne(WorkflowInstance, instanceId);
+    if (!instance || instance.status !== 'ACTIVE') return;
+    const t = engine.timerFired(this.definitionOf(instance.data), instance.data, { timerId, kind, now: new Date().toISOString() });
+    await this.store.save(em, instance.seq, t);
   }
 
   /**

@@ -86,8 +86,7 @@ export class WorkflowService {
         now: new Date().toISOString(),
       }),
     );
-    await this.store.insert(em, req, t);
-    return em.findOneOrFail(WorkflowInstance, t.state.instanceId);
+    return em.map(WorkflowInstance, await this.store.insert(em, req, t));
   }
 
   // ------------------------------------------------------------------------------------------------ tasks
@@ -228,20 +227,20 @@ export class WorkflowService {
         now: new Date().toISOString(),
       }),
     );
-    await em.transactional(async (tx) => {
-      const decision = input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined;
-      await this.store.save(tx as EntityManager, prevSeq, t, decision);
-      if (input.data) await this.subjectHandlers.get(instance.subjectType)?.(tx as EntityManager, instance.subjectId, input.data);
-      if (input.idempotencyKey) {
-        await tx.getConnection().execute(
-          'insert into workflow_idempotency (account_id, key, instance_id, seq) values (?, ?, ?, ?)',
-          [viewer.accountId, input.idempotencyKey, instanceId, t.state.seq],
-          'run',
-          tx.getTransactionContext(),
-        );
-      }
-    });
-    return em.refreshOrFail(instance);
+    const extra = {
+      decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
+      idempotency: input.idempotencyKey ? { accountId: viewer.accountId, key: input.idempotencyKey } : undefined,
+    };
+    const handler = input.data ? this.subjectHandlers.get(instance.subjectType) : undefined;
+    // The transition is one statement; only corrected subject data needs a transaction around it and its row.
+    const row = handler
+      ? await em.transactional(async (tx) => {
+          const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
+          await handler(tx as EntityManager, instance.subjectId, input.data!);
+          return written;
+        })
+      : await this.store.save(em, prevSeq, t, extra);
+    return row ? em.map(WorkflowInstance, row) : instance;
   }
 
   /** The actor as the core checks it: the viewer's grants, and whether they stand for the applicant. */

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '../db/sql';
 import { conflict } from '../common/errors';
-import type { HistoryEntry, Transition } from './core/types';
-import { OutboxMessage, writeOutbox } from './outbox';
+import type { Transition } from './core/types';
+import { OutboxMessage, outboxRows } from './outbox';
 
 export interface InstanceMeta {
   subjectType: string;
@@ -17,104 +17,144 @@ export interface Decision {
   accountId: string;
 }
 
+/** Records who asked, so a repeated request with the same key finds the first result. */
+export interface IdempotencyRecord {
+  accountId: string;
+  key: string;
+}
+
+/** One part of a transition's statement: a data-modifying CTE and its parameters. */
+interface Part {
+  sql: string;
+  params: unknown[];
+}
+
+/** Each dependent write runs only if the instance row was written (inserted, or updated at the expected seq). */
+const IF_HEAD = 'exists (select 1 from head)';
+
 /**
- * Writes what the pure core decided: the instance row, its history, task closures and the outbox messages
- * that make the workers open tasks, arm timers and run effects. Always inside the caller's transaction.
+ * Writes what the pure core decided — the instance row, its history, task closures, reminders and the outbox
+ * messages that make the workers open tasks, arm timers and run effects — as ONE statement of
+ * data-modifying CTEs: atomic on its own, one round trip, and inside the caller's transaction when there is one.
  */
 export class WorkflowStore {
-  async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<void> {
+  async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<Record<string, unknown>> {
     const s = t.state;
-    await this.exec(
-      em,
-      `insert into workflow_instance (id, definition_key, definition_version, subject_type, subject_id, subject_org_id,
-         subject_org_path, applicant_account_id, applicant_member_id, state, status, outcome, seq, data)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
-      [
+    const head: Part = {
+      sql: `insert into workflow_instance (id, definition_key, definition_version, subject_type, subject_id, subject_org_id,
+              subject_org_path, applicant_account_id, applicant_member_id, state, status, outcome, seq, data)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) returning *`,
+      params: [
         s.instanceId, s.definitionKey, s.definitionVersion, meta.subjectType, meta.subjectId, s.subject.organization.id,
         s.subject.organization.path, meta.applicantAccountId ?? null, meta.applicantMemberId ?? null, s.current.state,
         s.status, s.outcome, s.seq, JSON.stringify(s),
       ],
-    );
-    await this.writeConsequences(em, t);
+    };
+    return (await this.run(em, head, t))!;
   }
 
   /**
-   * Saves a transition taken from the state at `prevSeq`. Optimistic: if another transition committed first,
-   * nothing is written and the caller gets CONFLICT.
+   * Saves a transition taken from the state at `prevSeq` and returns the instance row as written. Optimistic:
+   * if another transition committed first, nothing is written and the caller gets CONFLICT.
    */
-  async save(em: EntityManager, prevSeq: number, t: Transition, decision?: Decision): Promise<void> {
-    if (!t.changed) return;
+  async save(
+    em: EntityManager,
+    prevSeq: number,
+    t: Transition,
+    extra: { decision?: Decision; idempotency?: IdempotencyRecord } = {},
+  ): Promise<Record<string, unknown> | undefined> {
+    if (!t.changed) return undefined;
     const s = t.state;
-    const updated = await this.exec(
-      em,
-      `update workflow_instance set state = ?, status = ?, outcome = ?, seq = ?, data = ?::jsonb, updated_at = now()
-        where id = ? and seq = ?`,
-      [s.current.state, s.status, s.outcome, s.seq, JSON.stringify(s), s.instanceId, prevSeq],
-    );
-    if (updated !== 1) throw conflict('Someone else acted on this workflow first; reload it and try again', 'CONCURRENT_UPDATE');
-    await this.writeConsequences(em, t, decision);
+    const head: Part = {
+      sql: `update workflow_instance set state = ?, status = ?, outcome = ?, seq = ?, data = ?::jsonb, updated_at = now()
+             where id = ? and seq = ? returning *`,
+      params: [s.current.state, s.status, s.outcome, s.seq, JSON.stringify(s), s.instanceId, prevSeq],
+    };
+    const row = await this.run(em, head, t, extra);
+    if (!row) throw conflict('Someone else acted on this workflow first; reload it and try again', 'CONCURRENT_UPDATE');
+    return row;
   }
 
-  private async writeConsequences(em: EntityManager, t: Transition, decision?: Decision) {
+  private async run(em: EntityManager, head: Part, t: Transition, extra: { decision?: Decision; idempotency?: IdempotencyRecord } = {}) {
+    const parts = [
+      this.history(t),
+      this.closeTasks(t, extra.decision),
+      ...this.reminders(t),
+      this.outbox(t),
+      this.idempotency(t, extra.idempotency),
+    ].filter((p): p is Part => p !== undefined);
+    const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
+    const params = [...head.params, ...parts.flatMap((p) => p.params)];
+    const rows: Record<string, unknown>[] = await em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
+    return rows[0];
+  }
+
+  private history(t: Transition): Part | undefined {
+    if (!t.history.length) return undefined;
     const s = t.state;
-    await this.insertHistory(em, s.subject.organization.path, s.definitionKey, s.definitionVersion, t.history);
-    if (t.closeTasks.length) {
-      // The task decided on is DONE with its decision; any other task the step closes is CANCELLED.
-      await this.exec(
-        em,
-        `update workflow_task
-            set status = case when key = ? then 'DONE' else 'CANCELLED' end,
-                decision = case when key = ? then ? end,
-                decided_by = case when key = ? then ?::uuid end,
-                decided_at = now()
-          where key = any(?::text[]) and status = 'OPEN'`,
-        [decision?.taskKey ?? null, decision?.taskKey ?? null, decision?.action ?? null, decision?.taskKey ?? null, decision?.accountId ?? null, pgArray(t.closeTasks)],
+    const params: unknown[] = [];
+    const rows = t.history.map((h) => {
+      params.push(
+        h.instanceId, h.seq, s.definitionKey, s.definitionVersion, h.at, h.from, h.to, h.action, h.actor?.accountId ?? null,
+        h.actor?.organizationId ?? null, h.actor?.as ?? null, h.comment, h.round, JSON.stringify(h.cause), s.subject.organization.path,
       );
-    }
-    await this.markReminders(em, t);
-    const messages: OutboxMessage[] = [
-      ...t.openTasks.map((task) => ({ name: 'open-task' as const, data: { instanceId: s.instanceId, ref: task.taskId } })),
-      ...t.timers.map((timer) => ({
-        name: 'timer' as const,
-        data: { instanceId: s.instanceId, ref: timer.id, kind: timer.kind },
-        runAt: new Date(timer.fireAt),
-      })),
-      // System steps wait for their effect's outcome; notices (reminders, overdue) are fire-and-forget.
-      ...t.effects.map((e) =>
-        e.awaitOutcome
-          ? { name: 'effect' as const, data: { instanceId: s.instanceId, ref: e.idempotencyKey } }
-          : { name: 'notify' as const, data: { instanceId: s.instanceId, ref: e.idempotencyKey, params: e.params } },
-      ),
-    ];
-    await writeOutbox(em, messages);
+      return '(?::uuid, ?::int, ?, ?::int, ?::timestamptz, ?, ?, ?, ?::uuid, ?::uuid, ?, ?, ?::int, ?::jsonb, ?)';
+    });
+    return {
+      sql: `insert into workflow_history (instance_id, seq, definition_key, definition_version, at, from_state, to_state, action,
+              actor_account_id, actor_org_id, acting_as, comment, round, cause, subject_org_path)
+            select * from (values ${rows.join(', ')}) v where ${IF_HEAD}`,
+      params,
+    };
+  }
+
+  /** The task decided on is DONE with its decision; any other task the step closes is CANCELLED. */
+  private closeTasks(t: Transition, decision?: Decision): Part | undefined {
+    if (!t.closeTasks.length) return undefined;
+    const key = decision?.taskKey ?? null;
+    return {
+      sql: `update workflow_task
+               set status = case when key = ? then 'DONE' else 'CANCELLED' end,
+                   decision = case when key = ? then ? end,
+                   decided_by = case when key = ? then ?::uuid end,
+                   decided_at = now()
+             where key = any(?::text[]) and status = 'OPEN' and ${IF_HEAD}`,
+      params: [key, key, decision?.action ?? null, key, decision?.accountId ?? null, pgArray(t.closeTasks)],
+    };
   }
 
   /** Reminders and overdue notices show on the open task, so inboxes can flag them. */
-  private async markReminders(em: EntityManager, t: Transition) {
+  private reminders(t: Transition): Part[] {
     const task = t.state.current.task;
-    if (!task) return;
-    for (const h of t.history) {
+    if (!task) return [];
+    return t.history.flatMap((h) => {
       const column = h.action === 'remind' ? 'reminded_at' : h.action === 'escalate' ? 'overdue_at' : undefined;
-      if (column) await this.exec(em, `update workflow_task set ${column} = ? where key = ?`, [h.at, task.taskId]);
-    }
+      return column ? [{ sql: `update workflow_task set ${column} = ?::timestamptz where key = ? and ${IF_HEAD}`, params: [h.at, task.taskId] }] : [];
+    });
   }
 
-  private async insertHistory(em: EntityManager, orgPath: string, key: string, version: number, history: HistoryEntry[]) {
-    if (!history.length) return;
-    const values: unknown[] = [];
-    const rows = history.map((h) => {
-      values.push(
-        h.instanceId, h.seq, key, version, h.at, h.from, h.to, h.action, h.actor?.accountId ?? null,
-        h.actor?.organizationId ?? null, h.actor?.as ?? null, h.comment, h.round, JSON.stringify(h.cause), orgPath,
-      );
-      return '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)';
-    });
-    await this.exec(
-      em,
-      `insert into workflow_history (instance_id, seq, definition_key, definition_version, at, from_state, to_state, action,
-         actor_account_id, actor_org_id, acting_as, comment, round, cause, subject_org_path) values ${rows.join(', ')}`,
-      values,
-    );
+  private outbox(t: Transition): Part | undefined {
+    const instanceId = t.state.instanceId;
+    const messages: OutboxMessage[] = [
+      ...t.openTasks.map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
+      ...t.timers.map((timer) => ({ name: 'timer' as const, data: { instanceId, ref: timer.id, kind: timer.kind }, runAt: new Date(timer.fireAt) })),
+      // System steps wait for their effect's outcome; notices (reminders, overdue) are fire-and-forget.
+      ...t.effects.map((e) =>
+        e.awaitOutcome
+          ? { name: 'effect' as const, data: { instanceId, ref: e.idempotencyKey } }
+          : { name: 'notify' as const, data: { instanceId, ref: e.idempotencyKey, params: e.params } },
+      ),
+    ];
+    const rows = outboxRows(messages);
+    return rows && { sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD} on conflict (job_id) do nothing`, params: rows.params };
+  }
+
+  private idempotency(t: Transition, record?: IdempotencyRecord): Part | undefined {
+    if (!record) return undefined;
+    return {
+      sql: `insert into workflow_idempotency (account_id, key, instance_id, seq) select ?::uuid, ?, ?::uuid, ?::int where ${IF_HEAD}`,
+      params: [record.accountId, record.key, t.state.instanceId, t.state.seq],
+    };
   }
 
   /**
