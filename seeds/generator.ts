@@ -612,6 +612,9 @@ export function generate(size: SeedSize, seed: number): SeedData {
       honours[honours.length - 1]!.id = rngAccount.uuid();
     }
   }
+  // The fifth member of the city selection committee (city.approver + four auditors; the award vote needs 3 of 5).
+  // Added last so every earlier id stays what it was.
+  addAccount('city.auditor4', '市评选委员会委员四', [[Role.AUDITOR, city]]);
 
   return { size, seed, organizations, members, honours, funds, ledgerEntries, accounts, roleAssignments, logins };
 }

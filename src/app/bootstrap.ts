@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { AID_SUBJECT, AidService } from '../aid/aid.service';
 import { AuthService } from '../auth/auth.service';
+import { AwardService, NOMINATION_SUBJECT } from '../awards/award.service';
 import { TokenSigner } from '../auth/token';
 import { createLogger } from '../common/logger';
 import type { AppConfig } from '../config/env';
 import { createOrm, ensureDatabase, migrate } from '../db/orm';
+import { EXPENSE_SUBJECT, ExpenseService } from '../expenses/expense.service';
 import { FundService } from '../funds/fund.service';
 import { MemberService } from '../members/member.service';
 import { OrganizationService } from '../organizations/organization.service';
@@ -49,7 +51,16 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const workflow = new WorkflowService(definitions, store);
   const aid = new AidService(workflow, funds);
   workflow.onSubjectChanged(AID_SUBJECT, (em, id, data) => aid.applyChanges(em, id, data));
-  const effects = new EffectRegistry().register('disburse', aid.disburse);
+  const expenses = new ExpenseService(workflow, funds);
+  workflow.onSubjectChanged(EXPENSE_SUBJECT, (em, id, data) => expenses.applyChanges(em, id, data));
+  const awards = new AwardService(workflow);
+  workflow.onSubjectChanged(NOMINATION_SUBJECT, (em, id, data) => awards.applyChanges(em, id, data));
+  const effects = new EffectRegistry()
+    .register('disburse', aid.disburse)
+    .register('book', expenses.book)
+    .register('reserveQuota', awards.reserveQuota)
+    .register('releaseQuota', awards.releaseQuota)
+    .register('recordHonour', awards.recordHonour);
   const runner = new WorkflowRunner(orm, definitions, effects, store, logger);
 
   const services: Services = {
@@ -63,6 +74,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     funds,
     workflow,
     aid,
+    expenses,
+    awards,
   };
 
   const stops: (() => Promise<void>)[] = [() => orm.close()];

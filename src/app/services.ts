@@ -6,6 +6,8 @@ import type { OrganizationService } from '../organizations/organization.service'
 import type { MemberService } from '../members/member.service';
 import type { FundService } from '../funds/fund.service';
 import type { AidService } from '../aid/aid.service';
+import type { AwardService } from '../awards/award.service';
+import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
@@ -20,4 +22,6 @@ export interface Services {
   funds: FundService;
   workflow: WorkflowService;
   aid: AidService;
+  expenses: ExpenseService;
+  awards: AwardService;
 }

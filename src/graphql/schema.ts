@@ -2,6 +2,8 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { AidResolver } from '../aid/aid.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
+import { AwardResolver, OrganizationHonoursResolver } from '../awards/award.resolver';
+import { ExpenseResolver } from '../expenses/expense.resolver';
 import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
@@ -18,6 +20,9 @@ const RESOLVERS: NonEmptyArray<Function> = [
   WorkflowTaskResolver,
   HistoryEntryResolver,
   AidResolver,
+  ExpenseResolver,
+  AwardResolver,
+  OrganizationHonoursResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -301,6 +301,31 @@ describe('award nomination', () => {
     expect((await resubmit({ citation: '快递小哥之家全年服务快递员一万余人次' })).data.resubmit).toEqual({ state: 'COUNTY_REVIEW', round: 2 });
     expect((await api.nomination(n.id, 'danfeng.approver')).citation).toBe('快递小哥之家全年服务快递员一万余人次');
     await api.toPublicNotice(id);
+    const objectOnce = () =>
+      h.t.gql(
+        'mutation($id: ID!) { objectToNomination(nominationId: $id, reason: "请核实服务人次", idempotencyKey: "objection-wang-0001") { objections { reason } } }',
+        { id: n.id },
+        h.tokens.wang,
+      );
+    expect((await objectOnce()).data.objectToNomination.objections).toEqual([{ reason: '请核实服务人次' }]);
+    const repeated = await objectOnce();
+    expect(repeated.errors).toBeUndefined();
+    expect(repeated.data.objectToNomination.objections).toHaveLength(1);
+    const investigation = await h.wf.taskFor(h.tokens['city.approver'], id, 'INVESTIGATION');
+    await h.wf.decide(h.tokens['city.approver'], investigation.id, 'clear', '数据核实无误');
+    await h.wf.reaches(h.tokens['danfeng.approver'], id, 'AWARDED');
+    const org = await h.t.gql('query($id: ID!) { organization(id: $id) { honours { award level year } } }', { id: h.fed.orgs.courierUnion.id }, h.tokens['danfeng.approver']);
+    expect(org.data.organization.honours).toEqual([{ award: 'ADVANCED_COLLECTIVE', level: 'CITY', year: 2026 }]);
+    expect(await api.honourRows(id)).toEqual([{ member_id: null, organization_id: h.fed.orgs.courierUnion.id, award: 'ADVANCED_COLLECTIVE', level: 'CITY', year: 2026 }]);
+  });
+
+  it('gives the last place to exactly one of two nominations racing for it', async () => {
+    await h.sql(`insert into award_quota (id, county_org_id, award, award_level, year, quota) values (gen_random_uuid(), ?, 'TECHNICAL_EXPERT', 'PROVINCIAL', 2026, 1)`, [h.fed.orgs.danfeng.id]);
+    const results = await Promise.all(
+      [h.fed.members.wang.id, h.fed.members.li.id].map((memberId) => api.nominateRaw({ memberId, award: 'TECHNICAL_EXPERT', awardLevel: 'PROVINCIAL' })),
+    );
+    expect(results.map((r) => (r.errors ? r.errors[0].extensions!.reason : 'ok')).sort()).toEqual(['QUOTA_EXCEEDED', 'ok']);
+    expect(await api.quota('TECHNICAL_EXPERT', 'PROVINCIAL')).toMatchObject({ quota: 1, used: 1, remaining: 0 });
   });
 
   it('lets the federation above a county set its quotas, never below the places used', async () => {
@@ -322,8 +347,15 @@ describe('award nomination', () => {
 
   it('puts nominations in the shared inbox, history and definitions', async () => {
     const n = await api.nominate({ memberId: h.fed.members.li.id, award: 'MODEL_WORKER' });
+    await h.wf.taskFor(h.tokens['danfeng.approver'], n.instance.id, 'COUNTY_REVIEW');
     const inbox = await h.wf.inbox(h.tokens['danfeng.approver'], { definitionKey: 'award-nomination' });
     expect(inbox).toContainEqual(expect.objectContaining({ instanceId: n.instance.id, step: 'COUNTY_REVIEW' }));
+    const history = await h.t.gql(
+      `query($s: ID) { approvalHistory(filter: { subjectId: $s }) { edges { node { action definitionKey } } } }`,
+      { s: n.id },
+      h.tokens['city.approver'],
+    );
+    expect(history.data.approvalHistory.edges).toEqual([{ node: { action: 'start', definitionKey: 'award-nomination' } }]);
     const mine = await h.t.gql('{ nominations(first: 100) { totalCount } }', {}, h.tokens['shangnan.approver']);
     expect(mine.data.nominations.totalCount).toBe(0);
     const defs = await h.t.gql('{ workflowDefinitions { key states { key kind } } }', {}, h.tokens.zhao);

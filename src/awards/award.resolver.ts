@@ -1,0 +1,127 @@
+import DataLoader from 'dataloader';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../common/connection';
+import { GqlContext, requireViewer } from '../graphql/context';
+import { Honour } from '../members/honour.entity';
+import { HonourType, MemberType } from '../members/member.types';
+import { Organization } from '../organizations/organization.entity';
+import { OrganizationType } from '../organizations/organization.types';
+import { WorkflowInstanceType } from '../workflow/workflow.types';
+import { Nomination } from './nomination.entity';
+import {
+  AwardQuotaType,
+  NominateForAwardInput,
+  NominationConnection,
+  NominationFilter,
+  NominationObjectionType,
+  NominationType,
+  SetAwardQuotaInput,
+} from './award.types';
+
+@Resolver(() => NominationType)
+export class AwardResolver {
+  @Mutation(() => NominationType, {
+    description:
+      'Nominates a member (individual awards) or an organisation (collective awards) within the county’s quota and starts the selection: county review → city committee vote → public notice → province for PROVINCIAL/NATIONAL → honour recorded. CONFLICT with reason QUOTA_EXCEEDED when the county’s places are used.',
+  })
+  nominateForAward(@Ctx() ctx: GqlContext, @Arg('input', () => NominateForAwardInput) input: NominateForAwardInput) {
+    return ctx.services.awards.nominate(ctx.em, requireViewer(ctx), input);
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: 'A selection-committee member votes on a vote task. Each member votes once (CONFLICT ALREADY_VOTED); a repeated idempotencyKey returns the first result.',
+  })
+  castVote(
+    @Ctx() ctx: GqlContext,
+    @Arg('taskId', () => ID) taskId: string,
+    @Arg('approve', () => Boolean) approve: boolean,
+    @Arg('idempotencyKey', () => String) idempotencyKey: string,
+    @Arg('comment', () => String, { nullable: true, description: 'Required when rejecting.' }) comment?: string,
+  ) {
+    return ctx.services.awards.castVote(ctx.em, requireViewer(ctx), { taskId, approve, comment, idempotencyKey });
+  }
+
+  @Mutation(() => NominationType, { description: 'Anyone signed in may object while a nomination is on public notice (公示); it then goes to investigation.' })
+  objectToNomination(
+    @Ctx() ctx: GqlContext,
+    @Arg('reason', () => String) reason: string,
+    @Arg('nominationId', () => ID, { nullable: true }) nominationId?: string,
+    @Arg('instanceId', () => ID, { nullable: true }) instanceId?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string,
+  ) {
+    return ctx.services.awards.object(ctx.em, requireViewer(ctx), { nominationId, instanceId, reason, idempotencyKey });
+  }
+
+  @Mutation(() => AwardQuotaType, { description: 'Sets a county’s places for an award, level and year (approvers or administrators above the county).' })
+  setAwardQuota(@Ctx() ctx: GqlContext, @Arg('input', () => SetAwardQuotaInput) input: SetAwardQuotaInput) {
+    return ctx.services.awards.setQuota(ctx.em, requireViewer(ctx), input);
+  }
+
+  @Query(() => [AwardQuotaType], { description: 'A county’s quotas for a year, with places used and remaining.' })
+  awardQuotas(@Ctx() ctx: GqlContext, @Arg('countyId', () => ID) countyId: string, @Arg('year', () => Int) year: number) {
+    return ctx.services.awards.quotas(ctx.em, requireViewer(ctx), countyId, year);
+  }
+
+  @Query(() => NominationType)
+  nomination(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.awards.get(ctx.em, requireViewer(ctx), id);
+  }
+
+  @Query(() => NominationConnection, { description: 'Nominations you made or are staff over, and those on public notice; newest first.' })
+  nominations(
+    @Ctx() ctx: GqlContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => NominationFilter, { nullable: true }) filter?: NominationFilter,
+  ) {
+    return ctx.services.awards.list(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @FieldResolver(() => MemberType, { nullable: true, description: 'The nominee, for individual awards.' })
+  member(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return n.member ? ctx.loaders.member.load(n.member.id) : null;
+  }
+
+  @FieldResolver(() => OrganizationType, { nullable: true, description: 'The nominee, for collective awards.' })
+  nomineeOrganization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return n.nomineeOrganization ? ctx.loaders.organization.load(n.nomineeOrganization.id) : null;
+  }
+
+  @FieldResolver(() => OrganizationType, { description: 'The nominating union.' })
+  organization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.organization.load(n.organization.id);
+  }
+
+  @FieldResolver(() => OrganizationType, { description: 'The county federation whose quota it uses.' })
+  county(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.organization.load(n.county.id);
+  }
+
+  @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its selection: state, votes, history, open tasks. Null for readers of a public notice.' })
+  instance(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return ctx.services.awards.instanceFor(ctx.em, requireViewer(ctx), n);
+  }
+
+  @FieldResolver(() => [NominationObjectionType], { description: 'Objections raised in public notice: all of them for staff over the nominating union, your own otherwise.' })
+  objections(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return ctx.services.awards.objections(ctx.em, requireViewer(ctx), n);
+  }
+}
+
+const orgHonourLoaders = new WeakMap<GqlContext, DataLoader<string, Honour[]>>();
+
+/** Collective honours (先进集体, 工人先锋号) on the organisation, batched per request. */
+@Resolver(() => OrganizationType)
+export class OrganizationHonoursResolver {
+  @FieldResolver(() => [HonourType], { description: 'Collective honours held by this organisation, newest first.' })
+  honours(@Root() org: Organization, @Ctx() ctx: GqlContext) {
+    let loader = orgHonourLoaders.get(ctx);
+    if (!loader) {
+      loader = new DataLoader<string, Honour[]>(async (ids) => {
+        const rows = await ctx.em.find(Honour, { organization: { $in: [...ids] } }, { orderBy: { year: 'desc', id: 'asc' } });
+        return ids.map((id) => rows.filter((h) => h.organization?.id === id));
+      });
+      orgHonourLoaders.set(ctx, loader);
+    }
+    return loader.load(org.id);
+  }
+}

@@ -1,0 +1,54 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../common/connection';
+import { FundType, LedgerEntryType } from '../funds/fund.types';
+import { LedgerEntry } from '../funds/ledger-entry.entity';
+import { GqlContext, requireViewer } from '../graphql/context';
+import { OrganizationType } from '../organizations/organization.types';
+import { WorkflowInstanceType } from '../workflow/workflow.types';
+import { Expense } from './expense.entity';
+import { ExpenseConnection, ExpenseFilter, ExpenseType, SubmitExpenseInput } from './expense.types';
+
+@Resolver(() => ExpenseType)
+export class ExpenseResolver {
+  @Mutation(() => ExpenseType, {
+    description:
+      'Submits a union’s expense against one of its own funds and starts its review (finance → review committee → county above the threshold → booked). FINANCE, APPROVER or ADMIN over the union.',
+  })
+  submitExpense(@Ctx() ctx: GqlContext, @Arg('input', () => SubmitExpenseInput) input: SubmitExpenseInput) {
+    return ctx.services.expenses.submit(ctx.em, requireViewer(ctx), input);
+  }
+
+  @Query(() => ExpenseType)
+  expense(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.expenses.get(ctx.em, requireViewer(ctx), id);
+  }
+
+  @Query(() => ExpenseConnection, { description: 'Expenses you submitted or are staff over; newest first.' })
+  expenses(
+    @Ctx() ctx: GqlContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => ExpenseFilter, { nullable: true }) filter?: ExpenseFilter,
+  ) {
+    return ctx.services.expenses.list(ctx.em, requireViewer(ctx), filter, page);
+  }
+
+  @FieldResolver(() => OrganizationType, { description: 'The submitting union.' })
+  organization(@Root() e: Expense, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.organization.load(e.organization.id);
+  }
+
+  @FieldResolver(() => FundType)
+  fund(@Root() e: Expense, @Ctx() ctx: GqlContext) {
+    return ctx.services.funds.get(ctx.em, requireViewer(ctx), e.fund.id);
+  }
+
+  @FieldResolver(() => LedgerEntryType, { nullable: true, description: 'The debit, once booked.' })
+  async ledgerEntry(@Root() e: Expense, @Ctx() ctx: GqlContext) {
+    return e.ledgerEntryId ? ctx.em.findOne(LedgerEntry, e.ledgerEntryId) : null;
+  }
+
+  @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })
+  instance(@Root() e: Expense, @Ctx() ctx: GqlContext) {
+    return e.instanceId ? ctx.services.workflow.instance(ctx.em, requireViewer(ctx), e.instanceId) : null;
+  }
+}
