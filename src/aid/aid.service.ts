@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
@@ -109,22 +108,15 @@ export class AidService {
     }
   }
 
-  /**
-   * The `disburse` effect: debits the fund once. The fund row is locked first, so concurrent disbursements
-   * queue up and a short fund yields INSUFFICIENT_FUNDS instead of a failed transaction.
-   */
+  /** The `disburse` effect: debits the fund once (the workflow's key is the ledger reference). */
   disburse = async ({ em, instance, params, idempotencyKey }: EffectContext): Promise<string> => {
-    const amount = Number(params.amountFen);
-    const fund = await em.findOne(Fund, String(params.fundId), { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    if (!fund) return 'FUND_CLOSED';
-    if (fund.balance < amount) return 'INSUFFICIENT_FUNDS';
-    await this.funds.book(em, {
-      fundId: fund.id,
-      amount: -amount,
+    const { outcome } = await this.funds.debitIfCovered(em, {
+      fundId: String(params.fundId),
+      amount: Number(params.amountFen),
       reason: `帮扶金拨付 aid payment, application ${instance.subjectId}`,
       reference: `workflow:${idempotencyKey}`,
     });
-    return 'ok';
+    return outcome;
   };
 
   private canSee(viewer: Viewer, a: AidApplication) {

@@ -61,6 +61,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     .register('reserveQuota', awards.reserveQuota)
     .register('releaseQuota', awards.releaseQuota)
     .register('recordHonour', awards.recordHonour);
+  effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, logger);
 
   const services: Services = {

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
@@ -193,16 +192,15 @@ export class ExpenseService {
   book = async ({ em, instance, params, idempotencyKey }: EffectContext): Promise<string> => {
     const amount = Number(params.amountFen);
     if (!Number.isSafeInteger(amount) || amount <= 0) throw new Error(`expense ${instance.subjectId} has no bookable amount`);
-    const fund = await em.findOne(Fund, String(params.fundId), { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    if (!fund) throw new Error(`the fund of expense ${instance.subjectId} does not exist`);
-    if (fund.balance < amount) return 'INSUFFICIENT_FUNDS';
-    const entry = await this.funds.book(em, {
-      fundId: fund.id,
-      amount: -amount,
+    const booked = await this.funds.debitIfCovered(em, {
+      fundId: String(params.fundId),
+      amount,
       reason: `经费支出 expense (${String(params.category)}), expense ${instance.subjectId}`,
       reference: `workflow:${idempotencyKey}`,
     });
-    await em.nativeUpdate(Expense, { id: instance.subjectId }, { ledgerEntryId: entry.id });
+    if (booked.outcome === 'FUND_CLOSED') throw new Error(`the fund of expense ${instance.subjectId} does not exist`);
+    if (booked.outcome !== 'ok') return booked.outcome;
+    await em.nativeUpdate(Expense, { id: instance.subjectId }, { ledgerEntryId: booked.entry.id });
     return 'ok';
   };
 

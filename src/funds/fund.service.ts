@@ -1,4 +1,4 @@
-import { CheckConstraintViolationException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { CheckConstraintViolationException, LockMode, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
@@ -64,6 +64,21 @@ export class FundService {
       reference: optionalText(input.reference, 'input.reference', 200),
       createdBy: viewer.accountId,
     });
+  }
+
+  /**
+   * A workflow's payment: locks the fund row so concurrent debits queue up, and reports a short or missing
+   * fund as an outcome the workflow routes on instead of failing the transaction. Returns the entry when booked.
+   */
+  async debitIfCovered(
+    em: EntityManager,
+    debit: { fundId: string; amount: number; reason: string; reference: string },
+  ): Promise<{ outcome: 'ok'; entry: LedgerEntry } | { outcome: 'INSUFFICIENT_FUNDS' | 'FUND_CLOSED' }> {
+    const fund = await em.findOne(Fund, debit.fundId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!fund) return { outcome: 'FUND_CLOSED' };
+    if (fund.balance < debit.amount) return { outcome: 'INSUFFICIENT_FUNDS' };
+    const entry = await this.book(em, { fundId: fund.id, amount: -debit.amount, reason: debit.reason, reference: debit.reference });
+    return { outcome: 'ok', entry };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { JsonValue } from './core/types';
+import type { JsonValue, WorkflowDefinition } from './core/types';
 import type { WorkflowInstance } from './workflow-instance.entity';
 
 export interface EffectContext {
@@ -32,5 +32,15 @@ export class EffectRegistry {
 
   names(): string[] {
     return [...this.handlers.keys()];
+  }
+
+  /** Fails start-up when a loaded definition's system step names an effect nobody handles. */
+  assertHandles(definitions: readonly WorkflowDefinition[]): void {
+    const missing = definitions.flatMap((def) =>
+      Object.entries(def.states).flatMap(([state, s]) =>
+        s.kind === 'system' && !this.handlers.has(s.effect) ? [`${def.key} v${def.version} ${state}: effect ${s.effect}`] : [],
+      ),
+    );
+    if (missing.length) throw new Error(`workflow effects without a handler:\n  ${missing.join('\n  ')}`);
   }
 }

@@ -5,7 +5,7 @@ export type TaskStatus = 'OPEN' | 'DONE' | 'CANCELLED';
 /** A unit of human work in an inbox. `key` is the core's deterministic task id, so opening is idempotent. */
 @Entity({ tableName: 'workflow_task' })
 export class WorkflowTask {
-  [OptionalProps]?: 'status' | 'escalated';
+  [OptionalProps]?: 'status' | 'escalated' | 'votedBy';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -61,6 +61,10 @@ export class WorkflowTask {
 
   @Property({ type: 'boolean' })
   escalated: boolean = false;
+
+  /** Committee members who have voted while the vote is still open. */
+  @Property({ type: 'uuid[]' })
+  votedBy: string[] = [];
 
   @Property({ type: 'datetime', nullable: true })
   remindedAt?: Date | null;

@@ -100,7 +100,7 @@ export class WorkflowService {
   /** Open tasks routed to an organisation where the viewer holds a candidate role, or assigned to them. */
   inbox(em: EntityManager, viewer: Viewer, filter: InboxFilter = {}, page: PageArgs) {
     const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId')];
-    const where: object[] = [{ status: 'OPEN' }, { $or: mine }];
+    const where: object[] = [{ status: 'OPEN' }, { $or: mine }, { $not: { votedBy: { $contains: [viewer.accountId] } } }];
     if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
     if (filter.step) where.push({ step: text(filter.step, 'filter.step', { max: 64 }) });
     if (filter.organizationId) where.push({ routedOrgId: parseId(filter.organizationId, 'filter.organizationId') });

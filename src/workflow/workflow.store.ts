@@ -79,6 +79,7 @@ export class WorkflowStore {
     const parts = [
       this.history(t),
       this.closeTasks(t, extra.decision),
+      this.recordVote(t, extra.decision),
       ...this.reminders(t),
       this.outbox(t),
       this.idempotency(t, extra.idempotency),
@@ -120,6 +121,15 @@ export class WorkflowStore {
                    decided_at = now()
              where key = any(?::text[]) and status = 'OPEN' and ${IF_HEAD}`,
       params: [key, key, decision?.action ?? null, key, decision?.accountId ?? null, pgArray(t.closeTasks)],
+    };
+  }
+
+  /** A vote that does not close its task marks the voter, so the task leaves their inbox. */
+  private recordVote(t: Transition, decision?: Decision): Part | undefined {
+    if (!decision || t.closeTasks.includes(decision.taskKey)) return undefined;
+    return {
+      sql: `update workflow_task set voted_by = array_append(voted_by, ?::uuid) where key = ? and kind = 'vote' and ${IF_HEAD}`,
+      params: [decision.accountId, decision.taskKey],
     };
   }
 

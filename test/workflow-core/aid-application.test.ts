@@ -6,6 +6,13 @@ const def = definition('aid-application');
 const THRESHOLD = 500_000;
 
 describe('aid application', () => {
+  it('does not let an approver decide an application they submitted themselves', () => {
+    const run = new Run(def, subjectData.aid(1000));
+    const selfApplying = { ...actors.grassrootsApprover, isApplicant: true };
+    expect(codeOf(() => run.act('approve', selfApplying))).toBe('NOT_ASSIGNEE');
+    expect(run.at).toBe('GRASSROOTS_VERIFY');
+  });
+
   it('starts at the grassroots union with a task routed to it, a reminder and a deadline', () => {
     const run = new Run(def, subjectData.aid(120_000));
     expect(run.at).toBe('GRASSROOTS_VERIFY');

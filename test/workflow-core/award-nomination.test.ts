@@ -78,6 +78,12 @@ describe('award nomination', () => {
     expect(run.state.current.votes).toHaveLength(1);
   });
 
+  it('seats only members of the city committee: a province approver covering the city has no vote', () => {
+    const run = atVote();
+    expect(codeOf(() => run.act('approve', actors.provinceApprover))).toBe('NOT_ASSIGNEE');
+    expect(run.state.current.votes).toHaveLength(0);
+  });
+
   it('moves on when the notice period expires without objection (city-level award)', () => {
     const run = atNotice();
     expect(run.last.timers).toEqual([expect.objectContaining({ kind: 'notice', step: 'PUBLIC_NOTICE' })]);

@@ -150,10 +150,14 @@ describe('aid application', () => {
     expect(await count()).toBe(before);
   });
 
-  it('lets the grassroots union apply on a member’s behalf', async () => {
+  it('lets the grassroots union apply on a member’s behalf, but not verify its own filing', async () => {
     const res = await t.gql(APPLY, { input: { memberId: fed.members.li.id, aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 150_000, reason: '代为申请' } }, tokens['longfeng.approver']);
     expect(res.errors).toBeUndefined();
-    await wf.taskFor(tokens['longfeng.approver'], res.data.applyForAid.instance.id, 'GRASSROOTS_VERIFY');
+    const task = await wf.taskFor(tokens['longfeng.approver'], res.data.applyForAid.instance.id, 'GRASSROOTS_VERIFY');
+    // Separation of duties: whoever filed it may not also verify it; another approver (or the county) must.
+    const own = await wf.decide(tokens['longfeng.approver'], task.id, 'approve');
+    expect(codeOf(own)).toBe('FORBIDDEN');
+    expect(own.errors![0].message).toMatch(/own/);
   });
 
   it('shows every role its own inbox only', async () => {

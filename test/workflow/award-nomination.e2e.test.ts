@@ -173,6 +173,10 @@ describe('award nomination', () => {
 
     const first = await api.vote('city.auditor1', task.id, true, undefined, 'vote-auditor1-0001');
     expect(first.data.castVote).toMatchObject({ state: 'SELECTION_VOTE', votes: [{ choice: 'approve' }] });
+    // Having voted, the ballot leaves that member's inbox; the rest of the committee still has it.
+    expect(await h.wf.inbox(h.tokens['city.auditor1'])).not.toContainEqual(expect.objectContaining({ id: task.id }));
+    expect(await h.wf.inbox(h.tokens['city.auditor2'])).toContainEqual(expect.objectContaining({ id: task.id }));
+    expect(codeOf(await api.vote('province.approver', task.id, true))).toBe('FORBIDDEN');
     // The same ballot sent again is answered with its first result; a second ballot is refused.
     const repeated = await api.vote('city.auditor1', task.id, true, undefined, 'vote-auditor1-0001');
     expect(repeated.errors).toBeUndefined();
@@ -288,14 +292,15 @@ describe('award nomination', () => {
   });
 
   it('nominates a collective, and takes only a corrected citation on resubmission', async () => {
-    const n = await api.nominate({ nomineeOrganizationId: h.fed.orgs.courierUnion.id, award: 'ADVANCED_COLLECTIVE', citation: '快递小哥之家服务全县快递员' }, 'danfeng.approver');
-    expect(n).toMatchObject({ nomineeKind: 'ORGANIZATION', member: null, nomineeOrganization: { id: h.fed.orgs.courierUnion.id }, organization: { id: h.fed.orgs.courierUnion.id } });
+    // The union nominates itself; the county, not the nominator, reviews it.
+    const n = await api.nominate({ nomineeOrganizationId: h.fed.orgs.longfeng.id, award: 'ADVANCED_COLLECTIVE', citation: '快递小哥之家服务全县快递员' }, 'longfeng.approver');
+    expect(n).toMatchObject({ nomineeKind: 'ORGANIZATION', member: null, nomineeOrganization: { id: h.fed.orgs.longfeng.id }, organization: { id: h.fed.orgs.longfeng.id } });
     const id = n.instance.id;
     const review = await h.wf.taskFor(h.tokens['danfeng.approver'], id, 'COUNTY_REVIEW');
     await h.wf.decide(h.tokens['danfeng.approver'], review.id, 'return', '请补充服务人次数据');
-    await h.wf.taskFor(h.tokens['danfeng.approver'], id, 'RETURNED');
+    await h.wf.taskFor(h.tokens['longfeng.approver'], id, 'RETURNED');
     const resubmit = (changes: Record<string, unknown>) =>
-      h.t.gql('mutation($id: ID!, $c: JSONObject) { resubmit(instanceId: $id, comment: "已补充", changes: $c) { state round } }', { id, c: changes }, h.tokens['danfeng.approver']);
+      h.t.gql('mutation($id: ID!, $c: JSONObject) { resubmit(instanceId: $id, comment: "已补充", changes: $c) { state round } }', { id, c: changes }, h.tokens['longfeng.approver']);
     expect(codeOf(await resubmit({ award: 'PIONEER_TEAM' }))).toBe('BAD_USER_INPUT');
     expect(codeOf(await resubmit({ year: 2027 }))).toBe('BAD_USER_INPUT');
     expect((await resubmit({ citation: '快递小哥之家全年服务快递员一万余人次' })).data.resubmit).toEqual({ state: 'COUNTY_REVIEW', round: 2 });
@@ -314,9 +319,9 @@ describe('award nomination', () => {
     const investigation = await h.wf.taskFor(h.tokens['city.approver'], id, 'INVESTIGATION');
     await h.wf.decide(h.tokens['city.approver'], investigation.id, 'clear', '数据核实无误');
     await h.wf.reaches(h.tokens['danfeng.approver'], id, 'AWARDED');
-    const org = await h.t.gql('query($id: ID!) { organization(id: $id) { honours { award level year } } }', { id: h.fed.orgs.courierUnion.id }, h.tokens['danfeng.approver']);
+    const org = await h.t.gql('query($id: ID!) { organization(id: $id) { honours { award level year } } }', { id: h.fed.orgs.longfeng.id }, h.tokens['danfeng.approver']);
     expect(org.data.organization.honours).toEqual([{ award: 'ADVANCED_COLLECTIVE', level: 'CITY', year: 2026 }]);
-    expect(await api.honourRows(id)).toEqual([{ member_id: null, organization_id: h.fed.orgs.courierUnion.id, award: 'ADVANCED_COLLECTIVE', level: 'CITY', year: 2026 }]);
+    expect(await api.honourRows(id)).toEqual([{ member_id: null, organization_id: h.fed.orgs.longfeng.id, award: 'ADVANCED_COLLECTIVE', level: 'CITY', year: 2026 }]);
   });
 
   it('gives the last place to exactly one of two nominations racing for it', async () => {

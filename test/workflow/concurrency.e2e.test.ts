@@ -24,12 +24,13 @@ describe('aid application under concurrency', () => {
     const longfeng = await em.findOneOrFail(Organization, fed.orgs.longfeng.id);
     for (let i = 1; i <= 4; i++) await f.account(`longfeng.approver${i}`, [[Role.APPROVER, longfeng]]);
     await f.account('tea.approver', [[Role.APPROVER, await em.findOneOrFail(Organization, fed.orgs.tea.id)]]);
+    await f.account('shangnan.clerk', [[Role.APPROVER, await em.findOneOrFail(Organization, fed.orgs.shangnan.id)]]);
     const shangnan = await em.findOneOrFail(Organization, fed.orgs.shangnan.id);
     const small = f.fund(shangnan, FundKind.HARDSHIP_AID, '商南县帮扶资金（余额不足）');
     await f.credit(small, 1_000_000);
     smallFundId = small.id;
     wf = new WorkflowClient(t);
-    for (const name of ['wang', 'longfeng.approver', 'longfeng.approver1', 'longfeng.approver2', 'longfeng.approver3', 'longfeng.approver4', 'danfeng.approver', 'shangnan.approver', 'tea.approver']) {
+    for (const name of ['wang', 'longfeng.approver', 'longfeng.approver1', 'longfeng.approver2', 'longfeng.approver3', 'longfeng.approver4', 'danfeng.approver', 'shangnan.approver', 'tea.approver', 'shangnan.clerk']) {
       tokens[name] = await t.login(name);
     }
   });
@@ -56,11 +57,12 @@ describe('aid application under concurrency', () => {
 
   it('never overdraws a fund when disbursements together exceed its balance', async () => {
     // Five approved applications of 3,000 yuan against a fund holding 10,000: three are paid, two fail.
+    // Filed by a county clerk on the member's behalf; the union and the county approvers decide (never the filer).
     const county = tokens['shangnan.approver'];
     const union = tokens['tea.approver'];
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push(await applyAs(union, { memberId: fed.members.chen.id, aidType: 'HARDSHIP', fundId: smallFundId, amount: 300_000, reason: `并发拨付 ${i}` }));
+      ids.push(await applyAs(tokens['shangnan.clerk'], { memberId: fed.members.chen.id, aidType: 'HARDSHIP', fundId: smallFundId, amount: 300_000, reason: `并发拨付 ${i}` }));
     }
     for (const step of ['GRASSROOTS_VERIFY', 'COUNTY_REVIEW']) {
       const approver = step === 'GRASSROOTS_VERIFY' ? union : county;

@@ -5,6 +5,7 @@ import { Migration20261125020000_aid } from './Migration20261125020000_aid';
 import { Migration20261125030000_expenses_awards } from './Migration20261125030000_expenses_awards';
 import { Migration20261125040000_notifications } from './Migration20261125040000_notifications';
 import { Migration20261125050000_outbox_notify } from './Migration20261125050000_outbox_notify';
+import { Migration20261125060000_task_voters } from './Migration20261125060000_task_voters';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125030000_expenses_awards', class: Migration20261125030000_expenses_awards },
   { name: 'Migration20261125040000_notifications', class: Migration20261125040000_notifications },
   { name: 'Migration20261125050000_outbox_notify', class: Migration20261125050000_outbox_notify },
+  { name: 'Migration20261125060000_task_voters', class: Migration20261125060000_task_voters },
 ];

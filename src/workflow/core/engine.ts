@@ -35,6 +35,8 @@ import type {
 
 export const MAX_COMMENT_LENGTH = 2000;
 
+const samePath = (a: string, b: string) => (a.endsWith('/') ? a : `${a}/`) === (b.endsWith('/') ? b : `${b}/`);
+
 // ---------------------------------------------------------------------------------------------------------
 // Transition assembly
 // ---------------------------------------------------------------------------------------------------------
@@ -389,6 +391,15 @@ function applyAct(def: WorkflowDefinition, prev: InstanceState, input: Omit<ActI
         roles: task?.candidateRoles,
         organizationId: task?.organizationId,
       });
+    }
+    // A committee is the members seated on that organisation: a role held higher up covers the subtree for
+    // ordinary steps, but does not add seats to the vote.
+    if (found.as === 'voter' && !a.grants.some((g) => task!.candidateRoles.includes(g.role) && samePath(g.path, task!.organizationPath!))) {
+      throw ruleError('NOT_ASSIGNEE', `only members of the committee at ${task?.organizationId} vote in ${here}`, { action: input.action, organizationId: task?.organizationId });
+    }
+    // Separation of duties: nobody decides on what they submitted themselves.
+    if ((found.as === 'assignee' || found.as === 'voter') && a.isApplicant) {
+      throw ruleError('NOT_ASSIGNEE', `the applicant may not ${input.action} their own ${def.key} in ${here}`, { action: input.action, reason: 'OWN_SUBJECT' });
     }
   }
   const ref: ActorRef = { accountId: actor.accountId, organizationId: actor.organizationId ?? null, as: found.as };
