@@ -6,6 +6,7 @@
  * full: the real scale from the city's five-year report: 4,092 organisations, 209,000 members, 94,000 migrant workers.
  */
 import { Role } from '../src/auth/role';
+import { Award, AwardLevel } from '../src/awards/nomination.entity';
 import { FundKind } from '../src/funds/fund.entity';
 import { HonourLevel } from '../src/members/honour.entity';
 import { EmploymentForm, Gender, HardshipStatus, MemberStatus } from '../src/members/member.entity';
@@ -94,6 +95,16 @@ export interface DemoLogin {
   organization: string;
 }
 
+/** Nominations a county (or the city, for its directly affiliated unions) may send per award, level and year. */
+export interface AwardQuotaRow {
+  id: string;
+  countyOrgId: string;
+  award: Award;
+  awardLevel: AwardLevel;
+  year: number;
+  quota: number;
+}
+
 export interface SeedData {
   size: SeedSize;
   seed: number;
@@ -104,6 +115,7 @@ export interface SeedData {
   ledgerEntries: LedgerEntryRow[];
   accounts: AccountRow[];
   roleAssignments: RoleAssignmentRow[];
+  awardQuotas: AwardQuotaRow[];
   logins: DemoLogin[];
 }
 
@@ -616,7 +628,23 @@ export function generate(size: SeedSize, seed: number): SeedData {
   // Added last so every earlier id stays what it was.
   addAccount('city.auditor4', '市评选委员会委员四', [[Role.AUDITOR, city]]);
 
-  return { size, seed, organizations, members, honours, funds, ledgerEntries, accounts, roleAssignments, logins };
+  // This year's award quotas: a few city-level places per county, one provincial place for the main awards, and
+  // a national model-worker place for the city's own list. From a stream of their own, so other ids stay put.
+  const rngQuota = root.fork(9);
+  const awardQuotas: AwardQuotaRow[] = [];
+  const QUOTA_YEAR = 2026;
+  for (const holder of organizations.filter((o) => o.level === OrganizationLevel.COUNTY || o.level === OrganizationLevel.CITY)) {
+    for (const award of Object.values(Award)) {
+      const levels: [AwardLevel, number][] = [[AwardLevel.CITY, rngQuota.int(2, 5)]];
+      if (award !== Award.TECHNICAL_EXPERT && award !== Award.CRAFTSMAN) levels.push([AwardLevel.PROVINCIAL, 1]);
+      if (award === Award.MODEL_WORKER && holder.level === OrganizationLevel.CITY) levels.push([AwardLevel.NATIONAL, 1]);
+      for (const [awardLevel, quota] of levels) {
+        awardQuotas.push({ id: rngQuota.uuid(), countyOrgId: holder.id, award, awardLevel, year: QUOTA_YEAR, quota });
+      }
+    }
+  }
+
+  return { size, seed, organizations, members, honours, funds, ledgerEntries, accounts, roleAssignments, awardQuotas, logins };
 }
 
 const TOWN_PUBLIC = [

@@ -26,6 +26,7 @@ export interface LoadResult {
   ledgerEntries: number;
   accounts: number;
   roleAssignments: number;
+  awardQuotas: number;
 }
 
 export class SeedRefusedError extends Error {}
@@ -134,6 +135,14 @@ async function loadWithClient(client: ClientBase, data: SeedData, { reset = fals
       { name: 'role', type: 'text', value: (r) => r.role },
       { name: 'organization_id', type: 'uuid', value: (r) => r.organizationId },
     ]);
+    await bulkInsert(client, 'award_quota', data.awardQuotas, [
+      { name: 'id', type: 'uuid', value: (r) => r.id },
+      { name: 'county_org_id', type: 'uuid', value: (r) => r.countyOrgId },
+      { name: 'award', type: 'text', value: (r) => r.award },
+      { name: 'award_level', type: 'text', value: (r) => r.awardLevel },
+      { name: 'year', type: 'int4', value: (r) => r.year },
+      { name: 'quota', type: 'int4', value: (r) => r.quota },
+    ]);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
@@ -150,6 +159,7 @@ async function loadWithClient(client: ClientBase, data: SeedData, { reset = fals
     ledgerEntries: data.ledgerEntries.length,
     accounts: data.accounts.length,
     roleAssignments: data.roleAssignments.length,
+    awardQuotas: data.awardQuotas.length,
   };
 }
 

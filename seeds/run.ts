@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       `funds              ${c.funds}`,
       `ledger entries     ${c.ledgerEntries}`,
       `accounts           ${c.accounts} (role assignments ${c.roleAssignments})`,
+      `award quotas       ${c.awardQuotas}`,
       `time               ${(result.elapsedMs / 1000).toFixed(1)} s (generate ${(result.generateMs / 1000).toFixed(1)} s, load ${(result.loadMs / 1000).toFixed(1)} s)`,
     ].join('\n'),
   );

@@ -204,3 +204,17 @@ describe('generate full', () => {
     checkInvariants(full);
   });
 });
+
+describe('award quotas', () => {
+  it('gives every county and the city this year’s award quotas', () => {
+  const data = generate('demo', 42);
+  const holders = data.organizations.filter((o) => o.level === 'COUNTY' || o.level === 'CITY');
+  expect(holders).toHaveLength(8);
+  for (const h of holders) {
+    const mine = data.awardQuotas.filter((q) => q.countyOrgId === h.id);
+    expect(mine.find((q) => q.award === 'MODEL_WORKER' && q.awardLevel === 'CITY')!.quota).toBeGreaterThanOrEqual(2);
+    expect(mine.find((q) => q.award === 'MODEL_WORKER' && q.awardLevel === 'PROVINCIAL')!.quota).toBe(1);
+  }
+  expect(new Set(data.awardQuotas.map((q) => `${q.countyOrgId}/${q.award}/${q.awardLevel}/${q.year}`)).size).toBe(data.awardQuotas.length);
+});
+});

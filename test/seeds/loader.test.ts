@@ -38,6 +38,7 @@ describe('loadSeed (demo, PostgreSQL)', () => {
     expect(await count('ledger_entry')).toBe(data.ledgerEntries.length);
     expect(await count('account')).toBe(data.accounts.length);
     expect(await count('role_assignment')).toBe(data.roleAssignments.length);
+    expect(await count('award_quota')).toBe(data.awardQuotas.length);
   });
 
   it('books every fund balance through the ledger trigger', async () => {
