@@ -1,17 +1,27 @@
 /**
- * End-to-end workflow benchmark on the demo data: GraphQL decisions over HTTP, the outbox relay, BullMQ and
- * the workers, until the next task is in the next approver's inbox.
+ * End-to-end workflow benchmark on the demo data, with a mixed load of the three workflows (aid applications,
+ * expense reviews, award nominations): GraphQL decisions over HTTP to an API process, the outbox relay, BullMQ
+ * and a worker process, until the next task is in the next reviewer's inbox.
  *
  *   npm run bench:workflow [-- --decisions 1200 --rate 150 --concurrency 16]
  *
- * Prints decisions/s at saturation (closed loop) and, at a fixed offered load (open loop), the p50/p99 of the
- * decide round trip and of the routing latency: from sending a decision to the next task's row being written,
- * which is when the next approver's myTasks query returns it. Uses its own database and queue prefix.
+ * The API and the workers run as two processes (`dist/src/main.js`, `dist/src/worker.js`), as in production,
+ * so this load generator does not share their event loop. It prints decisions/s at saturation (a closed loop
+ * of `concurrency` clients) and, at a fixed offered load (an open loop at `rate` decisions/s), the p50/p99 of
+ * the decide round trip and of the routing latency: from sending a decision to the next task's row being
+ * written, which is when the next reviewer's myTasks returns it. Uses its own database and queue prefix.
  */
 import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { bootstrap } from '../src/app/bootstrap';
+import { Award, AwardLevel } from '../src/awards/nomination.entity';
+import { AidType } from '../src/aid/aid-application.entity';
+import { projectRoot } from '../src/common/project-root';
 import { loadConfig } from '../src/config/env';
 import { dropDatabase } from '../src/db/orm';
+import { ExpenseCategory } from '../src/expenses/expense.entity';
 import { seedDatabase } from '../seeds/run';
 
 interface Args {
@@ -38,68 +48,137 @@ const summary = (values: number[]) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** The workflow and the reviewer who takes its first step (never the account that filed it). */
+const FIRST_STEP_REVIEWER: Record<string, string> = {
+  'aid-application': 'city.approver',
+  'expense-review': 'city.finance',
+  'award-nomination': 'city.approver',
+};
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const base = loadConfig();
   const databaseUrl = base.DATABASE_URL.replace(/\/[^/]*$/, '/gonghui_bench_workflow');
+  const queuePrefix = `gh_bench_${Date.now()}`;
   await dropDatabase(databaseUrl);
   await seedDatabase(databaseUrl, 'demo');
-  const config = loadConfig(process.env, { DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: `gh_bench_${Date.now()}` });
-  const app = await bootstrap(config, { api: true, workers: true });
-  const { services } = app;
+  // In this process: only the services, to file the subjects (no HTTP, no workers).
+  const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
+  const { services } = local;
   const sql = (q: string, p: unknown[] = []): Promise<any[]> => services.orm.em.fork().getConnection().execute(q, p);
+
+  const port = await freePort();
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
+  const children: ChildProcess[] = ['main.js', 'worker.js'].map((entry) =>
+    // The children get this process's node flags too (e.g. --cpu-prof to profile all three).
+    spawn(process.execPath, [...process.execArgv, join(projectRoot(), 'dist', 'src', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
+  );
+  const url = `http://127.0.0.1:${port}/`;
 
   try {
     const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
-      const res = await fetch(app.url!, {
+      const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as { data?: any; errors?: unknown[] };
     };
-    const login = await gql('mutation { login(username: "city.approver", password: "gonghui-demo") { token viewer { accountId } } }', {});
-    const token: string = login.data.login.token;
-
-    // Above the threshold, so a county approval routes on to the city: every decision has a next human task.
-    const total = args.decisions * 2;
-    process.stdout.write(`Preparing ${total} aid applications…\n`);
-    const em = services.orm.em.fork();
-    const viewer = await services.auth.viewerFor(em, login.data.login.viewer.accountId);
-    const [fund] = await sql(`select f.id from fund f join organization o on o.id = f.owner_id where o.level = 'CITY' and f.kind = 'HARDSHIP_AID'`);
-    const members: { id: string }[] = await sql(`select id from member where status = 'ACTIVE' order by id limit ?`, [total]);
-    for (let i = 0; i < members.length; i += 8) {
-      await Promise.all(
-        members.slice(i, i + 8).map((m) =>
-          services.aid.apply(services.orm.em.fork(), viewer, { memberId: m.id, aidType: 'HARDSHIP' as never, fundId: fund.id, amount: 600_000, reason: '压测 benchmark' }),
-        ),
-      );
+    for (let i = 0; ; i++) {
+      const ok = await gql('{ __typename }', {}).catch(() => undefined);
+      if (ok?.data) break;
+      if (i > 200) throw new Error('the API process did not start');
+      await sleep(100);
     }
-    const openTasks = async (step: string) => Number((await sql(`select count(*) as n from workflow_task where step = ? and status = 'OPEN'`, [step]))[0].n);
-    while ((await openTasks('GRASSROOTS_VERIFY')) < members.length) await sleep(50);
-    const tasks: { id: string; instance_id: string }[] = await sql(`select id, instance_id from workflow_task where step = 'GRASSROOTS_VERIFY' and status = 'OPEN' order by id`);
-    const decide = (taskId: string) =>
-      gql('mutation($t: ID!, $k: String!) { decide(taskId: $t, action: "approve", idempotencyKey: $k) { seq } }', { t: taskId, k: `bench-${taskId}` }, token);
+    const signIn = async (username: string) =>
+      (await gql('mutation($u: String!) { login(username: $u, password: "gonghui-demo") { token viewer { accountId } } }', { u: username })).data.login;
+    const tokens = Object.fromEntries(
+      await Promise.all(['city.approver', 'city.finance'].map(async (u) => [u, (await signIn(u)).token] as const)),
+    );
+
+    // The federation's administrator files everything: aid applications, expenses and nominations, in turn.
+    const total = args.decisions * 2;
+    process.stdout.write(`Filing ${total} subjects (aid applications, expenses and nominations in turn)…\n`);
+    const admin = await services.auth.viewerFor(services.orm.em.fork(), (await signIn('admin')).viewer.accountId);
+    const [cityAid] = await sql(`select f.id from fund f join organization o on o.id = f.owner_id where o.level = 'CITY' and f.kind = 'HARDSHIP_AID'`);
+    const active: { id: string }[] = await sql(`select id from member where status = 'ACTIVE' order by id`);
+    const duesFunds: { id: string }[] = await sql(
+      `select f.id from fund f join organization o on o.id = f.owner_id where o.level = 'GRASSROOTS' and f.kind = 'UNION_DUES' order by f.id`,
+    );
+    await sql('update award_quota set quota = 100000');
+    const individualAwards = [Award.MODEL_WORKER, Award.ADVANCED_WORKER, Award.MAY_DAY_MEDAL, Award.TECHNICAL_EXPERT, Award.CRAFTSMAN];
+    const file = (i: number) => {
+      const em = services.orm.em.fork();
+      switch (i % 3) {
+        case 0:
+          return services.aid.apply(em, admin, { memberId: active[i % active.length].id, aidType: AidType.HARDSHIP, fundId: cityAid.id, amount: 600_000, reason: '压测 benchmark' });
+        case 1:
+          return services.expenses.submit(em, admin, { fundId: duesFunds[i % duesFunds.length].id, category: ExpenseCategory.ACTIVITY, amount: 50_000, description: '职工文体活动 benchmark' });
+        default: {
+          // Each nominee once per award, so nominations never collide.
+          const slot = Math.floor(i / 3);
+          const award = individualAwards[Math.floor(slot / active.length) % individualAwards.length];
+          return services.awards.nominate(em, admin, { memberId: active[slot % active.length].id, award, awardLevel: AwardLevel.CITY, year: 2026, citation: '压测 benchmark' });
+        }
+      }
+    };
+    for (let i = 0; i < total; i += 8) await Promise.all(Array.from({ length: Math.min(8, total - i) }, (_, k) => file(i + k)));
+
+    const openCount = async () => Number((await sql(`select count(*) as n from workflow_task where status = 'OPEN'`))[0].n);
+    while ((await openCount()) < total) await sleep(50);
+    const tasks: { id: string; instance_id: string; definition_key: string }[] = await sql(
+      `select id, instance_id, definition_key from workflow_task where status = 'OPEN' order by opened_at, id`,
+    );
+    const decide = (task: (typeof tasks)[number]) =>
+      gql('mutation($t: ID!, $k: String!) { decide(taskId: $t, action: "approve", idempotencyKey: $k) { seq } }', { t: task.id, k: `bench-${task.id}` }, tokens[FIRST_STEP_REVIEWER[task.definition_key]]);
+    let failures = 0;
+    let firstError: unknown;
+    const check = (res: { errors?: unknown[] }) => {
+      if (!res.errors) return;
+      failures++;
+      firstError ??= res.errors;
+    };
+    /** Waits until every instance decided has its next task open: the decided one closed, the next one written. */
+    const nextTasks = async (decided: typeof tasks) => {
+      const ids = `{${decided.map((t) => t.instance_id).join(',')}}`;
+      for (;;) {
+        const rows: { instance_id: string; at: Date }[] = await sql(
+          `select instance_id, min(inserted_at) as at from workflow_task
+            where instance_id = any(?::uuid[]) and status = 'OPEN' and id <> all(?::uuid[]) group by instance_id`,
+          [ids, `{${decided.map((t) => t.id).join(',')}}`],
+        );
+        if (rows.length >= decided.length - failures) return rows;
+        await sleep(10);
+      }
+    };
 
     // 1. Saturation: a closed loop of `concurrency` clients deciding as fast as they can.
     const batch = tasks.slice(0, args.decisions);
     let next = 0;
-    let failures = 0;
-    services.queryCounter.count = 0;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: args.concurrency }, async () => {
-        while (next < batch.length) {
-          const res = await decide(batch[next++].id);
-          if (res.errors) failures++;
-        }
+        while (next < batch.length) check(await decide(batch[next++]));
       }),
     );
-    while ((await openTasks('COUNTY_REVIEW')) < batch.length - failures) await sleep(10);
+    const answered = (performance.now() - t0) / 1000;
+    await nextTasks(batch);
     const seconds = (performance.now() - t0) / 1000;
-    const statements = services.queryCounter.count / batch.length;
-    process.stdout.write(`\nSaturation (${args.concurrency} concurrent clients): ${batch.length} decisions routed to the next inbox in ${seconds.toFixed(2)} s = ${(batch.length / seconds).toFixed(0)} decisions/s (${failures} failed)\n`);
-    process.stdout.write(`  SQL statements per decision, API and workers together: ${statements.toFixed(1)}\n`);
+    if (failures) throw new Error(`${failures} decisions failed, e.g. ${JSON.stringify(firstError)}`);
+    const mix = (list: typeof tasks) => Object.entries(list.reduce<Record<string, number>>((m, t) => ({ ...m, [t.definition_key]: (m[t.definition_key] ?? 0) + 1 }), {})).map(([k, n]) => `${k} ${n}`).join(', ');
+    process.stdout.write(`\nMix: ${mix(batch)}\n`);
+    process.stdout.write(`Saturation (${args.concurrency} concurrent clients): ${batch.length} decisions routed to the next inbox in ${seconds.toFixed(2)} s = ${(batch.length / seconds).toFixed(0)} decisions/s\n`);
+    process.stdout.write(`  (the API answered them all in ${answered.toFixed(2)} s = ${(batch.length / answered).toFixed(0)}/s; the rest is the workers catching up)\n`);
 
     // 2. Fixed offered load: an open loop sending one decision every 1/rate seconds.
     const paced = tasks.slice(args.decisions);
@@ -111,22 +190,20 @@ async function main() {
         await sleep(Math.max(0, start + (i * 1000) / args.rate - Date.now()));
         const sent = Date.now();
         sentAt.set(task.instance_id, sent);
-        const res = await decide(task.id);
+        check(await decide(task));
         roundTrips.push(Date.now() - sent);
-        if (res.errors) failures++;
       }),
     );
-    while ((await openTasks('COUNTY_REVIEW')) < batch.length + paced.length - failures) await sleep(10);
-    const routed: { instance_id: string; at: Date }[] = await sql(
-      `select instance_id, inserted_at as at from workflow_task where step = 'COUNTY_REVIEW' and instance_id = any(?::uuid[])`,
-      [`{${paced.map((t) => t.instance_id).join(',')}}`],
-    );
+    const routed = await nextTasks(paced);
+    if (failures) throw new Error(`${failures} decisions failed, e.g. ${JSON.stringify(firstError)}`);
     const latencies = routed.map((r) => new Date(r.at).getTime() - sentAt.get(r.instance_id)!);
-    process.stdout.write(`\nFixed offered load of ${args.rate} decisions/s (${paced.length} decisions):\n`);
+    process.stdout.write(`\nFixed offered load of ${args.rate} decisions/s (${paced.length} decisions; ${mix(paced)}):\n`);
     process.stdout.write(`  decide round trip:  ${summary(roundTrips)}\n`);
     process.stdout.write(`  routing latency:    ${summary(latencies)}   (decide sent → next task in the inbox)\n`);
   } finally {
-    await app.stop();
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await local.stop();
     await dropDatabase(databaseUrl);
   }
 }

@@ -1,11 +1,13 @@
 import { Client } from 'pg';
-import { pgArray } from '../db/sql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgArray, runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import { jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowQueue } from './queue';
 
 const CHANNEL = 'gonghui_outbox';
 const BATCH = 500;
+const LEASE_SECONDS = 30;
 
 export interface OutboxMessage {
   name: WorkflowJobName;
@@ -87,29 +89,32 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Leases a batch in one statement, adds it to BullMQ, then marks it dispatched: two round trips. Rows leased
+   * by a relay that died are taken again once their lease runs out; their deterministic job ids keep a
+   * second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
+   */
   async drainBatch(): Promise<number> {
-    const em = this.orm.em.fork();
-    return em.transactional(async (tx) => {
-      const conn = tx.getConnection();
-      const ctx = tx.getTransactionContext();
-      const rows: { id: string; job_name: WorkflowJobName; job_id: string; payload: WorkflowJobData; run_at: Date }[] = await conn.execute(
-        `select id, job_name, job_id, payload, run_at from workflow_outbox
-          where dispatched_at is null order by id limit ${BATCH} for update skip locked`,
-        [],
-        'all',
-        ctx,
-      );
-      if (!rows.length) return 0;
-      const now = Date.now();
-      await this.queue.addBulk(
-        rows.map((r) => ({
-          name: r.job_name,
-          data: r.payload,
-          opts: { jobId: r.job_id, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
-        })),
-      );
-      await conn.execute('update workflow_outbox set dispatched_at = now() where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))], 'run', ctx);
-      return rows.length;
-    });
+    const em = this.orm.em.fork() as EntityManager;
+    const { rows } = await runSql<{ id: string; job_name: WorkflowJobName; job_id: string; payload: WorkflowJobData; run_at: Date }>(
+      em,
+      `update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
+         from (select id from workflow_outbox
+                where dispatched_at is null and (leased_until is null or leased_until < now())
+                order by id limit ${BATCH} for update skip locked) batch
+        where o.id = batch.id
+        returning o.id, o.job_name, o.job_id, o.payload, o.run_at`,
+    );
+    if (!rows.length) return 0;
+    const now = Date.now();
+    await this.queue.addBulk(
+      rows.map((r) => ({
+        name: r.job_name,
+        data: r.payload,
+        opts: { jobId: r.job_id, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
+      })),
+    );
+    await runSql(em, 'update workflow_outbox set dispatched_at = now() where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
+    return rows.length;
   }
 }

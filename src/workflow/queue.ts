@@ -32,8 +32,8 @@ export function createWorkflowQueue(connection: Redis, prefix: string) {
     defaultJobOptions: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 200 },
-      // Kept for a while so a re-sent id is recognised as a duplicate; the handlers are idempotent anyway.
-      removeOnComplete: { age: 3600, count: 20000 },
+      // Done jobs are dropped at once: every handler is idempotent, so nothing relies on finding them again.
+      removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });

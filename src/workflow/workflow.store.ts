@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray } from '../db/sql';
+import { pgArray, runSql } from '../db/sql';
 import { conflict } from '../common/errors';
 import type { Transition } from './core/types';
 import { OutboxMessage, outboxRows } from './outbox';
@@ -86,7 +86,7 @@ export class WorkflowStore {
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
-    const rows: Record<string, unknown>[] = await em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
+    const { rows } = await runSql(em, sql, params);
     return rows[0];
   }
 
@@ -173,7 +173,7 @@ export class WorkflowStore {
    * task; the unique key makes a redelivered job a no-op.
    */
   async openCurrentTask(em: EntityManager, instanceId: string, taskKey: string): Promise<void> {
-    await this.exec(
+    await runSql(
       em,
       `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
          candidate_roles, actions, round, assigned_to, opened_at, due_at, escalated)
@@ -188,10 +188,5 @@ export class WorkflowStore {
        on conflict (key) do nothing`,
       [instanceId, taskKey],
     );
-  }
-
-  private async exec(em: EntityManager, sql: string, params: unknown[]): Promise<number> {
-    const res = await em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
-    return (res as unknown as { affectedRows: number }).affectedRows;
   }
 }

@@ -6,6 +6,7 @@ import { Migration20261125030000_expenses_awards } from './Migration202611250300
 import { Migration20261125040000_notifications } from './Migration20261125040000_notifications';
 import { Migration20261125050000_outbox_notify } from './Migration20261125050000_outbox_notify';
 import { Migration20261125060000_task_voters } from './Migration20261125060000_task_voters';
+import { Migration20261125070000_outbox_lease } from './Migration20261125070000_outbox_lease';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125040000_notifications', class: Migration20261125040000_notifications },
   { name: 'Migration20261125050000_outbox_notify', class: Migration20261125050000_outbox_notify },
   { name: 'Migration20261125060000_task_voters', class: Migration20261125060000_task_voters },
+  { name: 'Migration20261125070000_outbox_lease', class: Migration20261125070000_outbox_lease },
 ];
