@@ -1,4 +1,4 @@
-import { pgArray } from '../db/sql';
+import { pgArray, runSql } from '../db/sql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
@@ -180,7 +180,8 @@ export class WorkflowService {
 
   /** The task and its instance in one statement: a decision is the hottest path of the API. */
   private async taskWithInstance(em: EntityManager, viewer: Viewer, taskId: string) {
-    const [row]: { task: Record<string, unknown>; instance: Record<string, unknown> }[] = await em.getConnection().execute(
+    const { rows: [row] } = await runSql<{ task: Record<string, unknown>; instance: Record<string, unknown> }>(
+      em,
       `select to_jsonb(t) as task, to_jsonb(i) as instance from workflow_task t join workflow_instance i on i.id = t.instance_id where t.id = ?`,
       [parseId(taskId, 'taskId')],
     );
