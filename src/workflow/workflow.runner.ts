@@ -60,7 +60,7 @@ export class WorkflowRunner {
     const instance = await em.findOne(WorkflowInstance, instanceId);
     if (!instance || instance.status !== 'ACTIVE') return;
     const t = engine.timerFired(this.definitionOf(instance.data), instance.data, { timerId, kind, now: new Date().toISOString() });
-    await this.store.save(em, instance.seq, t);
+    await this.store.save(em, instance.seq, t, { openTasksNow: true });
   }
 
   /**
@@ -86,7 +86,7 @@ export class WorkflowRunner {
       const outcome = await this.effects.get(pending.name)({ em, instance, params, idempotencyKey: key });
       await conn.execute('update workflow_effect set outcome = ? where key = ?', [outcome, key], 'run', em.getTransactionContext());
       const t = engine.effectCompleted(def, instance.data, { effect: pending.name, idempotencyKey: key, outcome, now: new Date().toISOString() });
-      await this.store.save(em, instance.seq, t);
+      await this.store.save(em, instance.seq, t, { openTasksNow: true });
       this.logger.info('workflow effect ran', { instanceId, effect: pending.name, outcome });
     });
   }

@@ -23,6 +23,16 @@ export interface IdempotencyRecord {
   key: string;
 }
 
+export interface SaveOptions {
+  decision?: Decision;
+  idempotency?: IdempotencyRecord;
+  /**
+   * For transitions a worker takes (an effect's outcome, a timer): it opens the next tasks itself, in the same
+   * statement, instead of sending them round through the outbox and the queue to another worker.
+   */
+  openTasksNow?: boolean;
+}
+
 /** One part of a transition's statement: a data-modifying CTE and its parameters. */
 interface Part {
   sql: string;
@@ -61,7 +71,7 @@ export class WorkflowStore {
     em: EntityManager,
     prevSeq: number,
     t: Transition,
-    extra: { decision?: Decision; idempotency?: IdempotencyRecord } = {},
+    extra: SaveOptions = {},
   ): Promise<Record<string, unknown> | undefined> {
     if (!t.changed) return undefined;
     const s = t.state;
@@ -75,13 +85,14 @@ export class WorkflowStore {
     return row;
   }
 
-  private async run(em: EntityManager, head: Part, t: Transition, extra: { decision?: Decision; idempotency?: IdempotencyRecord } = {}) {
+  private async run(em: EntityManager, head: Part, t: Transition, extra: SaveOptions = {}) {
     const parts = [
       this.history(t),
       this.closeTasks(t, extra.decision),
       this.recordVote(t, extra.decision),
       ...this.reminders(t),
-      this.outbox(t),
+      extra.openTasksNow ? this.openTasks(t) : undefined,
+      this.outbox(t, !extra.openTasksNow),
       this.idempotency(t, extra.idempotency),
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
@@ -143,10 +154,33 @@ export class WorkflowStore {
     });
   }
 
-  private outbox(t: Transition): Part | undefined {
+  /** The tasks the transition opens, written with it; the unique key makes a repeated write a no-op. */
+  private openTasks(t: Transition): Part | undefined {
+    if (!t.openTasks.length) return undefined;
+    const params: unknown[] = [];
+    const rows = t.openTasks.map((task) => {
+      params.push(
+        task.taskId, task.step, task.title, task.kind, task.organizationId, task.organizationPath, pgArray(task.candidateRoles),
+        pgArray(task.actions), task.round, task.kind === 'applicant', task.openedAt, task.dueAt, task.escalated,
+      );
+      return '(?, ?, ?, ?, ?::uuid, ?, ?::text[], ?::text[], ?::int, ?::boolean, ?::timestamptz, ?::timestamptz, ?::boolean)';
+    });
+    return {
+      sql: `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
+              candidate_roles, actions, round, assigned_to, opened_at, due_at, escalated)
+            select gen_random_uuid(), v.key, head.id, head.definition_key, v.step, v.title, v.kind, v.org_id, v.org_path, v.roles,
+                   v.actions, v.round, case when v.for_applicant then head.applicant_account_id end, v.opened_at, v.due_at, v.escalated
+              from (values ${rows.join(', ')}) as v(key, step, title, kind, org_id, org_path, roles, actions, round, for_applicant, opened_at, due_at, escalated),
+                   head
+            on conflict (key) do nothing`,
+      params,
+    };
+  }
+
+  private outbox(t: Transition, withOpenTasks: boolean): Part | undefined {
     const instanceId = t.state.instanceId;
     const messages: OutboxMessage[] = [
-      ...t.openTasks.map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
+      ...(withOpenTasks ? t.openTasks : []).map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
       ...t.timers.map((timer) => ({ name: 'timer' as const, data: { instanceId, ref: timer.id, kind: timer.kind }, runAt: new Date(timer.fireAt) })),
       // System steps wait for their effect's outcome; notices (reminders, overdue) are fire-and-forget.
       ...t.effects.map((e) =>
