@@ -51,7 +51,7 @@ export class AidService {
       throw badInput('The fund must belong to the member’s union or a federation above it', 'input.fundId', 'FUND_NOT_REACHABLE');
     }
 
-    return em.transactional(async (tx) => {
+    return em.transactional((tx) => {
       const application = tx.create(AidApplication, {
         member,
         organization: member.organization,
@@ -62,20 +62,15 @@ export class AidService {
         reason,
         submittedBy: viewer.accountId,
       });
-      await tx.flush();
-      const instance = await this.workflow.start(tx as EntityManager, {
+      return this.workflow.startFor(tx as EntityManager, application, {
         definitionKey: AID_WORKFLOW,
         subjectType: AID_SUBJECT,
-        subjectId: application.id,
         subjectOrg: member.organization as Organization,
         data: { amount, fundId: fund.id, memberId: member.id, aidType: input.aidType },
         startedBy: viewer,
         applicantAccountId: viewer.accountId,
         applicantMemberId: member.id,
       });
-      application.instanceId = instance.id;
-      await tx.flush();
-      return application;
     });
   }
 

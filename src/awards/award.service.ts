@@ -166,19 +166,14 @@ export class AwardService {
         citation,
         submittedBy: viewer.accountId,
       });
-      await tx.flush();
-      const instance = await this.workflow.start(tx as EntityManager, {
+      return this.workflow.startFor(tx as EntityManager, nomination, {
         definitionKey: NOMINATION_WORKFLOW,
         subjectType: NOMINATION_SUBJECT,
-        subjectId: nomination.id,
         subjectOrg: nominating,
         data: { nomineeKind: kind, nomineeId: member ? member.id : nomineeOrg!.id, award: key.award, awardLevel: key.awardLevel, year: key.year },
         startedBy: viewer,
         applicantAccountId: viewer.accountId,
       });
-      nomination.instanceId = instance.id;
-      await tx.flush();
-      return nomination;
     });
   }
 

@@ -109,7 +109,7 @@ export class ExpenseService {
     }
     if (fund.owner.id !== org.id) throw badInput('The fund must be owned by the submitting union', 'input.fundId', 'FUND_NOT_OWNED');
 
-    return em.transactional(async (tx) => {
+    return em.transactional((tx) => {
       const expense = tx.create(Expense, {
         organization: org,
         orgPath: org.path,
@@ -120,19 +120,14 @@ export class ExpenseService {
         attachments,
         submittedBy: viewer.accountId,
       });
-      await tx.flush();
-      const instance = await this.workflow.start(tx as EntityManager, {
+      return this.workflow.startFor(tx as EntityManager, expense, {
         definitionKey: EXPENSE_WORKFLOW,
         subjectType: EXPENSE_SUBJECT,
-        subjectId: expense.id,
         subjectOrg: org,
         data: { amount, fundId: fund.id, category: cat },
         startedBy: viewer,
         applicantAccountId: viewer.accountId,
       });
-      expense.instanceId = instance.id;
-      await tx.flush();
-      return expense;
     });
   }
 

@@ -89,6 +89,18 @@ export class WorkflowService {
     return em.map(WorkflowInstance, await this.store.insert(em, req, t));
   }
 
+  /**
+   * Starts the workflow of a subject row just created in the caller's transaction: the row is written first
+   * (the instance refers to it), then records its instance. Every subject module files its rows this way.
+   */
+  async startFor<S extends { id: string; instanceId?: string }>(em: EntityManager, subject: S, req: Omit<StartRequest, 'subjectId'>): Promise<S> {
+    await em.flush();
+    const instance = await this.start(em, { ...req, subjectId: subject.id });
+    subject.instanceId = instance.id;
+    await em.flush();
+    return subject;
+  }
+
   // ------------------------------------------------------------------------------------------------ tasks
 
   async task(em: EntityManager, viewer: Viewer, id: string): Promise<WorkflowTask> {
