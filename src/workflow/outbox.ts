@@ -90,7 +90,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Leases a batch in one statement, adds it to BullMQ, then marks it dispatched: two round trips. Rows leased
+   * Leases a batch in one statement, adds it to BullMQ, then deletes it: two round trips. Rows leased
    * by a relay that died are taken again once their lease runs out; their deterministic job ids keep a
    * second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
    */
@@ -100,7 +100,7 @@ export class OutboxRelay {
       em,
       `update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
          from (select id from workflow_outbox
-                where dispatched_at is null and (leased_until is null or leased_until < now())
+                where leased_until is null or leased_until < now()
                 order by id limit ${BATCH} for update skip locked) batch
         where o.id = batch.id
         returning o.id, o.job_name, o.job_id, o.payload, o.run_at`,
@@ -114,7 +114,7 @@ export class OutboxRelay {
         opts: { jobId: r.job_id, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
       })),
     );
-    await runSql(em, 'update workflow_outbox set dispatched_at = now() where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
+    await runSql(em, 'delete from workflow_outbox where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
     return rows.length;
   }
 }

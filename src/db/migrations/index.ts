@@ -7,6 +7,7 @@ import { Migration20261125040000_notifications } from './Migration20261125040000
 import { Migration20261125050000_outbox_notify } from './Migration20261125050000_outbox_notify';
 import { Migration20261125060000_task_voters } from './Migration20261125060000_task_voters';
 import { Migration20261125070000_outbox_lease } from './Migration20261125070000_outbox_lease';
+import { Migration20261125080000_lean_hot_tables } from './Migration20261125080000_lean_hot_tables';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125050000_outbox_notify', class: Migration20261125050000_outbox_notify },
   { name: 'Migration20261125060000_task_voters', class: Migration20261125060000_task_voters },
   { name: 'Migration20261125070000_outbox_lease', class: Migration20261125070000_outbox_lease },
+  { name: 'Migration20261125080000_lean_hot_tables', class: Migration20261125080000_lean_hot_tables },
 ];
