@@ -69,7 +69,9 @@ const FIRST_STEP_REVIEWER: Record<string, string> = {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const base = loadConfig();
-  const databaseUrl = base.DATABASE_URL.replace(/\/[^/]*$/, '/gonghui_bench_workflow');
+  const target = new URL(base.DATABASE_URL);
+  target.pathname = '/gonghui_bench_workflow';
+  const databaseUrl = target.toString();
   const queuePrefix = `gh_bench_${Date.now()}`;
   await dropDatabase(databaseUrl);
   await seedDatabase(databaseUrl, 'demo');
