@@ -1,8 +1,7 @@
-import { BigIntType, Entity, Enum, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { newId } from '../common/ids';
+import { BigIntType, Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Fund, FundKind } from '../funds/fund.entity';
 import { Member } from '../members/member.entity';
-import { Organization } from '../organizations/organization.entity';
+import { WorkflowSubject } from '../workflow/workflow-subject.entity';
 
 export enum AidType {
   HARDSHIP = 'HARDSHIP',
@@ -19,23 +18,11 @@ export const FUND_FOR_AID: Record<AidType, FundKind> = {
   SEASONAL_RELIEF: FundKind.SEASONAL_RELIEF,
 };
 
-/** A member's application for aid; its progress lives in the workflow instance. */
+/** A member's application for aid; `organization` is their grassroots union when they applied. */
 @Entity({ tableName: 'aid_application' })
-export class AidApplication {
-  [OptionalProps]?: 'createdAt' | 'updatedAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = newId();
-
+export class AidApplication extends WorkflowSubject {
   @ManyToOne(() => Member, { fieldName: 'member_id' })
   member!: Member;
-
-  /** The member's grassroots union when they applied: the workflow routes from here. */
-  @ManyToOne(() => Organization, { fieldName: 'organization_id' })
-  organization!: Organization;
-
-  @Property({ type: 'text' })
-  orgPath!: string;
 
   @ManyToOne(() => Fund, { fieldName: 'fund_id' })
   fund!: Fund;
@@ -48,16 +35,4 @@ export class AidApplication {
 
   @Property({ type: 'string', length: 1000 })
   reason!: string;
-
-  @Property({ type: 'uuid' })
-  submittedBy!: string;
-
-  @Property({ type: 'uuid', nullable: true })
-  instanceId?: string;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

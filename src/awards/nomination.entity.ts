@@ -3,6 +3,7 @@ import { newId } from '../common/ids';
 import { HonourLevel } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
 import { Organization } from '../organizations/organization.entity';
+import { WorkflowSubject } from '../workflow/workflow-subject.entity';
 
 /** The awards of workflows/award-nomination.yaml (评选表彰). */
 export enum Award {
@@ -74,12 +75,7 @@ export class AwardQuota {
 
 /** A union's nomination of a member or an organisation for an award; its progress lives in the workflow instance. */
 @Entity({ tableName: 'nomination' })
-export class Nomination {
-  [OptionalProps]?: 'createdAt' | 'updatedAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = newId();
-
+export class Nomination extends WorkflowSubject {
   @Enum({ items: () => NomineeKind })
   nomineeKind!: NomineeKind;
 
@@ -88,13 +84,6 @@ export class Nomination {
 
   @ManyToOne(() => Organization, { nullable: true, fieldName: 'nominee_org_id' })
   nomineeOrganization?: Organization;
-
-  /** The nominating union: the workflow routes from here. */
-  @ManyToOne(() => Organization, { fieldName: 'organization_id' })
-  organization!: Organization;
-
-  @Property({ type: 'text' })
-  orgPath!: string;
 
   /** The county federation whose quota the nomination uses. */
   @ManyToOne(() => Organization, { fieldName: 'county_org_id' })
@@ -112,18 +101,6 @@ export class Nomination {
   /** The nominee's deeds (事迹). */
   @Property({ type: 'string', length: 4000 })
   citation!: string;
-
-  @Property({ type: 'uuid' })
-  submittedBy!: string;
-
-  @Property({ type: 'uuid', nullable: true })
-  instanceId?: string;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }
 
 /** An objection raised during the public notice (公示): who, why, when, and the transition it caused. */

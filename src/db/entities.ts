@@ -11,8 +11,26 @@ import { Organization } from '../organizations/organization.entity';
 import { WorkflowHistory } from '../workflow/workflow-history.entity';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import { WorkflowNotification } from '../workflow/workflow-notification.entity';
+import { WorkflowSubject } from '../workflow/workflow-subject.entity';
 import { WorkflowTask } from '../workflow/workflow-task.entity';
 
 /** Every entity, listed explicitly so discovery never depends on file globs (ts under jest, js in dist). */
-export const ENTITIES = [Organization, Member, Honour, Fund, LedgerEntry, Account, RoleAssignment, WorkflowInstance, WorkflowTask, WorkflowHistory, WorkflowNotification, AidApplication,
-  Expense, AwardQuota, Nomination, NominationObjection];
+export const ENTITIES = [
+  WorkflowSubject,
+  Organization,
+  Member,
+  Honour,
+  Fund,
+  LedgerEntry,
+  Account,
+  RoleAssignment,
+  WorkflowInstance,
+  WorkflowTask,
+  WorkflowHistory,
+  WorkflowNotification,
+  AidApplication,
+  Expense,
+  AwardQuota,
+  Nomination,
+  NominationObjection,
+];

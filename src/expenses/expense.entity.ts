@@ -1,7 +1,6 @@
-import { BigIntType, Entity, Enum, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { newId } from '../common/ids';
+import { BigIntType, Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Fund } from '../funds/fund.entity';
-import { Organization } from '../organizations/organization.entity';
+import { WorkflowSubject } from '../workflow/workflow-subject.entity';
 
 /** What the money went on; mirrors the `category` enum of workflows/expense-review.yaml. */
 export enum ExpenseCategory {
@@ -22,19 +21,7 @@ export interface ExpenseAttachment {
 
 /** A union's spending from one of its funds (经费审查); its review lives in the workflow instance. */
 @Entity({ tableName: 'expense' })
-export class Expense {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'attachments';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = newId();
-
-  /** The submitting union: it owns the fund, and the workflow routes from here. */
-  @ManyToOne(() => Organization, { fieldName: 'organization_id' })
-  organization!: Organization;
-
-  @Property({ type: 'text' })
-  orgPath!: string;
-
+export class Expense extends WorkflowSubject<'attachments'> {
   @ManyToOne(() => Fund, { fieldName: 'fund_id' })
   fund!: Fund;
 
@@ -50,19 +37,7 @@ export class Expense {
   @Property({ type: 'json' })
   attachments: ExpenseAttachment[] = [];
 
-  @Property({ type: 'uuid' })
-  submittedBy!: string;
-
-  @Property({ type: 'uuid', nullable: true })
-  instanceId?: string;
-
   /** The ledger debit, once booked. */
   @Property({ type: 'uuid', nullable: true })
   ledgerEntryId?: string;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

@@ -1,0 +1,34 @@
+import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { newId } from '../common/ids';
+import { Organization } from '../organizations/organization.entity';
+
+/**
+ * What every subject of a workflow records — an aid application, an expense, a nomination: the union it is
+ * filed for (the workflow routes from there, and its path scopes who may see it), who filed it, and its
+ * workflow instance. Each subject module adds its own fields.
+ */
+@Entity({ abstract: true })
+export abstract class WorkflowSubject<Optional = never> {
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | Optional;
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = newId();
+
+  @ManyToOne(() => Organization, { fieldName: 'organization_id' })
+  organization!: Organization;
+
+  @Property({ type: 'text' })
+  orgPath!: string;
+
+  @Property({ type: 'uuid' })
+  submittedBy!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  instanceId?: string;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
