@@ -23,6 +23,7 @@ import { projectRoot } from '../src/common/project-root';
 import { loadConfig } from '../src/config/env';
 import { dropDatabase } from '../src/db/orm';
 import { ExpenseCategory } from '../src/expenses/expense.entity';
+import { obliterateWorkflowQueue } from '../src/workflow/queue';
 import { seedDatabase } from '../seeds/run';
 
 interface Args {
@@ -186,6 +187,7 @@ async function main() {
 
     // 1. Saturation: a closed loop of `concurrency` clients deciding as fast as they can.
     const batch = tasks.slice(0, args.decisions);
+    process.stdout.write(`Deciding ${batch.length} tasks as fast as the API answers…\n`);
     let next = 0;
     const t0 = performance.now();
     await Promise.all(
@@ -228,6 +230,7 @@ async function main() {
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
     await local.stop();
     await dropDatabase(databaseUrl);
+    await obliterateWorkflowQueue(base.REDIS_URL, queuePrefix);
   }
 }
 

@@ -10,6 +10,7 @@ import { Member, MemberStatus } from '../members/member.entity';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import type { SubjectData } from '../workflow/core/types';
 import type { EffectContext } from '../workflow/effects';
+import { runSql } from '../db/sql';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import { orgRef, type WorkflowService } from '../workflow/workflow.service';
 import { resolveRoute } from '../workflow/core/routing';
@@ -211,40 +212,33 @@ export class AwardService {
    * QUOTA_EXCEEDED and the nomination goes back to the county.
    */
   reserveQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    const n = await em.findOneOrFail(Nomination, instance.subjectId);
-    const conn = em.getConnection();
-    const ctx = em.getTransactionContext();
-    const key = [n.county.id, n.award, n.awardLevel, n.year];
-    const [quota]: { quota: number }[] = await conn.execute(
-      'select quota from award_quota where county_org_id = ? and award = ? and award_level = ? and year = ? for update',
-      key,
-      'all',
-      ctx,
+    // Two statements, not one: the count must be read after the quota row's lock is held, with a fresh snapshot.
+    const { rows: [n] } = await runSql<{ county_org_id: string; award: string; award_level: string; year: number; quota: number | null }>(
+      em,
+      `select n.county_org_id, n.award, n.award_level, n.year,
+              (select q.quota from award_quota q
+                where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
+                for update) as quota
+         from nomination n where n.id = ?`,
+      [instance.subjectId],
     );
-    const [held]: { released_at: Date | null }[] = await conn.execute(
-      'select released_at from award_quota_reservation where instance_id = ?',
-      [instance.id],
-      'all',
-      ctx,
+    if (!n) throw new Error(`nomination ${instance.subjectId} does not exist`);
+    if (n.quota === null) return 'QUOTA_EXCEEDED';
+    const key = [n.county_org_id, n.award, n.award_level, n.year];
+    const { rows: [r] } = await runSql<{ held: boolean; reserved: boolean }>(
+      em,
+      `with held as (select 1 from award_quota_reservation where instance_id = ? and released_at is null),
+            taken as (select count(*)::int as n from award_quota_reservation
+                       where (county_org_id, award, award_level, year) = (?, ?, ?, ?) and released_at is null),
+            reserve as (
+              insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
+              select ?, ?, ?, ?, ?, ? where not exists (select 1 from held) and (select n from taken) < ?
+              on conflict (instance_id) do update set released_at = null, reserved_at = now()
+              returning 1)
+       select exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
+      [instance.id, ...key, instance.id, instance.subjectId, ...key, n.quota],
     );
-    if (held && !held.released_at) return 'ok';
-    const [{ n: reserved }]: { n: number }[] = await conn.execute(
-      `select count(*)::int as n from award_quota_reservation
-        where county_org_id = ? and award = ? and award_level = ? and year = ? and released_at is null`,
-      key,
-      'all',
-      ctx,
-    );
-    if (!quota || reserved >= quota.quota) return 'QUOTA_EXCEEDED';
-    await conn.execute(
-      `insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
-       values (?, ?, ?, ?, ?, ?)
-       on conflict (instance_id) do update set released_at = null, reserved_at = now()`,
-      [instance.id, n.id, ...key],
-      'run',
-      ctx,
-    );
-    return 'ok';
+    return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';
   };
 
   /** The `releaseQuota` effect: gives the place back when the vote fails, an objection is upheld or the province rejects. */

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { JsonValue, WorkflowDefinition } from './core/types';
-import type { WorkflowInstance } from './workflow-instance.entity';
 
 export interface EffectContext {
   /** Inside the effect's transaction: whatever the effect writes commits with the workflow's next step. */
   em: EntityManager;
-  instance: WorkflowInstance;
+  /** The instance whose system step this is; its row is locked until the effect's transaction ends. */
+  instance: { id: string; subjectId: string };
   params: Record<string, JsonValue>;
   /** Unique per attempt; effects that touch money use it as their ledger reference. */
   idempotencyKey: string;

@@ -40,3 +40,15 @@ export function createWorkflowQueue(connection: Redis, prefix: string) {
 }
 
 export type WorkflowQueue = ReturnType<typeof createWorkflowQueue>;
+
+/** Deletes every key of the workflow queue under `prefix`: for benchmarks and tests that made their own. */
+export async function obliterateWorkflowQueue(redisUrl: string, prefix: string): Promise<void> {
+  const connection = createRedis(redisUrl);
+  const queue = createWorkflowQueue(connection, prefix);
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+    await connection.quit().catch(() => undefined);
+  }
+}

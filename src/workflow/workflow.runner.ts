@@ -1,14 +1,12 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import * as engine from './core/engine';
 import type { InstanceState, JsonValue, TimerKind } from './core/types';
-import { pgArray } from '../db/sql';
+import { pgArray, runSql } from '../db/sql';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { EffectRegistry } from './effects';
 import type { WorkflowJobData, WorkflowJobName } from './queue';
-import { WorkflowInstance } from './workflow-instance.entity';
 import type { WorkflowStore } from './workflow.store';
 
 /**
@@ -57,36 +55,37 @@ export class WorkflowRunner {
   /** A stale timer is a no-op; one that lost a race with a decision fails with CONFLICT and BullMQ retries it. */
   async fireTimer(instanceId: string, timerId: string, kind: TimerKind): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
-    const instance = await em.findOne(WorkflowInstance, instanceId);
-    if (!instance || instance.status !== 'ACTIVE') return;
-    const t = engine.timerFired(this.definitionOf(instance.data), instance.data, { timerId, kind, now: new Date().toISOString() });
-    await this.store.save(em, instance.seq, t, { openTasksNow: true });
+    const { rows: [row] } = await runSql<{ seq: number; data: InstanceState }>(
+      em,
+      `select seq, data from workflow_instance where id = ? and status = 'ACTIVE'`,
+      [instanceId],
+    );
+    if (!row) return;
+    const t = engine.timerFired(this.definitionOf(row.data), row.data, { timerId, kind, now: new Date().toISOString() });
+    await this.store.save(em, row.seq, t, { openTasksNow: true });
   }
 
   /**
-   * Runs a system step's effect and records its outcome in the same transaction as the effect's own writes:
-   * the workflow_effect key is the once-only guard, the optimistic seq check the guard against a racing step.
+   * Runs a system step's effect and records its outcome in the same transaction as the effect's own writes.
+   * The instance row is locked first, so a redelivered job waits for a run in flight and then finds the step
+   * over (its pending effect gone) and does nothing; the effect's unique key in workflow_effect backs that up.
    */
   async runEffect(instanceId: string, key: string): Promise<void> {
     await this.inTransaction(async (em) => {
-      const instance = await em.findOne(WorkflowInstance, instanceId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const pending = instance?.data.current.pendingEffect;
-      if (!instance || pending?.idempotencyKey !== key) return;
-      const conn = em.getConnection();
-      const claimed = await conn.execute(
-        `insert into workflow_effect (key, instance_id, effect, outcome) values (?, ?, ?, 'RUNNING') on conflict (key) do nothing`,
-        [key, instanceId, pending.name],
-        'run',
-        em.getTransactionContext(),
+      const { rows: [row] } = await runSql<{ subject_id: string; seq: number; data: InstanceState }>(
+        em,
+        'select subject_id, seq, data from workflow_instance where id = ? for update',
+        [instanceId],
       );
-      if ((claimed as unknown as { affectedRows: number }).affectedRows !== 1) return;
-      const def = this.definitionOf(instance.data);
-      const spec = def.states[instance.data.current.state];
-      const params = spec.kind === 'system' ? engine.resolveInput(def, instance.data, spec.input) : {};
-      const outcome = await this.effects.get(pending.name)({ em, instance, params, idempotencyKey: key });
-      await conn.execute('update workflow_effect set outcome = ? where key = ?', [outcome, key], 'run', em.getTransactionContext());
-      const t = engine.effectCompleted(def, instance.data, { effect: pending.name, idempotencyKey: key, outcome, now: new Date().toISOString() });
-      await this.store.save(em, instance.seq, t, { openTasksNow: true });
+      const state = row?.data;
+      const pending = state?.current.pendingEffect;
+      if (!row || pending?.idempotencyKey !== key) return;
+      const def = this.definitionOf(state);
+      const spec = def.states[state.current.state];
+      const params = spec.kind === 'system' ? engine.resolveInput(def, state, spec.input) : {};
+      const outcome = await this.effects.get(pending.name)({ em, instance: { id: instanceId, subjectId: row.subject_id }, params, idempotencyKey: key });
+      const t = engine.effectCompleted(def, state, { effect: pending.name, idempotencyKey: key, outcome, now: new Date().toISOString() });
+      await this.store.save(em, row.seq, t, { openTasksNow: true, effect: { key, name: pending.name, outcome } });
       this.logger.info('workflow effect ran', { instanceId, effect: pending.name, outcome });
     });
   }

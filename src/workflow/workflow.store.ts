@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 import { conflict } from '../common/errors';
-import type { Transition } from './core/types';
+import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows } from './outbox';
 
 export interface InstanceMeta {
@@ -23,14 +23,36 @@ export interface IdempotencyRecord {
   key: string;
 }
 
+/** An effect that ran in the transaction saving its outcome. */
+export interface EffectRecord {
+  key: string;
+  name: string;
+  outcome: string;
+}
+
 export interface SaveOptions {
   decision?: Decision;
+  /** Recorded under its key, which is unique: an effect can never commit twice. */
+  effect?: EffectRecord;
   idempotency?: IdempotencyRecord;
   /**
    * For transitions a worker takes (an effect's outcome, a timer): it opens the next tasks itself, in the same
    * statement, instead of sending them round through the outbox and the queue to another worker.
    */
   openTasksNow?: boolean;
+}
+
+/**
+ * Only the earliest pending timer of the state is armed as a delayed job, when the pending timers change (new
+ * ones, or one fired): a step's reminder and deadline cost one job, not two, and the deadline is armed when
+ * the reminder fires. Most tasks are decided before either, so most of these jobs end as no-ops.
+ */
+export function timersToArm(t: Transition): TimerSpec[] {
+  const fired = t.history.some((h) => h.cause.type === 'timer');
+  const pending = t.state.current.timers;
+  if ((!t.timers.length && !fired) || !pending.length) return [];
+  const first = pending.reduce((min, timer) => (timer.fireAt < min ? timer.fireAt : min), pending[0].fireAt);
+  return pending.filter((timer) => timer.fireAt === first);
 }
 
 /** One part of a transition's statement: a data-modifying CTE and its parameters. */
@@ -94,6 +116,7 @@ export class WorkflowStore {
       extra.openTasksNow ? this.openTasks(t) : undefined,
       this.outbox(t, !extra.openTasksNow),
       this.idempotency(t, extra.idempotency),
+      this.effect(t, extra.effect),
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
@@ -181,7 +204,7 @@ export class WorkflowStore {
     const instanceId = t.state.instanceId;
     const messages: OutboxMessage[] = [
       ...(withOpenTasks ? t.openTasks : []).map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
-      ...t.timers.map((timer) => ({ name: 'timer' as const, data: { instanceId, ref: timer.id, kind: timer.kind }, runAt: new Date(timer.fireAt) })),
+      ...timersToArm(t).map((timer) => ({ name: 'timer' as const, data: { instanceId, ref: timer.id, kind: timer.kind }, runAt: new Date(timer.fireAt) })),
       // System steps wait for their effect's outcome; notices (reminders, overdue) are fire-and-forget.
       ...t.effects.map((e) =>
         e.awaitOutcome
@@ -198,6 +221,14 @@ export class WorkflowStore {
     return {
       sql: `insert into workflow_idempotency (account_id, key, instance_id, seq) select ?::uuid, ?, ?::uuid, ?::int where ${IF_HEAD}`,
       params: [record.accountId, record.key, t.state.instanceId, t.state.seq],
+    };
+  }
+
+  private effect(t: Transition, record?: EffectRecord): Part | undefined {
+    if (!record) return undefined;
+    return {
+      sql: `insert into workflow_effect (key, instance_id, effect, outcome) select ?, ?::uuid, ?, ? where ${IF_HEAD}`,
+      params: [record.key, t.state.instanceId, record.name, record.outcome],
     };
   }
 

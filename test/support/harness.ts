@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { App, bootstrap } from '../../src/app/bootstrap';
 import { loadConfig } from '../../src/config/env';
 import { dropDatabase } from '../../src/db/orm';
+import { obliterateWorkflowQueue } from '../../src/workflow/queue';
 
 const SERVER = process.env.TEST_DATABASE_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 
@@ -70,6 +71,7 @@ export async function startTestApp(options: { workers?: boolean; env?: Record<st
     async close() {
       await app.stop();
       await dropDatabase(databaseUrl);
+      await obliterateWorkflowQueue(config.REDIS_URL, queuePrefix);
     },
   };
 }
