@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { unauthenticated } from '../common/errors';
 import { isId } from '../common/ids';
@@ -5,10 +6,11 @@ import { isId } from '../common/ids';
 const ISSUER = 'gonghui';
 
 export class TokenSigner {
-  private readonly key: Uint8Array;
+  /** A key object made once: given raw bytes, jose would import them again on every verification. */
+  private readonly key: KeyObject;
 
   constructor(secret: string, private readonly ttlSeconds: number) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   async sign(accountId: string): Promise<{ token: string; expiresAt: Date }> {

@@ -57,3 +57,48 @@ export class WorkflowInstance {
   @Property({ type: 'datetime' })
   updatedAt: Date = new Date();
 }
+
+/** A workflow_instance row as `select *` or `returning *` gives it. */
+export interface WorkflowInstanceRow {
+  id: string;
+  definition_key: string;
+  definition_version: number;
+  subject_type: string;
+  subject_id: string;
+  subject_org_id: string;
+  subject_org_path: string;
+  applicant_account_id: string | null;
+  applicant_member_id: string | null;
+  state: string;
+  status: 'ACTIVE' | 'COMPLETED';
+  outcome: string | null;
+  seq: number;
+  data: InstanceState;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * The entity for a row the engine's own statements returned, outside the unit of work: nothing on these paths
+ * is flushed, and a managed copy would cost a snapshot of the whole state JSON for change tracking.
+ */
+export function instanceFromRow(row: WorkflowInstanceRow): WorkflowInstance {
+  return Object.assign(new WorkflowInstance(), {
+    id: row.id,
+    definitionKey: row.definition_key,
+    definitionVersion: row.definition_version,
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    subjectOrgId: row.subject_org_id,
+    subjectOrgPath: row.subject_org_path,
+    applicantAccountId: row.applicant_account_id ?? undefined,
+    applicantMemberId: row.applicant_member_id ?? undefined,
+    state: row.state,
+    status: row.status,
+    outcome: row.outcome,
+    seq: row.seq,
+    data: row.data,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}

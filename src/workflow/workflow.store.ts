@@ -3,6 +3,7 @@ import { pgArray, runSql } from '../db/sql';
 import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows } from './outbox';
+import type { WorkflowInstanceRow } from './workflow-instance.entity';
 
 export interface InstanceMeta {
   subjectType: string;
@@ -70,7 +71,7 @@ const IF_HEAD = 'exists (select 1 from head)';
  * data-modifying CTEs: atomic on its own, one round trip, and inside the caller's transaction when there is one.
  */
 export class WorkflowStore {
-  async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<Record<string, unknown>> {
+  async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<WorkflowInstanceRow> {
     const s = t.state;
     const head: Part = {
       sql: `insert into workflow_instance (id, definition_key, definition_version, subject_type, subject_id, subject_org_id,
@@ -94,7 +95,7 @@ export class WorkflowStore {
     prevSeq: number,
     t: Transition,
     extra: SaveOptions = {},
-  ): Promise<Record<string, unknown> | undefined> {
+  ): Promise<WorkflowInstanceRow | undefined> {
     if (!t.changed) return undefined;
     const s = t.state;
     const head: Part = {
@@ -120,7 +121,7 @@ export class WorkflowStore {
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
-    const { rows } = await runSql(em, sql, params);
+    const { rows } = await runSql<WorkflowInstanceRow>(em, sql, params);
     return rows[0];
   }
 
