@@ -41,6 +41,8 @@ export class OutboxRelay {
   private draining?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Ids of rows in BullMQ that are still to be deleted from the outbox. */
+  private sent: string[] = [];
 
   constructor(
     private readonly orm: Orm,
@@ -65,6 +67,7 @@ export class OutboxRelay {
     this.stopped = true;
     clearInterval(this.timer);
     await this.draining;
+    await this.forgetSent().catch((error) => this.logger.warn('outbox rows sent but not deleted; their lease will expire', safeError(error)));
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -90,21 +93,26 @@ export class OutboxRelay {
   }
 
   /**
-   * Leases a batch in one statement, adds it to BullMQ, then deletes it: two round trips. Rows leased
-   * by a relay that died are taken again once their lease runs out; their deterministic job ids keep a
-   * second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
+   * Leases a batch, adds it to BullMQ, and remembers it as sent. The rows sent are deleted by the statement
+   * that leases the next batch (or at stop), so under load each batch costs one round trip to PostgreSQL.
+   * Rows leased by a relay that died are taken again once their lease runs out; their deterministic job ids
+   * keep a second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
    */
   async drainBatch(): Promise<number> {
     const em = this.orm.em.fork() as EntityManager;
+    const sent = pgArray(this.sent);
     const { rows } = await runSql<{ id: string; job_name: WorkflowJobName; job_id: string; payload: WorkflowJobData; run_at: Date }>(
       em,
-      `update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
+      `with sent as (delete from workflow_outbox where id = any(?::bigint[]))
+       update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
          from (select id from workflow_outbox
-                where leased_until is null or leased_until < now()
+                where (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
                 order by id limit ${BATCH} for update skip locked) batch
         where o.id = batch.id
         returning o.id, o.job_name, o.job_id, o.payload, o.run_at`,
+      [sent, sent],
     );
+    this.sent = [];
     if (!rows.length) return 0;
     const now = Date.now();
     await this.queue.addBulk(
@@ -114,7 +122,14 @@ export class OutboxRelay {
         opts: { jobId: r.job_id, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
       })),
     );
-    await runSql(em, 'delete from workflow_outbox where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
+    this.sent = rows.map((r) => r.id);
     return rows.length;
+  }
+
+  /** Deletes the rows already in BullMQ that no later lease has deleted. */
+  private async forgetSent(): Promise<void> {
+    if (!this.sent.length) return;
+    await runSql(this.orm.em.fork() as EntityManager, 'delete from workflow_outbox where id = any(?::bigint[])', [pgArray(this.sent)]);
+    this.sent = [];
   }
 }

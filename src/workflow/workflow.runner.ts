@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
@@ -47,10 +48,21 @@ export class WorkflowRunner {
     this.logger.info('workflow notice', { instanceId, reason: params.reason, step: params.step, organizationId: params.organizationId });
   }
 
-  /** Inserts the inbox row, unless the instance has already moved past that task. */
+  /**
+   * Inserts the inbox row, unless the instance has already moved past that task. The jobs a worker runs at
+   * once are opened together, in one statement per turn of the event loop.
+   */
   openTask(instanceId: string, taskKey: string): Promise<void> {
-    return this.store.openCurrentTask(this.orm.em.fork() as EntityManager, instanceId, taskKey);
+    return this.taskOpener.load({ instanceId, taskKey });
   }
+
+  private readonly taskOpener = new DataLoader<{ instanceId: string; taskKey: string }, void>(
+    async (tasks) => {
+      await this.store.openCurrentTasks(this.orm.em.fork() as EntityManager, tasks);
+      return tasks.map(() => undefined);
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run) },
+  );
 
   /** A stale timer is a no-op; one that lost a race with a decision fails with CONFLICT and BullMQ retries it. */
   async fireTimer(instanceId: string, timerId: string, kind: TimerKind): Promise<void> {

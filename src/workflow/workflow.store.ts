@@ -234,11 +234,11 @@ export class WorkflowStore {
   }
 
   /**
-   * Opens the instance's current task, once, in one statement: it reads the task from the instance row under
-   * FOR SHARE, so it waits for a transition in flight and opens nothing if the instance has moved past that
-   * task; the unique key makes a redelivered job a no-op.
+   * Opens each instance's current task, once, in one statement for the whole batch: it reads the task from
+   * the instance row under FOR SHARE, so it waits for a transition in flight and opens nothing for an instance
+   * that has moved past that task; the unique key makes a redelivered job a no-op.
    */
-  async openCurrentTask(em: EntityManager, instanceId: string, taskKey: string): Promise<void> {
+  async openCurrentTasks(em: EntityManager, tasks: readonly { instanceId: string; taskKey: string }[]): Promise<void> {
     await runSql(
       em,
       `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
@@ -248,11 +248,12 @@ export class WorkflowStore {
               array(select jsonb_array_elements_text(t->'candidateRoles')), array(select jsonb_array_elements_text(t->'actions')),
               (t->>'round')::int, case when t->>'kind' = 'applicant' then i.applicant_account_id end,
               (t->>'openedAt')::timestamptz, (t->>'dueAt')::timestamptz, (t->>'escalated')::boolean
-         from (select id, definition_key, applicant_account_id, data->'current'->'task' as t
-                 from workflow_instance where id = ? and status = 'ACTIVE' for share) i
-        where t->>'taskId' = ?
+         from (select w.id, w.definition_key, w.applicant_account_id, w.data->'current'->'task' as t
+                 from workflow_instance w join unnest(?::uuid[], ?::text[]) as job(instance_id, task_key) on w.id = job.instance_id
+                where w.status = 'ACTIVE' and w.data->'current'->'task'->>'taskId' = job.task_key
+                for share of w) i
        on conflict (key) do nothing`,
-      [instanceId, taskKey],
+      [pgArray(tasks.map((t) => t.instanceId)), pgArray(tasks.map((t) => t.taskKey))],
     );
   }
 }
