@@ -4,10 +4,12 @@ import { unauthenticated } from '../common/errors';
 import { isId } from '../common/ids';
 
 const ISSUER = 'gonghui';
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export class TokenSigner {
   /** A key object made once: given raw bytes, jose would import them again on every verification. */
   private readonly key: KeyObject;
+  private readonly verified = new Map<string, { accountId: string; expiresAt: number }>();
 
   constructor(secret: string, private readonly ttlSeconds: number) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
@@ -27,14 +29,26 @@ export class TokenSigner {
 
   /** Returns the account id, or throws UNAUTHENTICATED for a token that is bad, forged or expired. */
   async verify(token: string): Promise<string> {
+    const hit = this.verified.get(token);
+    if (hit && hit.expiresAt > Date.now()) return hit.accountId;
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
       // The subject goes into SQL as a uuid: anything else is a bad token, not a database error.
       if (!payload.sub || !isId(payload.sub)) throw unauthenticated('Token has no valid subject');
+      this.remember(token, payload.sub, (payload.exp ?? 0) * 1000);
       return payload.sub;
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw unauthenticated('Token has expired; sign in again');
       throw unauthenticated('Token is not valid');
     }
+  }
+
+  /**
+   * A token that verified stays valid until it expires (tokens are not revoked; a disabled account is caught
+   * by the viewer lookup), so an approver's stream of requests checks the signature once, not every time.
+   */
+  private remember(token: string, accountId: string, expiresAt: number): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { accountId, expiresAt });
   }
 }

@@ -79,11 +79,12 @@ export interface WorkflowInstanceRow {
 }
 
 /**
- * The entity for a row the engine's own statements returned, outside the unit of work: nothing on these paths
- * is flushed, and a managed copy would cost a snapshot of the whole state JSON for change tracking.
+ * The instance for a row the engine's own statements returned, as a plain object outside the unit of work:
+ * nothing on these paths is flushed, a managed entity would cost a snapshot of the whole state JSON for change
+ * tracking, and even an unmanaged one runs the ORM's property setters.
  */
 export function instanceFromRow(row: WorkflowInstanceRow): WorkflowInstance {
-  return Object.assign(new WorkflowInstance(), {
+  return {
     id: row.id,
     definitionKey: row.definition_key,
     definitionVersion: row.definition_version,
@@ -100,5 +101,5 @@ export function instanceFromRow(row: WorkflowInstanceRow): WorkflowInstance {
     data: row.data,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  });
+  };
 }

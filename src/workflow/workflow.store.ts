@@ -214,7 +214,7 @@ export class WorkflowStore {
       ),
     ];
     const rows = outboxRows(messages);
-    return rows && { sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD} on conflict (job_id) do nothing`, params: rows.params };
+    return rows && { sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD}`, params: rows.params };
   }
 
   private idempotency(t: Transition, record?: IdempotencyRecord): Part | undefined {
