@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { Role } from '../../src/auth/role';
 import { FundKind } from '../../src/funds/fund.entity';
 import { Organization } from '../../src/organizations/organization.entity';
 import { buildFederation, Federation, Fixtures } from '../support/fixtures';
 import { codeOf, startTestApp, TestApp } from '../support/harness';
-import { WorkflowClient } from '../support/workflow';
+import { eventually, WorkflowClient } from '../support/workflow';
 
 const APPLY = `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { instance { id } } }`;
 
@@ -100,6 +101,35 @@ describe('aid application under concurrency', () => {
     const entries = await sql(`select id from ledger_entry where reference = ?`, [`workflow:${effect.key}`]);
     expect(entries).toHaveLength(1);
     expect((await wf.instance(tokens.wang, instanceId)).history.filter((h: { action: string }) => h.action === 'disburse:ok')).toHaveLength(1);
+  });
+
+  it('cancels a task a worker committed while a withdrawal was waiting for the instance', async () => {
+    const instanceId = await applyAs(tokens.wang, { aidType: 'HARDSHIP', fundId: fed.funds.danfengAid.id, amount: 70_000, reason: '撤回竞态' });
+    const verify = await wf.taskFor(tokens['longfeng.approver'], instanceId);
+    // A worker opening a task: it holds the instance FOR SHARE and commits its task row only once the
+    // withdrawal's statement has started (and so taken a snapshot without that row) and is waiting.
+    const worker = new Client({ connectionString: t.databaseUrl });
+    await worker.connect();
+    try {
+      await worker.query('begin');
+      await worker.query('select id from workflow_instance where id = $1 for share', [instanceId]);
+      await worker.query(
+        `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
+           candidate_roles, actions, round, opened_at, due_at, escalated)
+         select gen_random_uuid(), key || ':late', instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
+                candidate_roles, actions, round, now(), due_at, escalated
+           from workflow_task where id = $1`,
+        [verify.id],
+      );
+      const withdrawal = t.gql('mutation($id: ID!) { withdraw(instanceId: $id) { state } }', { id: instanceId }, tokens.wang);
+      await eventually(async () => (await sql(`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).length > 0, 5000, 'the withdrawal waiting for the lock');
+      await worker.query('commit');
+      expect((await withdrawal).data.withdraw.state).toBe('WITHDRAWN');
+    } finally {
+      await worker.end();
+    }
+    const tasks = await sql(`select key, status from workflow_task where instance_id = ? order by key`, [instanceId]);
+    expect(tasks.map((x: { status: string }) => x.status)).toEqual(['CANCELLED', 'CANCELLED']);
   });
 
   it('lets one of two approvers claim a task, and keeps the other from deciding it', async () => {
