@@ -74,7 +74,12 @@ export class WorkflowRunner {
     );
     if (!row) return;
     const t = engine.timerFired(this.definitionOf(row.data), row.data, { timerId, kind, now: new Date().toISOString() });
-    await this.store.save(em, row.seq, t, { openTasksNow: true });
+    if (!t.changed) return;
+    // Like an action on the instance, a timer can move it on while a worker is opening its task.
+    await this.inTransaction(async (tx) => {
+      await this.store.save(tx, row.seq, t, { openTasksNow: true });
+      await this.store.cancelStaleTasks(tx, instanceId);
+    });
   }
 
   /**

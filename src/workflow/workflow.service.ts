@@ -260,14 +260,18 @@ export class WorkflowService {
       idempotency: input.idempotencyKey ? { accountId: viewer.accountId, key: input.idempotencyKey } : undefined,
     };
     const handler = input.data ? this.subjectHandlers.get(instance.subjectType) : undefined;
-    // The transition is one statement; only corrected subject data needs a transaction around it and its row.
-    const row = handler
-      ? await em.transactional(async (tx) => {
-          const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
-          await handler(tx as EntityManager, instance.subjectId, input.data!);
-          return written;
-        })
-      : await this.store.save(em, prevSeq, t, extra);
+    // A decision on a task is one statement. An action on the instance itself (withdraw, object…) may come while
+    // a worker is opening the current task, so it also cancels, with a fresh snapshot, any task left behind;
+    // corrected subject data is written with it. Those run as one transaction.
+    const row =
+      handler || !input.taskKey
+        ? await em.transactional(async (tx) => {
+            const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
+            if (handler) await handler(tx as EntityManager, instance.subjectId, input.data!);
+            if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
+            return written;
+          })
+        : await this.store.save(em, prevSeq, t, extra);
     return row ? instanceFromRow(row) : instance;
   }
 

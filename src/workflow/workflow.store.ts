@@ -234,6 +234,22 @@ export class WorkflowStore {
   }
 
   /**
+   * A transition's statement closes the tasks its snapshot shows. A task a worker committed while that statement
+   * waited for the instance row (or just before it took the lock) is not among them; run after the transition,
+   * in its transaction, this cancels every open task of the instance that is not its current one.
+   */
+  async cancelStaleTasks(em: EntityManager, instanceId: string): Promise<void> {
+    await runSql(
+      em,
+      `update workflow_task t set status = 'CANCELLED', decided_at = now()
+         from workflow_instance i
+        where i.id = ? and t.instance_id = i.id and t.status = 'OPEN'
+          and t.key is distinct from (i.data->'current'->'task'->>'taskId')`,
+      [instanceId],
+    );
+  }
+
+  /**
    * Opens each instance's current task, once, in one statement for the whole batch: it reads the task from
    * the instance row under FOR SHARE, so it waits for a transition in flight and opens nothing for an instance
    * that has moved past that task; the unique key makes a redelivered job a no-op.
