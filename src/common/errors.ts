@@ -10,6 +10,8 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   CONFLICT = 'CONFLICT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** A request that is not GraphQL over HTTP (malformed JSON, too large): Apollo's own code for such refusals. */
+  BAD_REQUEST = 'BAD_REQUEST',
 }
 
 export interface ErrorDetails {
