@@ -62,6 +62,10 @@ interface Part {
   params: unknown[];
 }
 
+/** The instance row as written, but its state: the caller has that already, so it need not travel back as JSON. */
+const RETURNED = `id, definition_key, definition_version, subject_type, subject_id, subject_org_id, subject_org_path,
+  applicant_account_id, applicant_member_id, state, status, outcome, seq, created_at, updated_at`;
+
 /** Each dependent write runs only if the instance row was written (inserted, or updated at the expected seq). */
 const IF_HEAD = 'exists (select 1 from head)';
 
@@ -76,7 +80,7 @@ export class WorkflowStore {
     const head: Part = {
       sql: `insert into workflow_instance (id, definition_key, definition_version, subject_type, subject_id, subject_org_id,
               subject_org_path, applicant_account_id, applicant_member_id, state, status, outcome, seq, data)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) returning *`,
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) returning ${RETURNED}`,
       params: [
         s.instanceId, s.definitionKey, s.definitionVersion, meta.subjectType, meta.subjectId, s.subject.organization.id,
         s.subject.organization.path, meta.applicantAccountId ?? null, meta.applicantMemberId ?? null, s.current.state,
@@ -100,7 +104,7 @@ export class WorkflowStore {
     const s = t.state;
     const head: Part = {
       sql: `update workflow_instance set state = ?, status = ?, outcome = ?, seq = ?, data = ?::jsonb, updated_at = now()
-             where id = ? and seq = ? returning *`,
+             where id = ? and seq = ? returning ${RETURNED}`,
       params: [s.current.state, s.status, s.outcome, s.seq, JSON.stringify(s), s.instanceId, prevSeq],
     };
     const row = await this.run(em, head, t, extra);
@@ -121,8 +125,8 @@ export class WorkflowStore {
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
-    const { rows } = await runSql<WorkflowInstanceRow>(em, sql, params);
-    return rows[0];
+    const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
+    return rows[0] && { ...rows[0], data: t.state };
   }
 
   private history(t: Transition): Part | undefined {
