@@ -181,7 +181,9 @@ async function main() {
           [ids, `{${decided.map((t) => t.id).join(',')}}`],
         );
         if (rows.length >= decided.length - failures) return rows;
-        await sleep(10);
+        // The check itself costs PostgreSQL ~10 ms for 3,000 instances: polling faster would load the very
+        // workers being measured; 25 ms is under 0.3% of a saturation run.
+        await sleep(25);
       }
     };
 
