@@ -48,7 +48,7 @@ export interface SaveOptions {
  * ones, or one fired): a step's reminder and deadline cost one job, not two, and the deadline is armed when
  * the reminder fires. Most tasks are decided before either, so most of these jobs end as no-ops.
  */
-export function timersToArm(t: Transition): TimerSpec[] {
+function timersToArm(t: Transition): TimerSpec[] {
   const fired = t.history.some((h) => h.cause.type === 'timer');
   const pending = t.state.current.timers;
   if ((!t.timers.length && !fired) || !pending.length) return [];
