@@ -1,17 +1,21 @@
 import 'reflect-metadata';
-import { AID_SUBJECT, AidService } from '../aid/aid.service';
+import { AidService } from '../aid/aid.service';
+import { AidSubject } from '../aid/aid.subject';
 import { AuthService } from '../auth/auth.service';
-import { AwardService, NOMINATION_SUBJECT } from '../awards/award.service';
+import { AwardService } from '../awards/award.service';
+import { NominationSubject } from '../awards/nomination.subject';
 import { TokenSigner } from '../auth/token';
 import { createLogger } from '../common/logger';
 import type { AppConfig } from '../config/env';
 import { createOrm, ensureDatabase, migrate } from '../db/orm';
-import { EXPENSE_SUBJECT, ExpenseService } from '../expenses/expense.service';
+import { ExpenseService } from '../expenses/expense.service';
+import { ExpenseSubject } from '../expenses/expense.subject';
 import { FundService } from '../funds/fund.service';
 import { MemberService } from '../members/member.service';
 import { OrganizationService } from '../organizations/organization.service';
 import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/definition-registry';
 import { EffectRegistry } from '../workflow/effects';
+import { SubjectRegistry } from '../workflow/subject.contract';
 import { OutboxRelay } from '../workflow/outbox';
 import { createRedis, createWorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
@@ -32,6 +36,8 @@ export interface App {
   services: Services;
   /** What the queue workers call; exposed so tests can deliver a job again by hand. */
   runner: WorkflowRunner;
+  /** The effect handlers, by name; exposed so tests can run one again by hand. */
+  effects: EffectRegistry;
   url?: string;
   stop(): Promise<void>;
 }
@@ -48,19 +54,17 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const organizations = new OrganizationService();
   const funds = new FundService(organizations);
   const store = new WorkflowStore();
-  const workflow = new WorkflowService(definitions, store);
-  const aid = new AidService(workflow, funds);
-  workflow.onSubjectChanged(AID_SUBJECT, (em, id, data) => aid.applyChanges(em, id, data));
-  const expenses = new ExpenseService(workflow, funds);
-  workflow.onSubjectChanged(EXPENSE_SUBJECT, (em, id, data) => expenses.applyChanges(em, id, data));
-  const awards = new AwardService(workflow);
-  workflow.onSubjectChanged(NOMINATION_SUBJECT, (em, id, data) => awards.applyChanges(em, id, data));
-  const effects = new EffectRegistry()
-    .register('disburse', aid.disburse)
-    .register('book', expenses.book)
-    .register('reserveQuota', awards.reserveQuota)
-    .register('releaseQuota', awards.releaseQuota)
-    .register('recordHonour', awards.recordHonour);
+  // Each workflow subject plugs in through its module: its fields, its validation, its effects.
+  const aidSubject = new AidSubject(funds);
+  const expenseSubject = new ExpenseSubject(funds);
+  const nominationSubject = new NominationSubject();
+  const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
+  const workflow = new WorkflowService(definitions, store, subjects);
+  const aid = new AidService(workflow, aidSubject);
+  const expenses = new ExpenseService(workflow, expenseSubject);
+  const awards = new AwardService(workflow, nominationSubject);
+  const effects = new EffectRegistry();
+  for (const [name, handler] of subjects.effects()) effects.register(name, handler);
   effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, logger);
 
@@ -112,5 +116,5 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     throw error;
   }
 
-  return { services, runner, url: http?.url, stop: stopAll };
+  return { services, runner, effects, url: http?.url, stop: stopAll };
 }

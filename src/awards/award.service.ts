@@ -6,32 +6,20 @@ import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '..
 import { parseId } from '../common/ids';
 import { inSubtrees } from '../common/subtree';
 import { text } from '../common/validate';
-import { Member, MemberStatus } from '../members/member.entity';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
-import type { SubjectData } from '../workflow/core/types';
-import type { EffectContext } from '../workflow/effects';
-import { runSql } from '../db/sql';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
-import { orgRef, type WorkflowService } from '../workflow/workflow.service';
-import { resolveRoute } from '../workflow/core/routing';
-import { Award, AwardLevel, COLLECTIVE_AWARDS, HONOUR_LEVEL_OF, Nomination, NominationObjection, NomineeKind } from './nomination.entity';
+import type { WorkflowService } from '../workflow/workflow.service';
+import { Award, AwardLevel, Nomination, NominationObjection } from './nomination.entity';
+import { NOMINATION_WORKFLOW, type NominationSubject, year } from './nomination.subject';
 import type { NominateForAwardInput, NominationFilter, SetAwardQuotaInput } from './award.types';
 
-export const NOMINATION_WORKFLOW = 'award-nomination';
-export const NOMINATION_SUBJECT = 'NOMINATION';
 /** The definition's public-notice state (公示): its nominations are public, and anyone may object. */
 export const PUBLIC_NOTICE_STATE = 'PUBLIC_NOTICE';
-/** Who may nominate for a union: its approvers (the union's leadership) or administrators over it. */
-const NOMINATORS = [Role.APPROVER, Role.ADMIN] as const;
 /** Who configures a county's quotas: approvers or administrators of a federation above the county. */
 const QUOTA_SETTERS = [Role.APPROVER, Role.ADMIN] as const;
 /** Quotas belong to county federations; a city federation holds one for the unions directly under it (市直). */
 const QUOTA_HOLDER_LEVELS: readonly OrganizationLevel[] = [OrganizationLevel.COUNTY, OrganizationLevel.CITY];
-const MIN_YEAR = 2000;
-const MAX_YEAR = 2200;
 const MAX_QUOTA = 10_000;
-/** What a nominating union may correct when the county returns a nomination for more material. */
-export const NOMINATION_CHANGEABLE = ['citation'] as const;
 
 interface QuotaKey {
   countyId: string;
@@ -60,13 +48,6 @@ const USAGE_SQL = `
       and i.status = 'ACTIVE'
       and not exists (select 1 from award_quota_reservation r where r.instance_id = n.instance_id and r.released_at is null))::int as pending`;
 
-function year(value: number, field: string): number {
-  if (!Number.isSafeInteger(value) || value < MIN_YEAR || value > MAX_YEAR) {
-    throw badInput(`${field} must be a year from ${MIN_YEAR} to ${MAX_YEAR}`, field, 'BAD_YEAR');
-  }
-  return value;
-}
-
 const label = (k: QuotaKey) => `${k.award} (${k.awardLevel}) ${k.year}`;
 
 /**
@@ -75,53 +56,17 @@ const label = (k: QuotaKey) => `${k.award} (${k.awardLevel}) ${k.year}`;
  * honour is recorded once.
  */
 export class AwardService {
-  constructor(private readonly workflow: WorkflowService) {}
+  constructor(
+    private readonly workflow: WorkflowService,
+    private readonly subject: NominationSubject,
+  ) {}
 
   // ---------------------------------------------------------------------------------------------- nominating
 
   async nominate(em: EntityManager, viewer: Viewer, input: NominateForAwardInput): Promise<Nomination> {
-    const yr = year(input.year, 'input.year');
-    const citation = text(input.citation, 'input.citation', { max: 4000 });
-    if (Boolean(input.memberId) === Boolean(input.nomineeOrganizationId)) {
-      throw badInput('Nominate either a member (memberId) or an organisation (nomineeOrganizationId)', 'input.memberId', 'ONE_NOMINEE');
-    }
-    const kind = input.memberId ? NomineeKind.MEMBER : NomineeKind.ORGANIZATION;
-    const collective = COLLECTIVE_AWARDS.includes(input.award);
-    if (kind === NomineeKind.MEMBER && collective) {
-      throw badInput(`${input.award} is a collective award: nominate an organisation`, 'input.award', 'AWARD_KIND_MISMATCH');
-    }
-    if (kind === NomineeKind.ORGANIZATION && !collective) {
-      throw badInput(`${input.award} is an individual award: nominate a member`, 'input.award', 'AWARD_KIND_MISMATCH');
-    }
-
-    let member: Member | null = null;
-    let nomineeOrg: Organization | null = null;
-    if (input.memberId) {
-      member = await em.findOne(Member, parseId(input.memberId, 'input.memberId'), { populate: ['organization'] });
-      if (!member || !viewer.canSeeMember(member.id, member.orgPath)) throw notFound('Member');
-    } else {
-      nomineeOrg = await em.findOne(Organization, parseId(input.nomineeOrganizationId!, 'input.nomineeOrganizationId'));
-      if (!nomineeOrg || !viewer.canSeeOrganization(nomineeOrg.path)) throw notFound('Organization');
-    }
-    const nomineePath = member ? member.orgPath : nomineeOrg!.path;
-
-    let nominating = member ? (member.organization as Organization) : nomineeOrg!;
-    if (input.organizationId) {
-      const given = await em.findOne(Organization, parseId(input.organizationId, 'input.organizationId'));
-      if (!given || !viewer.canSeeOrganization(given.path)) throw notFound('Organization');
-      nominating = given;
-    }
-    if (!viewer.holds(NOMINATORS, nominating.path)) throw forbidden('Only the union’s approvers or administrators may nominate for it');
-    if (!nomineePath.startsWith(nominating.path)) {
-      throw badInput('The nominee must belong to the nominating union', 'input.organizationId', 'NOMINEE_OUTSIDE_UNION');
-    }
-    if (member && member.status !== MemberStatus.ACTIVE) throw conflict('Only active members may be nominated', 'MEMBER_NOT_ACTIVE');
-
-    const county = await this.countyOf(em, nominating);
-    if (!county) {
-      throw badInput('Nominations are made by a county federation or a union below one', 'input.organizationId', 'NO_COUNTY');
-    }
-    const key: QuotaKey = { countyId: county.id, award: input.award, awardLevel: input.awardLevel, year: yr };
+    const v = await this.subject.validate(em, viewer, { ...input }, 'input');
+    const { member, nomineeOrg, county } = v;
+    const key: QuotaKey = { countyId: county.id, award: v.award, awardLevel: v.awardLevel, year: v.year };
 
     return em.transactional(async (tx) => {
       const conn = tx.getConnection();
@@ -155,112 +100,28 @@ export class AwardService {
       }
 
       const nomination = tx.create(Nomination, {
-        nomineeKind: kind,
+        nomineeKind: v.kind,
         member: member ?? undefined,
         nomineeOrganization: nomineeOrg ?? undefined,
-        organization: nominating,
-        orgPath: nominating.path,
+        organization: v.nominating,
+        orgPath: v.nominating.path,
         county,
         award: key.award,
         awardLevel: key.awardLevel,
         year: key.year,
-        citation,
+        citation: v.citation,
         submittedBy: viewer.accountId,
       });
       return this.workflow.startFor(tx as EntityManager, nomination, {
-        definitionKey: NOMINATION_WORKFLOW,
-        subjectType: NOMINATION_SUBJECT,
-        subjectOrg: nominating,
-        data: { nomineeKind: kind, nomineeId: member ? member.id : nomineeOrg!.id, award: key.award, awardLevel: key.awardLevel, year: key.year },
+        definitionKey: this.subject.definitionKey,
+        subjectType: this.subject.subjectType,
+        subjectOrg: v.nominating,
+        data: this.subject.engineData(v),
         startedBy: viewer,
         applicantAccountId: viewer.accountId,
       });
     });
   }
-
-  /**
-   * Whose quota a nomination uses: the organisation its county review is routed to — the nominating union's
-   * county federation, or for a union with no county above it (市直) the federation that does the county's work.
-   */
-  private async countyOf(em: EntityManager, org: Organization): Promise<Organization | null> {
-    const ancestors = org.ancestorIds.length ? await em.find(Organization, { id: { $in: org.ancestorIds } }) : [];
-    const route = resolveRoute('COUNTY', orgRef(org), ancestors.map(orgRef));
-    return route ? (route.id === org.id ? org : (ancestors.find((a) => a.id === route.id) ?? null)) : null;
-  }
-
-  /** Keeps the nomination in step with what the union corrects when the county returns it (only the citation). */
-  async applyChanges(em: EntityManager, subjectId: string, data: SubjectData): Promise<void> {
-    const unknown = Object.keys(data).filter((k) => !(NOMINATION_CHANGEABLE as readonly string[]).includes(k));
-    if (unknown.length) {
-      throw badInput(
-        `On resubmission only the citation may change; nominate again for another nominee, award, level or year (not ${unknown.join(', ')})`,
-        'changes',
-        'UNKNOWN_FIELD',
-      );
-    }
-    if ('citation' in data) {
-      if (typeof data.citation !== 'string') throw badInput('changes.citation must be text', 'changes.citation', 'NOT_TEXT');
-      await em.nativeUpdate(Nomination, { id: subjectId }, { citation: text(data.citation, 'changes.citation', { max: 4000 }) });
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------- effects
-
-  /**
-   * The `reserveQuota` effect: holds one of the county's places for this instance (one row per instance). The
-   * quota row is locked, so two county approvals can never take the last place; a full quota returns
-   * QUOTA_EXCEEDED and the nomination goes back to the county.
-   */
-  reserveQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    // Two statements, not one: the count must be read after the quota row's lock is held, with a fresh snapshot.
-    const { rows: [n] } = await runSql<{ county_org_id: string; award: string; award_level: string; year: number; quota: number | null }>(
-      em,
-      `select n.county_org_id, n.award, n.award_level, n.year,
-              (select q.quota from award_quota q
-                where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
-                for update) as quota
-         from nomination n where n.id = ?`,
-      [instance.subjectId],
-    );
-    if (!n) throw new Error(`nomination ${instance.subjectId} does not exist`);
-    if (n.quota === null) return 'QUOTA_EXCEEDED';
-    const key = [n.county_org_id, n.award, n.award_level, n.year];
-    const { rows: [r] } = await runSql<{ held: boolean; reserved: boolean }>(
-      em,
-      `with held as (select 1 from award_quota_reservation where instance_id = ? and released_at is null),
-            taken as (select count(*)::int as n from award_quota_reservation
-                       where (county_org_id, award, award_level, year) = (?, ?, ?, ?) and released_at is null),
-            reserve as (
-              insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
-              select ?, ?, ?, ?, ?, ? where not exists (select 1 from held) and (select n from taken) < ?
-              on conflict (instance_id) do update set released_at = null, reserved_at = now()
-              returning 1)
-       select exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
-      [instance.id, ...key, instance.id, instance.subjectId, ...key, n.quota],
-    );
-    return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';
-  };
-
-  /** The `releaseQuota` effect: gives the place back when the vote fails, an objection is upheld or the province rejects. */
-  releaseQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    await em
-      .getConnection()
-      .execute('update award_quota_reservation set released_at = now() where instance_id = ? and released_at is null', [instance.id], 'run', em.getTransactionContext());
-    return 'ok';
-  };
-
-  /** The `recordHonour` effect: the honour, on the member or the organisation, exactly once per instance. */
-  recordHonour = async ({ em, instance }: EffectContext): Promise<string> => {
-    const n = await em.findOneOrFail(Nomination, instance.subjectId);
-    await em.getConnection().execute(
-      `insert into honour (id, member_id, organization_id, award, level, year, source_instance_id)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (source_instance_id) do nothing`,
-      [n.member?.id ?? null, n.nomineeOrganization?.id ?? null, n.award, HONOUR_LEVEL_OF[n.awardLevel], n.year, instance.id],
-      'run',
-      em.getTransactionContext(),
-    );
-    return 'ok';
-  };
 
   // ---------------------------------------------------------------------------------------------- votes and objections
 

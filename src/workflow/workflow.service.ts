@@ -17,6 +17,7 @@ import { instanceFromRow, WorkflowInstance, type WorkflowInstanceRow } from './w
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, WorkflowStore } from './workflow.store';
+import { reviseSubject, type SubjectRegistry } from './subject.contract';
 
 export interface StartRequest extends InstanceMeta {
   definitionKey: string;
@@ -55,21 +56,13 @@ export interface HistoryFilter {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
 
-/** Keeps a domain row (application, expense…) in step with subject data corrected on resubmission. */
-export type SubjectChangeHandler = (em: EntityManager, subjectId: string, data: SubjectData) => Promise<void>;
-
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
-  private readonly subjectHandlers = new Map<string, SubjectChangeHandler>();
-
   constructor(
     readonly definitions: DefinitionRegistry,
     private readonly store: WorkflowStore,
+    private readonly subjects: SubjectRegistry,
   ) {}
-
-  onSubjectChanged(subjectType: string, handler: SubjectChangeHandler): void {
-    this.subjectHandlers.set(subjectType, handler);
-  }
 
   /** Starts an instance inside the caller's transaction, so the subject and its workflow commit together. */
   async start(em: EntityManager, req: StartRequest): Promise<WorkflowInstance> {
@@ -245,33 +238,34 @@ export class WorkflowService {
     const comment = optionalText(input.comment, 'comment', engine.MAX_COMMENT_LENGTH) ?? null;
     const def = this.definitionOf(instance);
     const prevSeq = instance.seq;
-    const t: Transition = rules(() =>
-      engine.act(def, instance.data, {
-        action,
-        actor: this.actorFor(viewer, instance, input.taskKey),
-        taskId: input.taskKey ?? null,
-        comment,
-        data: input.data ?? null,
-        now: new Date().toISOString(),
-      }),
-    );
+    const actor = this.actorFor(viewer, instance, input.taskKey);
+    const transition = (data: SubjectData | null): Transition =>
+      rules(() =>
+        engine.act(def, instance.data, { action, actor, taskId: input.taskKey ?? null, comment, data, now: new Date().toISOString() }),
+      );
     const extra = {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotencyKey ? { accountId: viewer.accountId, key: input.idempotencyKey } : undefined,
     };
-    const handler = input.data ? this.subjectHandlers.get(instance.subjectType) : undefined;
-    // A decision on a task is one statement. An action on the instance itself (withdraw, object…) may come while
-    // a worker is opening the current task, so it also cancels, with a fresh snapshot, any task left behind;
-    // corrected subject data is written with it. Those run as one transaction.
-    const row =
-      handler || !input.taskKey
-        ? await em.transactional(async (tx) => {
-            const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
-            if (handler) await handler(tx as EntityManager, instance.subjectId, input.data!);
-            if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
-            return written;
-          })
-        : await this.store.save(em, prevSeq, t, extra);
+    // A decision on a task is one statement.
+    if (input.taskKey && !input.data) {
+      const row = await this.store.save(em, prevSeq, transition(null), extra);
+      return row ? instanceFromRow(row) : instance;
+    }
+    // The core refuses the act itself (not the applicant, wrong state) before any correction is looked at.
+    let t = transition(null);
+    // An action on the instance itself (withdraw, object…) may come while a worker is opening the current task,
+    // so it also cancels, with a fresh snapshot, any task left behind. A correction is validated and written to
+    // the subject's row by its module, and the engine's copy is what the row now says; all in one transaction.
+    const row = await em.transactional(async (tx) => {
+      if (input.data) {
+        const revised = await reviseSubject(tx as EntityManager, viewer, this.subjects.get(instance.subjectType), instance.subjectId, input.data);
+        t = transition(changedFields(instance.data.subject.data, revised));
+      }
+      const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
+      if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
+      return written;
+    });
     return row ? instanceFromRow(row) : instance;
   }
 
@@ -402,6 +396,11 @@ export class WorkflowService {
     if (!org) throw notFound('Organization');
     return org.path;
   }
+}
+
+/** The fields of the engine's copy that a revision changed: what the history records as the correction. */
+function changedFields(before: SubjectData, after: SubjectData): SubjectData {
+  return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)));
 }
 
 export const orgRef = (o: Organization): OrgRef => ({ id: o.id, path: o.path, level: o.level as OrganizationLevel });

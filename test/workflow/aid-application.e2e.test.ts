@@ -1,4 +1,6 @@
-import { buildFederation, Federation } from '../support/fixtures';
+import { FundKind } from '../../src/funds/fund.entity';
+import { Organization } from '../../src/organizations/organization.entity';
+import { buildFederation, Federation, Fixtures } from '../support/fixtures';
 import { codeOf, startTestApp, TestApp } from '../support/harness';
 import { WorkflowClient } from '../support/workflow';
 
@@ -9,10 +11,17 @@ describe('aid application', () => {
   let fed: Federation;
   let wf: WorkflowClient;
   const tokens: Record<string, string> = {};
+  let otherCountyFundId: string;
 
   beforeAll(async () => {
     t = await startTestApp({ workers: true });
     fed = await buildFederation(t.app.services.orm.em.fork());
+    const em = t.app.services.orm.em.fork();
+    const f = new Fixtures(em, 500);
+    const otherCounty = f.fund(await em.findOneOrFail(Organization, fed.orgs.shangnan.id), FundKind.HARDSHIP_AID, '商南县困难职工帮扶资金');
+    await f.flush();
+    await f.credit(otherCounty, 1_000_000_00);
+    otherCountyFundId = otherCounty.id;
     wf = new WorkflowClient(t);
     for (const name of ['wang', 'longfeng.approver', 'danfeng.approver', 'city.approver', 'city.finance', 'shangnan.approver']) {
       tokens[name] = await t.login(name);
@@ -185,5 +194,53 @@ describe('aid application', () => {
     expect(aid.mermaid).toMatch(/^stateDiagram-v2/);
     expect(aid.transitions).toContainEqual({ from: 'COUNTY_REVIEW', on: 'approve', to: ['CITY_APPROVAL', 'DISBURSE'] });
     expect(aid.states).toContainEqual({ key: 'PAID', kind: 'final' });
+  });
+  describe('resubmission after a return', () => {
+    const RESUBMIT = `mutation($id: ID!, $changes: JSONObject) { resubmit(instanceId: $id, comment: "已更正", changes: $changes) { state round seq } }`;
+    const ROW = `query($id: ID!) { aidApplication(id: $id) { amount aidType reason fund { id } member { id } } }`;
+
+    async function returned(amount = 250_000) {
+      const application = await apply(amount);
+      await wf.decide(tokens['longfeng.approver'], (await wf.taskFor(tokens['longfeng.approver'], application.instance.id)).id, 'return', '请补充材料');
+      await wf.taskFor(tokens.wang, application.instance.id, 'RETURNED');
+      return application;
+    }
+
+    it('refuses another county’s fund, another beneficiary or aid type, an amount over the cap and unknown keys, and changes nothing', async () => {
+      const { id, instance } = await returned();
+      const before = (await t.gql(ROW, { id }, tokens.wang)).data.aidApplication;
+      const refusals: [Record<string, unknown>, string][] = [
+        [{ fundId: otherCountyFundId }, 'FUND_NOT_REACHABLE'],
+        [{ fundId: fed.funds.longfengDues.id }, 'WRONG_FUND_KIND'],
+        [{ memberId: fed.members.chen.id }, 'FIELD_NOT_CHANGEABLE'],
+        [{ aidType: 'EDUCATION' }, 'FIELD_NOT_CHANGEABLE'],
+        [{ amount: 100_000_001 }, 'TOO_LARGE'],
+        [{ amount: '300000' }, 'NOT_INTEGER'],
+        [{ payee: '柞水某账户' }, 'UNKNOWN_FIELD'],
+        [{ reason: '  ' }, 'TOO_SHORT'],
+      ];
+      for (const [changes, reason] of refusals) {
+        const res = await t.gql(RESUBMIT, { id: instance.id, changes }, tokens.wang);
+        expect({ changes, code: codeOf(res), reason: res.errors?.[0].extensions?.reason }).toEqual({ changes, code: 'BAD_USER_INPUT', reason });
+      }
+      expect((await t.gql(ROW, { id }, tokens.wang)).data.aidApplication).toEqual(before);
+      expect(await wf.instance(tokens.wang, instance.id)).toMatchObject({ state: 'RETURNED', seq: 2 });
+    });
+
+    it('pays from the corrected fund and amount, as the application row says', async () => {
+      const { id, instance } = await returned(250_000);
+      const cityBefore = (await balanceOf(fed.funds.cityAid.id)).balance;
+      const countyBefore = (await balanceOf(fed.funds.danfengAid.id)).balance;
+      const res = await t.gql(RESUBMIT, { id: instance.id, changes: { fundId: fed.funds.cityAid.id, amount: 240_000 } }, tokens.wang);
+      expect(res.data.resubmit).toMatchObject({ state: 'GRASSROOTS_VERIFY', round: 2 });
+      await wf.decide(tokens['longfeng.approver'], (await wf.taskFor(tokens['longfeng.approver'], instance.id, 'GRASSROOTS_VERIFY')).id, 'approve');
+      await wf.decide(tokens['danfeng.approver'], (await wf.taskFor(tokens['danfeng.approver'], instance.id, 'COUNTY_REVIEW')).id, 'approve');
+      const paid = await wf.reaches(tokens.wang, instance.id, 'PAID');
+
+      expect((await t.gql(ROW, { id }, tokens.wang)).data.aidApplication).toMatchObject({ amount: 240_000, fund: { id: fed.funds.cityAid.id } });
+      expect((await balanceOf(fed.funds.cityAid.id)).balance).toBe(cityBefore - 240_000);
+      expect((await balanceOf(fed.funds.danfengAid.id)).balance).toBe(countyBefore);
+      expect(paid.history.find((h: { action: string }) => h.action === 'resubmit')).toBeDefined();
+    });
   });
 });

@@ -1,0 +1,213 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Role } from '../auth/role';
+import type { Viewer } from '../auth/viewer';
+import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { parseId } from '../common/ids';
+import { text } from '../common/validate';
+import { runSql } from '../db/sql';
+import { Member, MemberStatus } from '../members/member.entity';
+import { Organization } from '../organizations/organization.entity';
+import { resolveRoute } from '../workflow/core/routing';
+import type { EffectContext } from '../workflow/effects';
+import type { SubjectModule } from '../workflow/subject.contract';
+import { orgRef } from '../workflow/workflow.service';
+import { Award, AwardLevel, COLLECTIVE_AWARDS, HONOUR_LEVEL_OF, Nomination, NomineeKind } from './nomination.entity';
+
+export const NOMINATION_WORKFLOW = 'award-nomination';
+export const NOMINATION_SUBJECT = 'NOMINATION';
+/** Who may nominate for a union: its approvers (the union's leadership) or administrators over it. */
+const NOMINATORS = [Role.APPROVER, Role.ADMIN] as const;
+const MIN_YEAR = 2000;
+const MAX_YEAR = 2200;
+const MAX_CITATION = 4000;
+
+export function year(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < MIN_YEAR || value > MAX_YEAR) {
+    throw badInput(`${field} must be a year from ${MIN_YEAR} to ${MAX_YEAR}`, field, 'BAD_YEAR');
+  }
+  return value;
+}
+
+/** A nomination as its union sends it. */
+export interface NominationDraft extends Record<string, unknown> {
+  memberId?: string | null;
+  nomineeOrganizationId?: string | null;
+  organizationId?: string | null;
+  award: string;
+  awardLevel: string;
+  year: number;
+  citation: unknown;
+}
+
+export interface ValidNomination {
+  kind: NomineeKind;
+  member: Member | null;
+  nomineeOrg: Organization | null;
+  nominating: Organization;
+  county: Organization;
+  award: Award;
+  awardLevel: AwardLevel;
+  year: number;
+  citation: string;
+}
+
+/**
+ * 评选表彰 as a workflow subject: a union nominates one of its members (individual awards) or one of its
+ * organisations (collective awards). Only the citation may be corrected when the county returns it; another
+ * nominee, award, level or year is a new nomination.
+ */
+export class NominationSubject implements SubjectModule<NominationDraft, ValidNomination> {
+  readonly subjectType = NOMINATION_SUBJECT;
+  readonly definitionKey = NOMINATION_WORKFLOW;
+  readonly fields = {
+    memberId: { changeable: false },
+    nomineeOrganizationId: { changeable: false },
+    organizationId: { changeable: false },
+    award: { changeable: false },
+    awardLevel: { changeable: false },
+    year: { changeable: false },
+    citation: { changeable: true },
+  };
+  readonly effects;
+
+  constructor() {
+    this.effects = { reserveQuota: this.reserveQuota, releaseQuota: this.releaseQuota, recordHonour: this.recordHonour };
+  }
+
+  async load(em: EntityManager, subjectId: string): Promise<NominationDraft> {
+    const n = await em.findOneOrFail(Nomination, subjectId);
+    return {
+      memberId: n.member?.id ?? null,
+      nomineeOrganizationId: n.nomineeOrganization?.id ?? null,
+      organizationId: n.organization.id,
+      award: n.award,
+      awardLevel: n.awardLevel,
+      year: n.year,
+      citation: n.citation,
+    };
+  }
+
+  async validate(em: EntityManager, viewer: Viewer, draft: NominationDraft, at: string): Promise<ValidNomination> {
+    const yr = year(draft.year, `${at}.year`);
+    if (typeof draft.citation !== 'string') throw badInput(`${at}.citation must be text`, `${at}.citation`, 'NOT_TEXT');
+    const citation = text(draft.citation, `${at}.citation`, { max: MAX_CITATION });
+    if (Boolean(draft.memberId) === Boolean(draft.nomineeOrganizationId)) {
+      throw badInput('Nominate either a member (memberId) or an organisation (nomineeOrganizationId)', `${at}.memberId`, 'ONE_NOMINEE');
+    }
+    if (!(Object.values(Award) as string[]).includes(draft.award)) throw badInput(`${at}.award is not an award`, `${at}.award`, 'NOT_IN_ENUM');
+    if (!(Object.values(AwardLevel) as string[]).includes(draft.awardLevel)) throw badInput(`${at}.awardLevel is not a level`, `${at}.awardLevel`, 'NOT_IN_ENUM');
+    const award = draft.award as Award;
+    const kind = draft.memberId ? NomineeKind.MEMBER : NomineeKind.ORGANIZATION;
+    const collective = COLLECTIVE_AWARDS.includes(award);
+    if (kind === NomineeKind.MEMBER && collective) {
+      throw badInput(`${award} is a collective award: nominate an organisation`, `${at}.award`, 'AWARD_KIND_MISMATCH');
+    }
+    if (kind === NomineeKind.ORGANIZATION && !collective) {
+      throw badInput(`${award} is an individual award: nominate a member`, `${at}.award`, 'AWARD_KIND_MISMATCH');
+    }
+
+    let member: Member | null = null;
+    let nomineeOrg: Organization | null = null;
+    if (draft.memberId) {
+      member = await em.findOne(Member, parseId(String(draft.memberId), `${at}.memberId`), { populate: ['organization'] });
+      if (!member || !viewer.canSeeMember(member.id, member.orgPath)) throw notFound('Member');
+    } else {
+      nomineeOrg = await em.findOne(Organization, parseId(String(draft.nomineeOrganizationId), `${at}.nomineeOrganizationId`));
+      if (!nomineeOrg || !viewer.canSeeOrganization(nomineeOrg.path)) throw notFound('Organization');
+    }
+    const nomineePath = member ? member.orgPath : nomineeOrg!.path;
+
+    let nominating = member ? (member.organization as Organization) : nomineeOrg!;
+    if (draft.organizationId) {
+      const given = await em.findOne(Organization, parseId(String(draft.organizationId), `${at}.organizationId`));
+      if (!given || !viewer.canSeeOrganization(given.path)) throw notFound('Organization');
+      nominating = given;
+    }
+    if (!viewer.holds(NOMINATORS, nominating.path)) throw forbidden('Only the union’s approvers or administrators may nominate for it');
+    if (!nomineePath.startsWith(nominating.path)) {
+      throw badInput('The nominee must belong to the nominating union', `${at}.organizationId`, 'NOMINEE_OUTSIDE_UNION');
+    }
+    if (member && member.status !== MemberStatus.ACTIVE) throw conflict('Only active members may be nominated', 'MEMBER_NOT_ACTIVE');
+
+    const county = await this.countyOf(em, nominating);
+    if (!county) {
+      throw badInput('Nominations are made by a county federation or a union below one', `${at}.organizationId`, 'NO_COUNTY');
+    }
+
+    return { kind, member, nomineeOrg, nominating, county, award, awardLevel: draft.awardLevel as AwardLevel, year: yr, citation };
+  }
+
+  async write(em: EntityManager, subjectId: string, v: ValidNomination): Promise<void> {
+    await em.nativeUpdate(Nomination, { id: subjectId }, { citation: v.citation });
+  }
+
+  engineData(v: ValidNomination) {
+    return { nomineeKind: v.kind, nomineeId: v.member ? v.member.id : v.nomineeOrg!.id, award: v.award, awardLevel: v.awardLevel, year: v.year };
+  }
+
+  /**
+   * Whose quota a nomination uses: the organisation its county review is routed to — the nominating union's
+   * county federation, or for a union with no county above it (市直) the federation that does the county's work.
+   */
+  private async countyOf(em: EntityManager, org: Organization): Promise<Organization | null> {
+    const ancestors = org.ancestorIds.length ? await em.find(Organization, { id: { $in: org.ancestorIds } }) : [];
+    const route = resolveRoute('COUNTY', orgRef(org), ancestors.map(orgRef));
+    return route ? (route.id === org.id ? org : (ancestors.find((a) => a.id === route.id) ?? null)) : null;
+  }
+
+  /**
+   * The `reserveQuota` effect: holds one of the county's places for this instance (one row per instance). The
+   * quota row is locked, so two county approvals can never take the last place; a full quota returns
+   * QUOTA_EXCEEDED and the nomination goes back to the county.
+   */
+  private reserveQuota = async ({ em, instance }: EffectContext): Promise<string> => {
+    // Two statements, not one: the count must be read after the quota row's lock is held, with a fresh snapshot.
+    const { rows: [n] } = await runSql<{ county_org_id: string; award: string; award_level: string; year: number; quota: number | null }>(
+      em,
+      `select n.county_org_id, n.award, n.award_level, n.year,
+              (select q.quota from award_quota q
+                where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
+                for update) as quota
+         from nomination n where n.id = ?`,
+      [instance.subjectId],
+    );
+    if (!n) throw new Error(`nomination ${instance.subjectId} does not exist`);
+    if (n.quota === null) return 'QUOTA_EXCEEDED';
+    const key = [n.county_org_id, n.award, n.award_level, n.year];
+    const { rows: [r] } = await runSql<{ held: boolean; reserved: boolean }>(
+      em,
+      `with held as (select 1 from award_quota_reservation where instance_id = ? and released_at is null),
+            taken as (select count(*)::int as n from award_quota_reservation
+                       where (county_org_id, award, award_level, year) = (?, ?, ?, ?) and released_at is null),
+            reserve as (
+              insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
+              select ?, ?, ?, ?, ?, ? where not exists (select 1 from held) and (select n from taken) < ?
+              on conflict (instance_id) do update set released_at = null, reserved_at = now()
+              returning 1)
+       select exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
+      [instance.id, ...key, instance.id, instance.subjectId, ...key, n.quota],
+    );
+    return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';
+  };
+
+  /** The `releaseQuota` effect: gives the place back when the vote fails, an objection is upheld or the province rejects. */
+  private releaseQuota = async ({ em, instance }: EffectContext): Promise<string> => {
+    await em
+      .getConnection()
+      .execute('update award_quota_reservation set released_at = now() where instance_id = ? and released_at is null', [instance.id], 'run', em.getTransactionContext());
+    return 'ok';
+  };
+
+  /** The `recordHonour` effect: the honour, on the member or the organisation, exactly once per instance. */
+  private recordHonour = async ({ em, instance }: EffectContext): Promise<string> => {
+    const n = await em.findOneOrFail(Nomination, instance.subjectId);
+    await em.getConnection().execute(
+      `insert into honour (id, member_id, organization_id, award, level, year, source_instance_id)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (source_instance_id) do nothing`,
+      [n.member?.id ?? null, n.nomineeOrganization?.id ?? null, n.award, HONOUR_LEVEL_OF[n.awardLevel], n.year, instance.id],
+      'run',
+      em.getTransactionContext(),
+    );
+    return 'ok';
+  };
+}
