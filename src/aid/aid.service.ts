@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { inScope, inSubtrees } from '../common/subtree';
+import { ownSubjectTerms, subjectTarget } from '../workflow/workflow-subject.entity';
 import { Organization } from '../organizations/organization.entity';
 import type { WorkflowService } from '../workflow/workflow.service';
 import { AidApplication } from './aid-application.entity';
@@ -45,16 +47,13 @@ export class AidService {
 
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<AidApplication> {
     const application = await em.findOne(AidApplication, parseId(id));
-    if (!application || !this.canSee(viewer, application)) throw notFound('Aid application');
+    if (!application) throw notFound('Aid application');
+    authorize(viewer, 'aid.read', subjectTarget(application, application.member.id), { hideAs: 'Aid application' });
     return application;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: AidApplicationFilter = {}, page: PageArgs) {
-    const visible: object[] = [{ submittedBy: viewer.accountId }];
-    if (viewer.member) visible.push({ member: viewer.member.id });
-    const scopes = viewer.staffScopes();
-    if (scopes.length) visible.push(inSubtrees('orgPath', scopes));
-    const where: object[] = [{ $or: visible }];
+    const where: object[] = [inScope('orgPath', scopes(viewer, 'aid.read'), { own: ownSubjectTerms(viewer, 'member') })];
     if (filter.memberId) where.push({ member: parseId(filter.memberId, 'filter.memberId') });
     if (filter.aidType) where.push({ aidType: filter.aidType });
     if (filter.organizationId) {
@@ -63,9 +62,5 @@ export class AidService {
       where.push(inSubtrees('orgPath', [org.path]));
     }
     return paginate(em, AidApplication, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
-  }
-
-  private canSee(viewer: Viewer, a: AidApplication) {
-    return a.submittedBy === viewer.accountId || viewer.member?.id === a.member.id || viewer.isStaffOver(a.orgPath);
   }
 }

@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
+import { covers } from '../common/subtree';
 import { amountFen, text } from '../common/validate';
 import { Fund } from '../funds/fund.entity';
 import type { FundService } from '../funds/fund.service';
-import { Member, MemberStatus } from '../members/member.entity';
+import { Member, memberTarget, MemberStatus } from '../members/member.entity';
 import type { EffectContext } from '../workflow/effects';
 import type { SubjectModule } from '../workflow/subject.contract';
 import { AidApplication, AidType, FUND_FOR_AID } from './aid-application.entity';
@@ -65,10 +66,9 @@ export class AidSubject implements SubjectModule<AidDraft, ValidAid> {
     const memberId = draft.memberId ?? viewer.member?.id;
     if (!memberId) throw badInput('memberId is required when you are not applying for yourself', `${at}.memberId`, 'REQUIRED');
     const member = await em.findOne(Member, parseId(String(memberId), `${at}.memberId`), { populate: ['organization'] });
-    if (!member || !viewer.canSeeMember(member.id, member.orgPath)) throw notFound('Member');
-    if (viewer.member?.id !== member.id && !viewer.holds([Role.APPROVER, Role.ADMIN], member.orgPath)) {
-      throw forbidden('Only the member or their union’s approvers may apply for them');
-    }
+    if (!member) throw notFound('Member');
+    authorize(viewer, 'member.read', memberTarget(member), { hideAs: 'Member' });
+    authorize(viewer, 'aid.apply', memberTarget(member), { message: 'Only the member or their union’s approvers may apply for them' });
     if (member.status !== MemberStatus.ACTIVE) throw conflict('Only active members may apply for aid', 'MEMBER_NOT_ACTIVE');
 
     if (typeof draft.aidType !== 'string' || !Object.hasOwn(FUND_FOR_AID, draft.aidType)) {
@@ -87,7 +87,7 @@ export class AidSubject implements SubjectModule<AidDraft, ValidAid> {
     if (fund.kind !== FUND_FOR_AID[aidType]) {
       throw badInput(`${aidType} aid is paid from a ${FUND_FOR_AID[aidType]} fund, not ${fund.kind}`, `${at}.fundId`, 'WRONG_FUND_KIND');
     }
-    if (!member.orgPath.startsWith(fund.owner.path)) {
+    if (!covers(fund.owner.path, member.orgPath)) {
       throw badInput('The fund must belong to the member’s union or a federation above it', `${at}.fundId`, 'FUND_NOT_REACHABLE');
     }
     return { member, aidType, fund, amount, reason };

@@ -52,7 +52,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   await migrate(orm, config.DATABASE_URL);
 
   const organizations = new OrganizationService();
-  const funds = new FundService(organizations);
+  const funds = new FundService();
   const store = new WorkflowStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);

@@ -2,12 +2,13 @@ import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { GqlContext, requireViewer } from '../graphql/context';
+import { allowed, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { Honour } from '../members/honour.entity';
 import { HonourType, MemberType } from '../members/member.types';
 import { Organization } from '../organizations/organization.entity';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
-import { Nomination } from './nomination.entity';
+import { Nomination, nominationTarget } from './nomination.entity';
 import {
   AwardQuotaType,
   NominateForAwardInput,
@@ -76,24 +77,29 @@ export class AwardResolver {
     return ctx.services.awards.list(ctx.em, requireViewer(ctx), filter, page);
   }
 
-  @FieldResolver(() => MemberType, { nullable: true, description: 'The nominee, for individual awards.' })
-  member(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
-    return n.member ? ctx.loaders.member.load(n.member.id) : null;
+  @FieldResolver(() => MemberType, { nullable: true, description: 'The nominee, for individual awards. A reader of the public notice sees only their name, union and honours.' })
+  async member(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return n.member ? throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.member.load(n.member.id)) : null;
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'The nominee, for collective awards.' })
-  nomineeOrganization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
-    return n.nomineeOrganization ? ctx.loaders.organization.load(n.nomineeOrganization.id) : null;
+  async nomineeOrganization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return n.nomineeOrganization ? throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.nomineeOrganization.id)) : null;
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The nominating union.' })
-  organization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
-    return ctx.loaders.organization.load(n.organization.id);
+  async organization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.organization.id));
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The county federation whose quota it uses.' })
-  county(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
-    return ctx.loaders.organization.load(n.county.id);
+  async county(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+    return throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.county.id));
+  }
+
+  /** Whether the viewer reads this nomination only because it is on public notice: what it names is then public only. */
+  private publicOnly(ctx: GqlContext, n: Nomination): boolean {
+    return !allowed(ctx, 'nomination.read', n, (x) => nominationTarget(x));
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its selection: state, votes, history, open tasks. Null for readers of a public notice.' })

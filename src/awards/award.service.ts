@@ -1,22 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
-import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../common/errors';
+import { AppError, badInput, conflict, ErrorCode, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { inScope, inSubtrees } from '../common/subtree';
+import { ownSubjectTerms } from '../workflow/workflow-subject.entity';
 import { text } from '../common/validate';
-import { Organization, OrganizationLevel } from '../organizations/organization.entity';
+import { Organization, OrganizationLevel, organizationTarget } from '../organizations/organization.entity';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import type { WorkflowService } from '../workflow/workflow.service';
-import { Award, AwardLevel, Nomination, NominationObjection } from './nomination.entity';
+import { Award, AwardLevel, Nomination, NominationObjection, nominationTarget } from './nomination.entity';
 import { NOMINATION_WORKFLOW, type NominationSubject, year } from './nomination.subject';
 import type { NominateForAwardInput, NominationFilter, SetAwardQuotaInput } from './award.types';
 
 /** The definition's public-notice state (公示): its nominations are public, and anyone may object. */
 export const PUBLIC_NOTICE_STATE = 'PUBLIC_NOTICE';
-/** Who configures a county's quotas: approvers or administrators of a federation above the county. */
-const QUOTA_SETTERS = [Role.APPROVER, Role.ADMIN] as const;
 /** Quotas belong to county federations; a city federation holds one for the unions directly under it (市直). */
 const QUOTA_HOLDER_LEVELS: readonly OrganizationLevel[] = [OrganizationLevel.COUNTY, OrganizationLevel.CITY];
 const MAX_QUOTA = 10_000;
@@ -161,7 +160,7 @@ export class AwardService {
       if (first) return nomination;
     }
     const inNotice = instance.state === PUBLIC_NOTICE_STATE && instance.status === 'ACTIVE';
-    if (!inNotice && !this.canSee(viewer, nomination)) throw notFound('Nomination');
+    if (!inNotice && !may(viewer, 'nomination.read', nominationTarget(nomination))) throw notFound('Nomination');
     if (!inNotice) throw conflict('Objections are taken only while the nomination is publicly noticed (公示)', 'NOT_IN_PUBLIC_NOTICE');
 
     return em.transactional(async (tx) => {
@@ -183,7 +182,8 @@ export class AwardService {
 
   /** Staff over the nominating union see every objection; anyone else only their own. */
   objections(em: EntityManager, viewer: Viewer, n: Nomination) {
-    const where = viewer.isStaffOver(n.orgPath) ? { nominationId: n.id } : { nominationId: n.id, accountId: viewer.accountId };
+    const all = may(viewer, 'nomination.readObjections', { path: n.orgPath });
+    const where = all ? { nominationId: n.id } : { nominationId: n.id, accountId: viewer.accountId };
     return em.find(NominationObjection, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
@@ -192,18 +192,16 @@ export class AwardService {
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<Nomination> {
     const n = await em.findOne(Nomination, parseId(id));
     if (!n) throw notFound('Nomination');
-    if (!this.canSee(viewer, n) && !(await this.inPublicNotice(em, n))) throw notFound('Nomination');
+    if (!may(viewer, 'nomination.read', nominationTarget(n)) && !may(viewer, 'nomination.read', nominationTarget(n, await this.inPublicNotice(em, n)))) {
+      throw notFound('Nomination');
+    }
     return n;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: NominationFilter = {}, page: PageArgs) {
     const noticed = await this.publicNoticeInstanceIds(em);
-    const visible: object[] = [{ submittedBy: viewer.accountId }];
-    if (viewer.member) visible.push({ member: viewer.member.id });
-    const scopes = viewer.staffScopes();
-    if (scopes.length) visible.push(inSubtrees('orgPath', scopes));
-    if (noticed.length) visible.push({ instanceId: { $in: noticed } });
-    const where: object[] = [{ $or: visible }];
+    const noticedTerms = noticed.length ? [{ instanceId: { $in: noticed } }] : [];
+    const where: object[] = [inScope('orgPath', scopes(viewer, 'nomination.read'), { own: ownSubjectTerms(viewer, 'member'), public: noticedTerms })];
     if (filter.inPublicNotice === true) where.push({ instanceId: { $in: noticed.length ? noticed : ['00000000-0000-0000-0000-000000000000'] } });
     if (filter.memberId) where.push({ member: parseId(filter.memberId, 'filter.memberId') });
     if (filter.nomineeOrganizationId) where.push({ nomineeOrganization: parseId(filter.nomineeOrganizationId, 'filter.nomineeOrganizationId') });
@@ -223,10 +221,6 @@ export class AwardService {
   instanceFor(em: EntityManager, viewer: Viewer, n: Nomination) {
     if (!n.instanceId) return null;
     return em.findOne(WorkflowInstance, n.instanceId).then((i) => (i && this.workflow.canSeeInstance(viewer, i) ? i : null));
-  }
-
-  private canSee(viewer: Viewer, n: Nomination) {
-    return n.submittedBy === viewer.accountId || viewer.isStaffOver(n.orgPath) || (n.member !== undefined && n.member !== null && viewer.member?.id === n.member.id);
   }
 
   private async inPublicNotice(em: EntityManager, n: Nomination) {
@@ -275,8 +269,7 @@ export class AwardService {
     if (!Number.isSafeInteger(input.quota) || input.quota < 0 || input.quota > MAX_QUOTA) {
       throw badInput(`input.quota must be a whole number from 0 to ${MAX_QUOTA}`, 'input.quota', 'BAD_QUOTA');
     }
-    const above = viewer.grants.some((g) => (QUOTA_SETTERS as readonly Role[]).includes(g.role) && county.path.startsWith(g.path) && g.path !== county.path);
-    if (!above) throw forbidden('Quotas are set by approvers or administrators of a federation above the county');
+    authorize(viewer, 'quota.set', organizationTarget(county), { message: 'Quotas are set by approvers or administrators of a federation above the county' });
     const key: QuotaKey = { countyId: county.id, award: input.award, awardLevel: input.awardLevel, year: yr };
     return em.transactional(async (tx) => {
       const conn = tx.getConnection();
@@ -314,7 +307,7 @@ export class AwardService {
   private async county(em: EntityManager, viewer: Viewer, id: string, field: string): Promise<Organization> {
     const county = await em.findOne(Organization, parseId(id, field));
     if (!county) throw notFound('Organization');
-    if (!viewer.canSeeOrganization(county.path)) throw forbidden('This county is outside your scope');
+    authorize(viewer, 'quota.read', organizationTarget(county), { message: 'This county is outside your scope' });
     if (!QUOTA_HOLDER_LEVELS.includes(county.level)) throw badInput('Quotas belong to county federations (or a city federation, for its 市直 unions)', field, 'NOT_A_COUNTY');
     return county;
   }

@@ -3,7 +3,7 @@ import { newId } from '../common/ids';
 import { HonourLevel } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
 import { Organization } from '../organizations/organization.entity';
-import { WorkflowSubject } from '../workflow/workflow-subject.entity';
+import { subjectTarget, WorkflowSubject } from '../workflow/workflow-subject.entity';
 
 /** The awards of workflows/award-nomination.yaml (评选表彰). */
 export enum Award {
@@ -133,3 +133,6 @@ export class NominationObjection {
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 }
+
+/** A nomination as the authorization policy sees it: a workflow subject, and public while it is on public notice. */
+export const nominationTarget = (n: Nomination, onPublicNotice = false) => ({ ...subjectTarget(n, n.member?.id), public: onPublicNotice });

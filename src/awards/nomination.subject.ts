@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, may } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
+import { covers } from '../common/subtree';
 import { text } from '../common/validate';
 import { runSql } from '../db/sql';
-import { Member, MemberStatus } from '../members/member.entity';
-import { Organization } from '../organizations/organization.entity';
+import { Member, memberTarget, MemberStatus } from '../members/member.entity';
+import { Organization, organizationTarget } from '../organizations/organization.entity';
 import { resolveRoute } from '../workflow/core/routing';
 import type { EffectContext } from '../workflow/effects';
 import type { SubjectModule } from '../workflow/subject.contract';
@@ -15,8 +16,6 @@ import { Award, AwardLevel, COLLECTIVE_AWARDS, HONOUR_LEVEL_OF, Nomination, Nomi
 
 export const NOMINATION_WORKFLOW = 'award-nomination';
 export const NOMINATION_SUBJECT = 'NOMINATION';
-/** Who may nominate for a union: its approvers (the union's leadership) or administrators over it. */
-const NOMINATORS = [Role.APPROVER, Role.ADMIN] as const;
 const MIN_YEAR = 2000;
 const MAX_YEAR = 2200;
 const MAX_CITATION = 4000;
@@ -110,21 +109,21 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
     let nomineeOrg: Organization | null = null;
     if (draft.memberId) {
       member = await em.findOne(Member, parseId(String(draft.memberId), `${at}.memberId`), { populate: ['organization'] });
-      if (!member || !viewer.canSeeMember(member.id, member.orgPath)) throw notFound('Member');
+      if (!member || !may(viewer, 'member.read', memberTarget(member))) throw notFound('Member');
     } else {
       nomineeOrg = await em.findOne(Organization, parseId(String(draft.nomineeOrganizationId), `${at}.nomineeOrganizationId`));
-      if (!nomineeOrg || !viewer.canSeeOrganization(nomineeOrg.path)) throw notFound('Organization');
+      if (!nomineeOrg || !may(viewer, 'organization.read', organizationTarget(nomineeOrg))) throw notFound('Organization');
     }
     const nomineePath = member ? member.orgPath : nomineeOrg!.path;
 
     let nominating = member ? (member.organization as Organization) : nomineeOrg!;
     if (draft.organizationId) {
       const given = await em.findOne(Organization, parseId(String(draft.organizationId), `${at}.organizationId`));
-      if (!given || !viewer.canSeeOrganization(given.path)) throw notFound('Organization');
+      if (!given || !may(viewer, 'organization.read', organizationTarget(given))) throw notFound('Organization');
       nominating = given;
     }
-    if (!viewer.holds(NOMINATORS, nominating.path)) throw forbidden('Only the union’s approvers or administrators may nominate for it');
-    if (!nomineePath.startsWith(nominating.path)) {
+    authorize(viewer, 'nomination.create', organizationTarget(nominating), { message: 'Only the union’s approvers or administrators may nominate for it' });
+    if (!covers(nominating.path, nomineePath)) {
       throw badInput('The nominee must belong to the nominating union', `${at}.organizationId`, 'NOMINEE_OUTSIDE_UNION');
     }
     if (member && member.status !== MemberStatus.ACTIVE) throw conflict('Only active members may be nominated', 'MEMBER_NOT_ACTIVE');

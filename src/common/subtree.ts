@@ -6,3 +6,34 @@ export function inSubtrees<K extends string>(column: K, paths: readonly string[]
   const ranges = paths.map((p) => ({ [column]: { $like: `${p}%` } }));
   return ranges.length === 1 ? ranges[0] : { $or: ranges };
 }
+
+/**
+ * Whether the organisation at `path` lies in the subtree rooted at `root`, the root itself included: the one rule
+ * of coverage (a role held on an organisation covers everything below it). A root without its trailing slash
+ * would let "/a/b" cover "/a/bc/".
+ */
+export function covers(root: string, path: string): boolean {
+  return path.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
+
+/** What a list may return, in the policy's terms (see `scopes` in authorization.policy.ts). */
+export interface PathScope {
+  subtrees: readonly string[];
+  exact: readonly string[];
+  own: boolean;
+  public: boolean;
+}
+
+/**
+ * A MikroORM filter for the rows a policy scope allows: organisation path in one of the subtrees or exactly one
+ * of the organisations, or one of the `own` / `public` terms where the scope lets those in. Matches nothing
+ * when nothing is in scope.
+ */
+export function inScope<K extends string>(column: K, scope: PathScope, terms: { own?: object[]; public?: object[] } = {}): object {
+  const any: object[] = [];
+  if (scope.subtrees.length) any.push(inSubtrees(column, scope.subtrees));
+  if (scope.exact.length) any.push({ [column]: { $in: [...scope.exact] } });
+  if (scope.own) any.push(...(terms.own ?? []));
+  if (scope.public) any.push(...(terms.public ?? []));
+  return any.length ? { $or: any } : { [column]: null };
+}

@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { inScope, inSubtrees } from '../common/subtree';
+import { ownSubjectTerms, subjectTarget } from '../workflow/workflow-subject.entity';
 import { Organization } from '../organizations/organization.entity';
 import type { WorkflowService } from '../workflow/workflow.service';
 import { Expense } from './expense.entity';
@@ -43,15 +45,13 @@ export class ExpenseService {
 
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<Expense> {
     const expense = await em.findOne(Expense, parseId(id));
-    if (!expense || !this.canSee(viewer, expense)) throw notFound('Expense');
+    if (!expense) throw notFound('Expense');
+    authorize(viewer, 'expense.read', subjectTarget(expense), { hideAs: 'Expense' });
     return expense;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: ExpenseFilter = {}, page: PageArgs) {
-    const visible: object[] = [{ submittedBy: viewer.accountId }];
-    const scopes = viewer.staffScopes();
-    if (scopes.length) visible.push(inSubtrees('orgPath', scopes));
-    const where: object[] = [{ $or: visible }];
+    const where: object[] = [inScope('orgPath', scopes(viewer, 'expense.read'), { own: ownSubjectTerms(viewer) })];
     if (filter.fundId) where.push({ fund: parseId(filter.fundId, 'filter.fundId') });
     if (filter.category) where.push({ category: filter.category });
     if (filter.mine) where.push({ submittedBy: viewer.accountId });
@@ -61,9 +61,5 @@ export class ExpenseService {
       where.push(inSubtrees('orgPath', [org.path]));
     }
     return paginate(em, Expense, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
-  }
-
-  private canSee(viewer: Viewer, e: Expense) {
-    return e.submittedBy === viewer.accountId || viewer.isStaffOver(e.orgPath);
   }
 }

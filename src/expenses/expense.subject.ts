@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, may } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { badInput, forbidden, notFound } from '../common/errors';
+import { badInput, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { amountFen, text } from '../common/validate';
 import { Fund } from '../funds/fund.entity';
@@ -13,11 +13,6 @@ import { Expense, ExpenseAttachment, ExpenseCategory } from './expense.entity';
 
 export const EXPENSE_WORKFLOW = 'expense-review';
 export const EXPENSE_SUBJECT = 'EXPENSE';
-/**
- * Who may submit a union's expense: its finance officer (who keeps the books), its leadership (APPROVER) who
- * authorised the spending, or an administrator — each holding the role on the union or a federation above it.
- */
-const EXPENSE_SUBMITTERS = [Role.FINANCE, Role.APPROVER, Role.ADMIN] as const;
 /** Above this (1,000,000 yuan) a single expense is surely a typo; the workflow routes large ones to the county. */
 const MAX_AMOUNT_FEN = 100_000_000;
 const MAX_DESCRIPTION = 2000;
@@ -137,16 +132,14 @@ export class ExpenseSubject implements SubjectModule<ExpenseDraft, ValidExpense>
     const attachments = parseAttachments(draft.attachments, `${at}.attachments`);
     if (typeof draft.fundId !== 'string') throw badInput(`${at}.fundId must be an id`, `${at}.fundId`, 'MALFORMED_ID');
     const fund = await em.findOne(Fund, parseId(draft.fundId, `${at}.fundId`), { populate: ['owner'] });
-    if (!fund || !viewer.canSeeOrganization(fund.owner.path)) throw notFound('Fund');
+    if (!fund || !may(viewer, 'fund.read', { path: fund.owner.path })) throw notFound('Fund');
     let org = fund.owner;
     if (draft.organizationId !== undefined && draft.organizationId !== null) {
       const given = await em.findOne(Organization, parseId(String(draft.organizationId), `${at}.organizationId`));
-      if (!given || !viewer.canSeeOrganization(given.path)) throw notFound('Organization');
+      if (!given || !may(viewer, 'organization.read', { path: given.path })) throw notFound('Organization');
       org = given;
     }
-    if (!viewer.holds(EXPENSE_SUBMITTERS, org.path)) {
-      throw forbidden('Only the union’s finance officers, approvers or administrators may submit its expenses');
-    }
+    authorize(viewer, 'expense.submit', { path: org.path }, { message: 'Only the union’s finance officers, approvers or administrators may submit its expenses' });
     if (fund.owner.id !== org.id) throw badInput('The fund must be owned by the submitting union', `${at}.fundId`, 'FUND_NOT_OWNED');
     return { organization: org, fund, category: cat, amount, description: desc, attachments };
   }

@@ -1,21 +1,16 @@
 import { CheckConstraintViolationException, LockMode, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
-import { conflict, forbidden, notFound } from '../common/errors';
+import { conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { inScope, inSubtrees } from '../common/subtree';
 import { amountFen, optionalText, text } from '../common/validate';
 import { Organization } from '../organizations/organization.entity';
-import type { OrganizationService } from '../organizations/organization.service';
 import { Fund } from './fund.entity';
 import { LedgerEntry } from './ledger-entry.entity';
 import type { CreditFundInput, FundFilter } from './fund.types';
-
-const TREASURERS = [Role.FINANCE, Role.ADMIN] as const;
-/** Who may read a fund's ledger: staff over its owner (the review committee audits "with full coverage"). */
-const LEDGER_READERS = [Role.FINANCE, Role.AUDITOR, Role.APPROVER, Role.ADMIN] as const;
 
 export interface Booking {
   fundId: string;
@@ -27,17 +22,15 @@ export interface Booking {
 }
 
 export class FundService {
-  constructor(private readonly organizations: OrganizationService) {}
-
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<Fund> {
     const fund = await em.findOne(Fund, { id: parseId(id) }, { populate: ['owner'] });
     if (!fund) throw notFound('Fund');
-    if (!viewer.canSeeOrganization(fund.owner.path)) throw forbidden('This fund is outside your scope');
+    authorize(viewer, 'fund.read', { path: fund.owner.path }, { message: 'This fund is outside your scope' });
     return fund;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: FundFilter = {}, page: PageArgs) {
-    const where: object[] = [{ owner: this.organizations.visibleWhere(viewer) }];
+    const where: object[] = [{ owner: inScope('path', scopes(viewer, 'fund.read')) }];
     if (filter.ownerId) where.push({ owner: parseId(filter.ownerId, 'filter.ownerId') });
     if (filter.kind) where.push({ kind: filter.kind });
     if (filter.subtreeOf) {
@@ -50,13 +43,13 @@ export class FundService {
 
   async ledger(em: EntityManager, viewer: Viewer, fund: Fund, page: PageArgs) {
     const owner = fund.owner.path ? fund.owner : await em.findOneOrFail(Organization, fund.owner.id);
-    if (!viewer.holds(LEDGER_READERS, owner.path)) throw forbidden('Only finance, review committee and approvers over the owner may read the ledger');
+    authorize(viewer, 'fund.readLedger', { path: owner.path }, { message: 'Only finance, review committee and approvers over the owner may read the ledger' });
     return paginate(em, LedgerEntry, { fund: fund.id }, { seq: 'desc' }, page);
   }
 
   async credit(em: EntityManager, viewer: Viewer, input: CreditFundInput): Promise<LedgerEntry> {
     const fund = await this.get(em, viewer, input.fundId);
-    if (!viewer.holds(TREASURERS, fund.owner.path)) throw forbidden('Only finance officers over the fund’s owner may credit it');
+    authorize(viewer, 'fund.credit', { path: fund.owner.path }, { message: 'Only finance officers over the fund’s owner may credit it' });
     return this.book(em, {
       fundId: fund.id,
       amount: amountFen(input.amount, 'input.amount'),

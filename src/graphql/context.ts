@@ -10,6 +10,10 @@ export interface GqlContext {
   em: EntityManager;
   loaders: Loaders;
   viewer: Viewer | null;
+  /** Objects reached through a public edge (what a public notice names): they show only their public face. */
+  reachedPublicly: WeakSet<object>;
+  /** Authorization decisions already taken in this request, by object and operation. */
+  decisions: WeakMap<object, Map<string, boolean>>;
   /** Why the bearer token was refused; raised only when an operation needs a viewer. */
   authError?: AppError;
 }
@@ -22,7 +26,7 @@ export function requireViewer(ctx: GqlContext): Viewer {
 
 export async function buildContext(services: Services, authorization: string | undefined): Promise<GqlContext> {
   const em = services.orm.em.fork() as EntityManager;
-  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null };
+  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null, reachedPublicly: new WeakSet(), decisions: new WeakMap() };
   if (!authorization) return ctx;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) {

@@ -79,3 +79,6 @@ export class Member {
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+/** A member as the authorization policy sees it: where they belong, and who they are. */
+export const memberTarget = (m: { id: string; orgPath: string }) => ({ path: m.orgPath, memberId: m.id });

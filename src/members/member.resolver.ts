@@ -1,10 +1,14 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { GqlContext, requireViewer } from '../graphql/context';
+import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
-import { Member } from './member.entity';
-import { HonourType, MemberConnection, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
+import { Member, memberTarget } from './member.entity';
+import { HonourType, MemberConnection, MemberDetail, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
 import { maskNationalId, maskPhone } from './personal-data';
+
+const MemberPublic = Guard('member.read', memberTarget);
 
 @Resolver(() => MemberType)
 export class MemberResolver {
@@ -37,33 +41,38 @@ export class MemberResolver {
     return ctx.services.members.transfer(ctx.em, requireViewer(ctx), id, toOrganizationId);
   }
 
-  @FieldResolver(() => String, { description: 'Masked (612501********1234) unless your role allows the full value.' })
+  @UseMiddleware(MemberDetail)
+  @FieldResolver(() => String, { nullable: true, description: 'Masked (612501********1234) unless your role allows the full value.' })
   nationalId(@Root() member: Member, @Ctx() ctx: GqlContext): string {
     return this.fullView(member, ctx) ? member.nationalId : maskNationalId(member.nationalId);
   }
 
+  @UseMiddleware(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
   phone(@Root() member: Member, @Ctx() ctx: GqlContext): string | null {
     if (!member.phone) return null;
     return this.fullView(member, ctx) ? member.phone : maskPhone(member.phone);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Whether nationalId and phone are shown masked to you.' })
+  @UseMiddleware(MemberDetail)
+  @FieldResolver(() => Boolean, { nullable: true, description: 'Whether nationalId and phone are shown masked to you.' })
   personalDataMasked(@Root() member: Member, @Ctx() ctx: GqlContext): boolean {
     return !this.fullView(member, ctx);
   }
 
-  @FieldResolver(() => OrganizationType)
-  organization(@Root() member: Member, @Ctx() ctx: GqlContext) {
-    return ctx.loaders.organization.load(member.organization.id);
+  @UseMiddleware(MemberPublic)
+  @FieldResolver(() => OrganizationType, { description: 'The member’s grassroots union.' })
+  async organization(@Root() member: Member, @Ctx() ctx: GqlContext) {
+    return throughPublicEdge(ctx, ctx.reachedPublicly.has(member), await ctx.loaders.organization.load(member.organization.id));
   }
 
+  @UseMiddleware(MemberPublic)
   @FieldResolver(() => [HonourType])
   honours(@Root() member: Member, @Ctx() ctx: GqlContext) {
     return ctx.loaders.honoursByMember.load(member.id);
   }
 
   private fullView(member: Member, ctx: GqlContext) {
-    return requireViewer(ctx).canSeeFullPersonalData(member.id, member.orgPath);
+    return may(requireViewer(ctx), 'member.readPersonalData', memberTarget(member));
   }
 }

@@ -1,36 +1,30 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
-import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { inScope, inSubtrees } from '../common/subtree';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
-import { Member, MemberStatus } from './member.entity';
+import { Member, memberTarget, MemberStatus } from './member.entity';
 import type { MemberFilter, RegisterMemberInput, UpdateMemberInput } from './member.types';
 import { isValidNationalId, isValidPhone } from './personal-data';
 
-/** Roles that keep the member register of the organisations they cover. */
-const REGISTRARS = [Role.ADMIN, Role.APPROVER] as const;
 const ORDER = { name: 'asc', id: 'asc' } as const;
 
 export class MemberService {
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<Member> {
     const member = await em.findOne(Member, { id: parseId(id) });
     // Out of scope reads as not found: a member's existence is itself personal data.
-    if (!member || !viewer.canSeeMember(member.id, member.orgPath)) throw notFound('Member');
+    if (!member) throw notFound('Member');
+    authorize(viewer, 'member.read', memberTarget(member), { hideAs: 'Member' });
     return member;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: MemberFilter = {}, page: PageArgs) {
-    const scopes = viewer.staffScopes();
-    const visible: object[] = [];
-    if (scopes.length) visible.push(inSubtrees('orgPath', scopes));
-    if (viewer.member) visible.push({ id: viewer.member.id });
-    // A viewer with neither gets an empty page: `id is null` matches no member.
-    const where: object[] = [visible.length ? { $or: visible } : { id: null }];
+    const where: object[] = [inScope('orgPath', scopes(viewer, 'member.read'), { own: viewer.member ? [{ id: viewer.member.id }] : [] })];
     if (filter.subtreeOf) {
       const root = await em.findOne(Organization, { id: parseId(filter.subtreeOf, 'filter.subtreeOf') });
       if (!root) throw notFound('Organization');
@@ -93,14 +87,14 @@ export class MemberService {
 
   private async editable(em: EntityManager, viewer: Viewer, id: string) {
     const member = await this.get(em, viewer, id);
-    if (!viewer.holds(REGISTRARS, member.orgPath)) throw forbidden('Only the union’s approvers or administrators may change its members');
+    authorize(viewer, 'member.update', { path: member.orgPath }, { message: 'Only the union’s approvers or administrators may change its members' });
     return member;
   }
 
   private async grassrootsUnion(em: EntityManager, viewer: Viewer, id: string, field: string) {
     const org = await em.findOne(Organization, { id: parseId(id, field) });
     if (!org) throw notFound('Organization');
-    if (!viewer.holds(REGISTRARS, org.path)) throw forbidden('Only the union’s approvers or administrators may register its members');
+    authorize(viewer, 'member.register', { path: org.path }, { message: 'Only the union’s approvers or administrators may register its members' });
     if (org.level !== OrganizationLevel.GRASSROOTS) throw badInput('Members belong to grassroots unions', field, 'NOT_GRASSROOTS');
     return org;
   }

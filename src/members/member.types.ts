@@ -1,8 +1,12 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { HonourLevel } from './honour.entity';
-import { EmploymentForm, Gender, HardshipStatus, MemberStatus } from './member.entity';
+import { Guard } from '../graphql/field-guard.middleware';
+import { EmploymentForm, Gender, HardshipStatus, memberTarget, MemberStatus } from './member.entity';
+
+/** Everything of a member but their name, union and honours: not part of what a public notice shows. */
+export const MemberDetail = Guard('member.readDetails', memberTarget);
 
 registerEnumType(Gender, { name: 'Gender' });
 registerEnumType(EmploymentForm, { name: 'EmploymentForm' });
@@ -25,7 +29,11 @@ export class HonourType {
   year!: number;
 }
 
-@ObjectType('Member', { description: 'A union member. nationalId and phone are masked unless your role allows the full value.' })
+@UseMiddleware(Guard('member.read', memberTarget))
+@ObjectType('Member', {
+  description:
+    'A union member. nationalId and phone are masked unless your role allows the full value. A reader of a public notice sees only id, name, organization and honours; the other fields answer FORBIDDEN.',
+})
 export class MemberType {
   @Field(() => ID)
   id!: string;
@@ -33,22 +41,28 @@ export class MemberType {
   @Field(() => String)
   name!: string;
 
-  @Field(() => Gender)
+  @UseMiddleware(MemberDetail)
+  @Field(() => Gender, { nullable: true })
   gender!: Gender;
 
-  @Field(() => EmploymentForm)
+  @UseMiddleware(MemberDetail)
+  @Field(() => EmploymentForm, { nullable: true })
   employmentForm!: EmploymentForm;
 
-  @Field(() => GraphQLLocalDate)
+  @UseMiddleware(MemberDetail)
+  @Field(() => GraphQLLocalDate, { nullable: true })
   joinedOn!: string;
 
-  @Field(() => MemberStatus)
+  @UseMiddleware(MemberDetail)
+  @Field(() => MemberStatus, { nullable: true })
   status!: MemberStatus;
 
-  @Field(() => HardshipStatus)
+  @UseMiddleware(MemberDetail)
+  @Field(() => HardshipStatus, { nullable: true })
   hardship!: HardshipStatus;
 
-  @Field(() => GraphQLDateTime)
+  @UseMiddleware(MemberDetail)
+  @Field(() => GraphQLDateTime, { nullable: true })
   createdAt!: Date;
 }
 

@@ -87,3 +87,6 @@ export class Organization {
 }
 
 export const childPath = (parentPath: string | undefined, id: string) => `${parentPath ?? '/'}${id}/`;
+
+/** An organisation as the authorization policy sees it. */
+export const organizationTarget = (o: { path: string }) => ({ path: o.path });

@@ -1,16 +1,21 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
 import { GqlContext, requireViewer } from '../graphql/context';
+import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { MemberConnection, MemberFilter } from '../members/member.types';
-import { Organization } from './organization.entity';
+import { Organization, organizationTarget } from './organization.entity';
 import {
   CreateOrganizationInput,
   OrganizationConnection,
+  OrganizationDetail,
   OrganizationFilter,
   OrganizationType,
   UpdateOrganizationInput,
 } from './organization.types';
+
+const OrganizationPublic = Guard('organization.read', organizationTarget);
 
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {
@@ -46,26 +51,36 @@ export class OrganizationResolver {
     return ctx.services.organizations.update(ctx.em, requireViewer(ctx), id, input);
   }
 
-  @FieldResolver(() => OrganizationType, { nullable: true })
+  @UseMiddleware(OrganizationPublic)
+  @FieldResolver(() => OrganizationType, { nullable: true, description: 'Null at the root, or when the parent is outside your scope.' })
   async parent(@Root() org: Organization, @Ctx() ctx: GqlContext) {
     const parentId = org.ancestorIds.at(-1);
-    if (!parentId) return null;
-    const parent = await ctx.loaders.organization.load(parentId);
-    return parent && requireViewer(ctx).canSeeOrganization(parent.path) ? parent : null;
+    const parent = parentId ? await ctx.loaders.organization.load(parentId) : undefined;
+    return parent ? this.visibleAbove(ctx, org, parent) : null;
   }
 
-  @FieldResolver(() => [OrganizationType], { description: 'From the root down to the parent.' })
+  @UseMiddleware(OrganizationPublic)
+  @FieldResolver(() => [OrganizationType], { description: 'From the root down to the parent, those in your scope.' })
   async ancestors(@Root() org: Organization, @Ctx() ctx: GqlContext) {
     const rows = await ctx.loaders.organization.loadMany(org.ancestorIds);
-    return rows.filter((o): o is Organization => o instanceof Organization);
+    return rows.filter((o): o is Organization => o instanceof Organization && this.visibleAbove(ctx, org, o) !== null);
   }
 
-  @FieldResolver(() => OrganizationConnection)
+  /** The chain above an organisation reached through a public edge is public too; otherwise it is read by the policy. */
+  private visibleAbove(ctx: GqlContext, org: Organization, above: Organization): Organization | null {
+    const viaPublic = ctx.reachedPublicly.has(org);
+    if (!viaPublic && !may(requireViewer(ctx), 'organization.read', organizationTarget(above))) return null;
+    return throughPublicEdge(ctx, viaPublic, above);
+  }
+
+  @UseMiddleware(OrganizationDetail)
+  @FieldResolver(() => OrganizationConnection, { nullable: true })
   children(@Root() org: Organization, @Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.organizations.children(ctx.em, requireViewer(ctx), org, page);
   }
 
-  @FieldResolver(() => MemberConnection, { description: 'Members of this organisation and everything below it.' })
+  @UseMiddleware(OrganizationDetail)
+  @FieldResolver(() => MemberConnection, { nullable: true, description: 'Members of this organisation and everything below it, those in your scope.' })
   members(
     @Root() org: Organization,
     @Ctx() ctx: GqlContext,
@@ -75,12 +90,14 @@ export class OrganizationResolver {
     return ctx.services.members.list(ctx.em, requireViewer(ctx), { ...filter, subtreeOf: org.id }, page);
   }
 
-  @FieldResolver(() => [FundType], { description: 'The funds this organisation owns (a handful: one per kind at most in practice).' })
+  @UseMiddleware(OrganizationDetail, Guard('fund.read', organizationTarget))
+  @FieldResolver(() => [FundType], { nullable: true, description: 'The funds this organisation owns (a handful: one per kind at most in practice).' })
   async funds(@Root() org: Organization, @Ctx() ctx: GqlContext) {
     return ctx.loaders.fundsByOwner.load(org.id);
   }
 
-  @FieldResolver(() => Int, { description: 'Active members in this organization’s whole subtree.' })
+  @UseMiddleware(OrganizationDetail)
+  @FieldResolver(() => Int, { nullable: true, description: 'Active members in this organization’s whole subtree.' })
   memberCount(@Root() org: Organization, @Ctx() ctx: GqlContext) {
     return ctx.loaders.memberCountByOrg.load(org.id);
   }

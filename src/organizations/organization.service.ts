@@ -1,11 +1,11 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
-import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { covers, inScope, inSubtrees } from '../common/subtree';
 import { text } from '../common/validate';
 import { ALLOWED_PARENT_LEVELS, childPath, Organization } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
@@ -16,12 +16,7 @@ const ORDER = { name: 'asc', id: 'asc' } as const;
 export class OrganizationService {
   /** What a viewer may list: the subtrees of their staff roles, plus the chains of ancestors above their roots. */
   visibleWhere(viewer: Viewer) {
-    const scopes = viewer.staffScopes();
-    const roots = [...scopes, ...(viewer.member ? [viewer.member.orgPath] : [])];
-    const chainIds = [...new Set(roots.flatMap((p) => p.split('/').filter(Boolean)))];
-    const terms: object[] = [{ id: { $in: chainIds } }];
-    if (scopes.length) terms.push(inSubtrees('path', scopes));
-    return { $or: terms };
+    return inScope('path', scopes(viewer, 'organization.read'));
   }
 
   async get(em: EntityManager, viewer: Viewer, ref: { id?: string; code?: string }): Promise<Organization> {
@@ -30,7 +25,7 @@ export class OrganizationService {
       ? await em.findOne(Organization, { id: parseId(ref.id) })
       : await em.findOne(Organization, { code: text(ref.code!, 'code', { max: 32 }) });
     if (!org) throw notFound('Organization');
-    if (!viewer.canSeeOrganization(org.path)) throw forbidden('This organization is outside your scope');
+    authorize(viewer, 'organization.read', { path: org.path }, { message: 'This organization is outside your scope' });
     return org;
   }
 
@@ -60,7 +55,7 @@ export class OrganizationService {
     const name = text(input.name, 'input.name', { max: 200 });
     const parent = await em.findOne(Organization, { id: parseId(input.parentId, 'input.parentId') });
     if (!parent) throw notFound('Parent organization');
-    if (!viewer.holds(Role.ADMIN, parent.path)) throw forbidden('Only an administrator over the parent may add organizations');
+    authorize(viewer, 'organization.create', { path: parent.path }, { message: 'Only an administrator over the parent may add organizations' });
     this.checkPlacement(input.level, parent);
     const org = em.create(Organization, { code, name, level: input.level, kind: input.kind, parent, path: '', depth: parent.depth + 1 });
     org.path = childPath(parent.path, org.id);
@@ -76,7 +71,7 @@ export class OrganizationService {
   async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateOrganizationInput): Promise<Organization> {
     const org = await em.findOne(Organization, { id: parseId(id) });
     if (!org) throw notFound('Organization');
-    if (!viewer.holds(Role.ADMIN, org.path)) throw forbidden('Only an administrator over this organization may change it');
+    authorize(viewer, 'organization.update', { path: org.path }, { message: 'Only an administrator over this organization may change it' });
     // Look the new parent up before touching org: the lookup's auto-flush would otherwise write a rename
     // even when the move is then refused.
     const parent = input.parentId ? await this.newParentFor(em, viewer, org, input.parentId) : undefined;
@@ -98,8 +93,8 @@ export class OrganizationService {
   private async newParentFor(em: EntityManager, viewer: Viewer, org: Organization, parentId: string) {
     const parent = await em.findOne(Organization, { id: parseId(parentId, 'input.parentId') });
     if (!parent) throw notFound('Parent organization');
-    if (!viewer.holds(Role.ADMIN, parent.path)) throw forbidden('Only an administrator over the new parent may move here');
-    if (parent.path.startsWith(org.path)) throw badInput('An organization cannot move under itself', 'input.parentId', 'CYCLE');
+    authorize(viewer, 'organization.update', { path: parent.path }, { message: 'Only an administrator over the new parent may move here' });
+    if (covers(org.path, parent.path)) throw badInput('An organization cannot move under itself', 'input.parentId', 'CYCLE');
     this.checkPlacement(org.level, parent);
     return parent;
   }

@@ -1,11 +1,16 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
-import { OrganizationKind, OrganizationLevel } from './organization.entity';
+import { Guard } from '../graphql/field-guard.middleware';
+import { OrganizationKind, OrganizationLevel, organizationTarget } from './organization.entity';
+
+/** Funds, members, counts and children: not part of an organisation's public face. */
+export const OrganizationDetail = Guard('organization.readDetails', organizationTarget);
 
 registerEnumType(OrganizationLevel, { name: 'OrganizationLevel' });
 registerEnumType(OrganizationKind, { name: 'OrganizationKind' });
 
+@UseMiddleware(Guard('organization.read', organizationTarget))
 @ObjectType('Organization', { description: 'A union organisation in the federation tree.' })
 export class OrganizationType {
   @Field(() => ID)

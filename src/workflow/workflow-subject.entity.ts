@@ -32,3 +32,16 @@ export abstract class WorkflowSubject<Optional = never> {
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+/** A subject as the authorization policy sees it: its union, its filer, and the member it is about. */
+export const subjectTarget = (s: Pick<WorkflowSubject, 'orgPath' | 'submittedBy'>, memberId?: string | null) => ({
+  path: s.orgPath,
+  accountIds: [s.submittedBy],
+  memberId,
+});
+
+/** The `own` terms of a subject list: what the viewer filed, or what is about the member they are. */
+export const ownSubjectTerms = (viewer: { accountId: string; member?: { id: string } }, memberColumn?: string): object[] => [
+  { submittedBy: viewer.accountId },
+  ...(memberColumn && viewer.member ? [{ [memberColumn]: viewer.member.id }] : []),
+];

@@ -1,11 +1,11 @@
 import { pgArray, runSql } from '../db/sql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Role } from '../auth/role';
+import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
 import { badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
-import { inSubtrees } from '../common/subtree';
+import { covers, inScope, inSubtrees } from '../common/subtree';
 import { optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
@@ -142,9 +142,8 @@ export class WorkflowService {
 
   async unclaim(em: EntityManager, viewer: Viewer, taskId: string): Promise<WorkflowTask> {
     const task = await this.task(em, viewer, taskId);
-    const mayRelease = task.claimedBy === viewer.accountId || (task.routedOrgPath !== null && viewer.holds(Role.ADMIN, task.routedOrgPath ?? ''));
     if (!task.claimedBy) return task;
-    if (!mayRelease) throw forbidden('Only the claimant or an administrator may release a claim');
+    authorize(viewer, 'task.release', releaseTarget(task), { message: 'Only the claimant or an administrator may release a claim' });
     await em.nativeUpdate(WorkflowTask, { id: task.id, claimedBy: task.claimedBy }, { claimedBy: null, claimedAt: null });
     return em.refreshOrFail(task);
   }
@@ -152,7 +151,7 @@ export class WorkflowService {
   /** Hands the task to another holder of a candidate role on the routed organisation. */
   async reassign(em: EntityManager, viewer: Viewer, taskId: string, toAccountId: string): Promise<WorkflowTask> {
     const task = await this.actionableTask(em, viewer, taskId);
-    if (task.claimedBy && task.claimedBy !== viewer.accountId && !viewer.holds(Role.ADMIN, task.routedOrgPath ?? '')) {
+    if (task.claimedBy && !may(viewer, 'task.release', releaseTarget(task))) {
       throw conflict('The task is claimed by someone else', 'ALREADY_CLAIMED');
     }
     const target = parseId(toAccountId, 'toAccountId');
@@ -273,7 +272,7 @@ export class WorkflowService {
   private actorFor(viewer: Viewer, instance: WorkflowInstance, taskKey?: string): Actor {
     const task = instance.data.current.task;
     const path = taskKey && task?.organizationPath ? task.organizationPath : instance.subjectOrgPath;
-    const acting = viewer.grants.find((g) => path.startsWith(g.path) && (!task || task.candidateRoles.includes(g.role)));
+    const acting = viewer.grants.find((g) => covers(g.path, path) && (!task || task.candidateRoles.includes(g.role)));
     return {
       accountId: viewer.accountId,
       organizationId: acting?.organizationId ?? viewer.member?.organizationId ?? null,
@@ -301,27 +300,18 @@ export class WorkflowService {
   private async actionableTask(em: EntityManager, viewer: Viewer, taskId: string) {
     const task = await this.task(em, viewer, taskId);
     if (task.status !== 'OPEN') throw conflict('This task is closed', 'TASK_CLOSED');
-    const isCandidate = task.kind === 'applicant' ? task.assignedTo === viewer.accountId : viewer.holds(task.candidateRoles as Role[], task.routedOrgPath ?? '');
-    if (!isCandidate) throw forbidden('You do not hold the role this task is routed to');
+    authorize(viewer, 'task.act', taskActTarget(task), { message: 'You do not hold the role this task is routed to' });
     return task;
   }
 
   // ------------------------------------------------------------------------------------------------ reading
 
   canSeeInstance(viewer: Viewer, instance: WorkflowInstance): boolean {
-    return (
-      viewer.isStaffOver(instance.subjectOrgPath) ||
-      instance.applicantAccountId === viewer.accountId ||
-      (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id)
-    );
+    return may(viewer, 'instance.read', instanceTarget(instance));
   }
 
   private canSeeTask(viewer: Viewer, task: Pick<WorkflowTask, 'assignedTo' | 'claimedBy' | 'routedOrgPath'>): boolean {
-    return (
-      task.assignedTo === viewer.accountId ||
-      task.claimedBy === viewer.accountId ||
-      (task.routedOrgPath !== null && task.routedOrgPath !== undefined && viewer.isStaffOver(task.routedOrgPath))
-    );
+    return may(viewer, 'task.read', { path: task.routedOrgPath ?? null, accountIds: [task.assignedTo, task.claimedBy] });
   }
 
   async instance(em: EntityManager, viewer: Viewer, id: string): Promise<WorkflowInstance> {
@@ -331,11 +321,8 @@ export class WorkflowService {
   }
 
   async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
-    const visible: object[] = [{ applicantAccountId: viewer.accountId }];
-    if (viewer.member) visible.push({ applicantMemberId: viewer.member.id });
-    const scopes = viewer.staffScopes();
-    if (scopes.length) visible.push(inSubtrees('subjectOrgPath', scopes));
-    const where: object[] = [{ $or: visible }];
+    const own = [{ applicantAccountId: viewer.accountId }, ...(viewer.member ? [{ applicantMemberId: viewer.member.id }] : [])];
+    const where: object[] = [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own })];
     if (filter.definitionKey) where.push({ definitionKey: filter.definitionKey });
     if (filter.state) where.push({ state: filter.state });
     if (filter.status) where.push({ status: filter.status });
@@ -347,14 +334,14 @@ export class WorkflowService {
 
   /** Every recorded decision the reviewer may see, newest first. */
   async history(em: EntityManager, viewer: Viewer, filter: HistoryFilter = {}, page: PageArgs) {
-    const scopes = viewer.staffScopes();
     const where: object[] = [];
     if (filter.instanceId) {
       const instance = await this.instance(em, viewer, filter.instanceId);
       where.push({ instanceId: instance.id });
     } else {
-      if (!scopes.length) throw forbidden('Approval history is for staff; open your own applications instead');
-      where.push(inSubtrees('subjectOrgPath', scopes));
+      const scope = scopes(viewer, 'history.read');
+      if (!scope.subtrees.length && !scope.exact.length) throw forbidden('Approval history is for staff; open your own applications instead');
+      where.push(inScope('subjectOrgPath', scope));
     }
     if (filter.subjectId) {
       const ids = await em.find(WorkflowInstance, { subjectId: parseId(filter.subjectId, 'filter.subjectId') }, { fields: ['id'] });
@@ -402,5 +389,19 @@ export class WorkflowService {
 function changedFields(before: SubjectData, after: SubjectData): SubjectData {
   return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)));
 }
+
+/** An instance as the policy sees it: its subject's organisation and its applicant. */
+const instanceTarget = (i: Pick<WorkflowInstance, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId'>) => ({
+  path: i.subjectOrgPath,
+  accountIds: [i.applicantAccountId],
+  memberId: i.applicantMemberId,
+});
+
+/** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
+const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
+  t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles };
+
+/** Who may release a claim: the claimant, or an administrator over the task's organisation. */
+const releaseTarget = (t: Pick<WorkflowTask, 'routedOrgPath' | 'claimedBy'>) => ({ path: t.routedOrgPath ?? null, accountIds: [t.claimedBy] });
 
 export const orgRef = (o: Organization): OrgRef => ({ id: o.id, path: o.path, level: o.level as OrganizationLevel });

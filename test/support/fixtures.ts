@@ -184,7 +184,7 @@ export interface QuotaFixture {
 /**
  * What expense reviews and award nominations need on top of buildFederation: the grassroots union's review
  * committee, the city's five-member selection committee (city.approver and four auditors), a provincial
- * approver, a member account without staff roles, a nearly empty second fund at 龙凤桥, more money in its dues
+ * approver, member accounts without staff roles (one in 丹凤, one in 商南), a nearly empty second fund at 龙凤桥, more money in its dues
  * fund, and award quotas for 丹凤县 (plus any given).
  */
 export async function addCommittees(em: EntityManager, fed: Federation, quotas: QuotaFixture[] = []) {
@@ -199,6 +199,8 @@ export async function addCommittees(em: EntityManager, fed: Federation, quotas: 
     cityAuditor4: await f.account('city.auditor4', [[Role.AUDITOR, city]]),
     provinceApprover: await f.account('province.approver', [[Role.APPROVER, ref(fed.orgs.province)]]),
     zhao: await f.account('zhao', [[Role.MEMBER, ref(fed.orgs.courierUnion)]], em.getReference(Member, fed.members.zhao.id)),
+    /** A member in another county (商南): an outsider to everything of 丹凤. */
+    chen: await f.account('chen', [[Role.MEMBER, ref(fed.orgs.tea)]], em.getReference(Member, fed.members.chen.id)),
   };
   const longfengRelief = f.fund(ref(fed.orgs.longfeng), FundKind.SEASONAL_RELIEF, '龙凤桥送温暖资金');
   await f.flush();

@@ -17,7 +17,7 @@ const OBJECT = `mutation($nominationId: ID, $instanceId: ID, $reason: String!) {
 const QUOTAS = `query($county: ID!, $year: Int!) { awardQuotas(countyId: $county, year: $year) { award awardLevel year quota reserved pending used remaining } }`;
 const HONOURS = `query($id: ID!) { member(id: $id) { honours { award level year } } }`;
 const COMMITTEE = ['city.auditor1', 'city.auditor2', 'city.auditor3', 'city.auditor4', 'city.approver'];
-const LOGINS = ['longfeng.approver', 'danfeng.approver', 'shangnan.approver', 'wang', 'zhao', 'province.approver', 'admin', ...COMMITTEE];
+const LOGINS = ['longfeng.approver', 'danfeng.approver', 'shangnan.approver', 'wang', 'zhao', 'chen', 'province.approver', 'admin', ...COMMITTEE];
 
 /** Shared by both suites: one federation per app, with the committees and quotas of addCommittees. */
 function harness(env?: Record<string, string>) {
@@ -201,6 +201,25 @@ describe('award nomination', () => {
     // On public notice the nomination is public: anyone signed in reads it (without its internal review) and may object.
     const publicView = await api.nomination(n.id, 'zhao');
     expect(publicView).toMatchObject({ id: n.id, member: { name: '王建国' }, instance: null, objections: [] });
+    // What it names shows only its public face, even to a member of another county walking its edges.
+    const walk = await h.t.gql(
+      `query($id: ID!) { nomination(id: $id) { id
+         member { name organization { name funds { balance } } hardship nationalId phone status }
+         county { name funds { balance } memberCount members(first: 5) { totalCount } } } }`,
+      { id: n.id },
+      h.tokens.chen,
+    );
+    expect(walk.data.nomination).toEqual({
+      id: n.id,
+      member: { name: '王建国', organization: { name: '陕西丹凤龙凤桥集团公司工会委员会', funds: null }, hardship: null, nationalId: null, phone: null, status: null },
+      county: { name: '丹凤县总工会', funds: null, memberCount: null, members: null },
+    });
+    expect(walk.errors!.map((e) => `${e.path!.join('.')} ${e.extensions!.code}`).sort()).toEqual(
+      [
+        'nomination.county.funds', 'nomination.county.memberCount', 'nomination.county.members',
+        'nomination.member.hardship', 'nomination.member.nationalId', 'nomination.member.organization.funds', 'nomination.member.phone', 'nomination.member.status',
+      ].map((p) => `${p} FORBIDDEN`),
+    );
     const board = await h.t.gql('{ nominations(filter: { inPublicNotice: true }) { edges { node { id award } } } }', {}, h.tokens.zhao);
     expect(board.data.nominations.edges).toEqual([{ node: { id: n.id, award: 'MODEL_WORKER' } }]);
     expect(codeOf(await h.t.gql(OBJECT, { nominationId: n.id, reason: ' ' }, h.tokens.zhao))).toBe('BAD_USER_INPUT');

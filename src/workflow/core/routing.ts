@@ -1,4 +1,5 @@
 import type { Grant, OrgRef, RouteLevel } from './types';
+import { covers } from '../../common/subtree';
 
 /** Rank of a routing level in the hierarchy; the levels between grassroots and county rank in between. */
 const RANK: Record<OrgRef['level'], number> = {
@@ -21,7 +22,7 @@ const RANK: Record<OrgRef['level'], number> = {
  */
 export function resolveRoute(route: RouteLevel, subjectOrg: OrgRef, ancestors: readonly OrgRef[]): OrgRef | null {
   if (route === 'SUBJECT_ORG') return subjectOrg;
-  const onPath = [subjectOrg, ...ancestors].filter((org) => subjectOrg.path.startsWith(org.path));
+  const onPath = [subjectOrg, ...ancestors].filter((org) => covers(org.path, subjectOrg.path));
   const nearest = (candidates: OrgRef[]) =>
     candidates.reduce<OrgRef | null>((best, org) => (!best || org.path.length > best.path.length ? org : best), null);
   return nearest(onPath.filter((org) => org.level === route)) ?? nearest(onPath.filter((org) => RANK[org.level] > RANK[route]));
@@ -29,9 +30,7 @@ export function resolveRoute(route: RouteLevel, subjectOrg: OrgRef, ancestors: r
 
 /** A grant covers an organisation when it is held on it or on one of its ancestors. */
 export function grantCovers(grant: Grant, role: string, orgPath: string): boolean {
-  // A path without its trailing slash would let "/a/b" cover "/a/bc/".
-  const path = grant.path.endsWith('/') ? grant.path : `${grant.path}/`;
-  return grant.role === role && orgPath.startsWith(path);
+  return grant.role === role && covers(grant.path, orgPath);
 }
 
 export function holdsAnyRole(grants: readonly Grant[], roles: readonly string[], orgPath: string): boolean {
