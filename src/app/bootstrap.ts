@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { AID_SUBJECT, AidService } from '../aid/aid.service';
 import { AuthService } from '../auth/auth.service';
+import { LoginThrottle } from '../auth/login-throttle';
 import { AwardService, NOMINATION_SUBJECT } from '../awards/award.service';
 import { TokenSigner } from '../auth/token';
 import { createLogger } from '../common/logger';
@@ -63,13 +64,14 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     .register('recordHonour', awards.recordHonour);
   effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, logger);
+  const loginThrottle = new LoginThrottle(config, logger);
 
   const services: Services = {
     config,
     logger,
     orm,
     queryCounter,
-    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS)),
+    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle),
     organizations,
     members: new MemberService(),
     funds,
@@ -104,6 +106,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
       stops.push(() => workers.stop());
     }
     if (options.api) {
+      // Only the API counts failed logins; it starts even when Redis is down (see LoginThrottle).
+      await loginThrottle.connect();
+      stops.push(async () => loginThrottle.close());
       http = await startHttpServer(services, config.PORT, config.HOST);
       stops.push(() => http!.stop());
     }

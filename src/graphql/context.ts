@@ -10,6 +10,8 @@ export interface GqlContext {
   em: EntityManager;
   loaders: Loaders;
   viewer: Viewer | null;
+  /** The client's IP address, for login throttling. */
+  clientAddress: string;
   /** Why the bearer token was refused; raised only when an operation needs a viewer. */
   authError?: AppError;
 }
@@ -20,9 +22,9 @@ export function requireViewer(ctx: GqlContext): Viewer {
   return ctx.viewer;
 }
 
-export async function buildContext(services: Services, authorization: string | undefined): Promise<GqlContext> {
+export async function buildContext(services: Services, authorization: string | undefined, clientAddress: string): Promise<GqlContext> {
   const em = services.orm.em.fork() as EntityManager;
-  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null };
+  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null, clientAddress };
   if (!authorization) return ctx;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) {
