@@ -11,7 +11,7 @@ type ThrottleConfig = Pick<
 >;
 
 /** "Admin", "admin " and a decomposed "é" are one account to a guesser, so they share one counter. */
-export const normalizeUsername = (username: string) => username.normalize('NFC').trim().toLowerCase();
+const normalizeUsername = (username: string) => username.normalize('NFC').trim().toLowerCase();
 
 /** Keys hold a digest, never a username or an address: Redis dumps and monitors see no personal data. */
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
