@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AidService } from '../aid/aid.service';
 import { AidSubject } from '../aid/aid.subject';
 import { AuthService } from '../auth/auth.service';
+import { LoginThrottle } from '../auth/login-throttle';
 import { AwardService } from '../awards/award.service';
 import { NominationSubject } from '../awards/nomination.subject';
 import { TokenSigner } from '../auth/token';
@@ -67,13 +68,14 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   for (const [name, handler] of subjects.effects()) effects.register(name, handler);
   effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, logger);
+  const loginThrottle = new LoginThrottle(config, logger);
 
   const services: Services = {
     config,
     logger,
     orm,
     queryCounter,
-    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS)),
+    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle),
     organizations,
     members: new MemberService(),
     funds,
@@ -108,6 +110,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
       stops.push(() => workers.stop());
     }
     if (options.api) {
+      // Only the API counts failed logins; it starts even when Redis is down (see LoginThrottle).
+      await loginThrottle.connect();
+      stops.push(async () => loginThrottle.close());
       http = await startHttpServer(services, config.PORT, config.HOST);
       stops.push(() => http!.stop());
     }

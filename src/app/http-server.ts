@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { isIP, type AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { createErrorFormatter, ErrorCode } from '../common/errors';
 import { safeError } from '../common/logger';
@@ -40,7 +40,7 @@ export async function startHttpServer(services: Services, port: number, host: st
     formatError: createErrorFormatter(services.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), tooManyRequestsStatus],
   });
   await server.start();
 
@@ -85,7 +85,7 @@ async function handle(server: ApolloServer<GqlContext>, services: Services, req:
   };
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: request,
-    context: () => buildContext(services, req.headers.authorization),
+    context: () => buildContext(services, req.headers.authorization, clientAddressOf(req, services.config.TRUST_PROXY)),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
@@ -96,6 +96,28 @@ async function handle(server: ApolloServer<GqlContext>, services: Services, req:
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
 }
+
+/**
+ * The socket's peer, or behind a trusted proxy the last X-Forwarded-For entry: the one that proxy appended
+ * (earlier entries are whatever the client sent). IPv4-mapped IPv6 is shown as plain IPv4.
+ */
+function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headersDistinct['x-forwarded-for']?.at(-1)?.split(',').at(-1)?.trim() : undefined;
+  const address = (forwarded && isIP(forwarded) ? forwarded : req.socket.remoteAddress) ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+/** One listener for every request (nothing allocated per request): a throttled operation is answered 429. */
+const throttledResponse: GraphQLRequestListener<GqlContext> = {
+  async willSendResponse({ response }) {
+    if (response.body.kind !== 'single') return;
+    const throttled = response.body.singleResult.errors?.find((e) => e.extensions?.code === ErrorCode.TOO_MANY_REQUESTS);
+    if (!throttled) return;
+    response.http.status = 429;
+    response.http.headers.set('retry-after', String(throttled.extensions!.retryAfterSeconds));
+  },
+};
+const tooManyRequestsStatus: ApolloServerPlugin<GqlContext> = { requestDidStart: async () => throttledResponse };
 
 /** The parsed body of a JSON request; undefined for any other content type, which Apollo then refuses itself. */
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

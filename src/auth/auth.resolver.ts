@@ -24,7 +24,7 @@ export class AuthResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: GqlContext,
   ): Promise<LoginPayload> {
-    const { token, expiresAt, viewer } = await ctx.services.auth.login(ctx.em, username, password);
+    const { token, expiresAt, viewer } = await ctx.services.auth.login(ctx.em, username, password, ctx.clientAddress);
     return { token, expiresAt, viewer: toViewerType(viewer) };
   }
 }

@@ -3,6 +3,7 @@ import { unauthenticated } from '../common/errors';
 import { text } from '../common/validate';
 import { Account } from './account.entity';
 import { RoleAssignment } from './role-assignment.entity';
+import type { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './password';
 import { TokenSigner } from './token';
 import { Viewer } from './viewer';
@@ -16,14 +17,20 @@ export class AuthService {
   /** Compared against when the username is unknown, so a miss costs the same time as a wrong password. */
   private readonly decoyHash = hashPassword('decoy-password-for-timing');
 
-  constructor(private readonly tokens: TokenSigner) {}
+  constructor(
+    private readonly tokens: TokenSigner,
+    private readonly throttle: LoginThrottle,
+  ) {}
 
-  async login(em: EntityManager, username: string, password: string) {
+  /** A throttled attempt is refused before the password is looked at, so even the right one is refused then. */
+  async login(em: EntityManager, username: string, password: string, clientAddress: string) {
     const name = text(username, 'username', { max: 64 });
+    await this.throttle.attempt(name, clientAddress);
     if (password.length > 200) throw unauthenticated('Wrong username or password');
     const account = await em.findOne(Account, { username: name, active: true });
     const ok = await verifyPassword(password, account?.passwordHash ?? (await this.decoyHash));
     if (!account || !ok) throw unauthenticated('Wrong username or password');
+    await this.throttle.succeeded(name, clientAddress);
     const { token, expiresAt } = await this.tokens.sign(account.id);
     return { token, expiresAt, viewer: await this.viewerFor(em, account.id) };
   }

@@ -9,6 +9,8 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   CONFLICT = 'CONFLICT',
+  /** Over a rate limit; `retryAfterSeconds` says when to try again (also HTTP 429 with Retry-After). */
+  TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   /** A request that is not GraphQL over HTTP (malformed JSON, too large): Apollo's own code for such refusals. */
   BAD_REQUEST = 'BAD_REQUEST',
@@ -39,6 +41,8 @@ export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${w
 export const forbidden = (message = 'You are not allowed to do this') => new AppError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = 'Sign in first') => new AppError(ErrorCode.UNAUTHENTICATED, message);
 export const conflict = (message: string, reason?: string) => new AppError(ErrorCode.CONFLICT, message, { reason });
+export const tooManyRequests = (message: string, reason: string, retryAfterSeconds: number) =>
+  new AppError(ErrorCode.TOO_MANY_REQUESTS, message, { reason, retryAfterSeconds: Math.max(1, retryAfterSeconds) });
 
 const PASS_THROUGH_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',

@@ -20,6 +20,12 @@ const envSchema = z
     WORKFLOW_DEFINITIONS_DIR: z.string().min(1).optional(),
     OUTBOX_POLL_MS: durationMs.default(200),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
+    /** Failed logins allowed per window, counted in Redis across every API process (keys under QUEUE_PREFIX). */
+    LOGIN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+    /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry (the proxy's). */
+    TRUST_PROXY: z.stringbool().default(false),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);

@@ -14,6 +14,8 @@ export interface GqlContext {
   reachedPublicly: WeakSet<object>;
   /** Authorization decisions already taken in this request, by object and operation. */
   decisions: WeakMap<object, Map<string, boolean>>;
+  /** The client's IP address, for login throttling. */
+  clientAddress: string;
   /** Why the bearer token was refused; raised only when an operation needs a viewer. */
   authError?: AppError;
 }
@@ -24,9 +26,17 @@ export function requireViewer(ctx: GqlContext): Viewer {
   return ctx.viewer;
 }
 
-export async function buildContext(services: Services, authorization: string | undefined): Promise<GqlContext> {
+export async function buildContext(services: Services, authorization: string | undefined, clientAddress: string): Promise<GqlContext> {
   const em = services.orm.em.fork() as EntityManager;
-  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null, reachedPublicly: new WeakSet(), decisions: new WeakMap() };
+  const ctx: GqlContext = {
+    services,
+    em,
+    loaders: createLoaders(em),
+    viewer: null,
+    clientAddress,
+    reachedPublicly: new WeakSet(),
+    decisions: new WeakMap(),
+  };
   if (!authorization) return ctx;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { App, bootstrap } from '../../src/app/bootstrap';
+import { clearLoginFailures } from '../../src/auth/login-throttle';
 import { loadConfig } from '../../src/config/env';
 import { dropDatabase } from '../../src/db/orm';
 import { obliterateWorkflowQueue } from '../../src/workflow/queue';
@@ -15,6 +16,8 @@ export interface GqlResult<T = any> {
 
 export interface TestApp {
   app: App;
+  /** What this instance's configuration was loaded with, over the process environment. */
+  overrides: Record<string, string>;
   url: string;
   databaseUrl: string;
   queuePrefix: string;
@@ -33,17 +36,36 @@ export async function startTestApp(options: { workers?: boolean; env?: Record<st
   const suffix = randomBytes(5).toString('hex');
   const databaseUrl = `${SERVER}/gh_test_${suffix}`;
   const queuePrefix = `gh_test_${suffix}`;
-  const config = loadConfig(process.env, {
+  const overrides = {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     PORT: '0',
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
-  });
+  };
+  const config = loadConfig(process.env, overrides);
   const app = await bootstrap(config, { api: true, workers: options.workers ?? false });
-  const url = app.url!;
+  return client(app, overrides, async () => {
+    await app.stop();
+    await dropDatabase(databaseUrl);
+    await obliterateWorkflowQueue(config.REDIS_URL, queuePrefix);
+    await clearLoginFailures(config.REDIS_URL, queuePrefix);
+  });
+}
 
+/**
+ * A second API process on the same database and Redis keys as `of` (as in a deployment with several), with
+ * `env` on top of its configuration. Closing it stops only this process; `of` still owns the data.
+ */
+export async function startAnotherInstance(of: TestApp, env: Record<string, string> = {}): Promise<TestApp> {
+  const overrides = { ...of.overrides, ...env };
+  const app = await bootstrap(loadConfig(process.env, overrides), { api: true, workers: false });
+  return client(app, overrides, () => app.stop());
+}
+
+function client(app: App, overrides: Record<string, string>, close: () => Promise<void>): TestApp {
+  const url = app.url!;
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResult<T>> => {
     const res = await fetch(url, {
       method: 'POST',
@@ -56,9 +78,10 @@ export async function startTestApp(options: { workers?: boolean; env?: Record<st
 
   return {
     app,
+    overrides,
     url,
-    databaseUrl,
-    queuePrefix,
+    databaseUrl: app.services.config.DATABASE_URL,
+    queuePrefix: app.services.config.QUEUE_PREFIX,
     gql,
     async login(username, password = TEST_PASSWORD) {
       const res = await gql<{ login: { token: string } }>(
@@ -68,11 +91,7 @@ export async function startTestApp(options: { workers?: boolean; env?: Record<st
       if (!res.data?.login) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
       return res.data.login.token;
     },
-    async close() {
-      await app.stop();
-      await dropDatabase(databaseUrl);
-      await obliterateWorkflowQueue(config.REDIS_URL, queuePrefix);
-    },
+    close,
   };
 }
 
