@@ -20,6 +20,12 @@ const envSchema = z
     WORKFLOW_DEFINITIONS_DIR: z.string().min(1).optional(),
     OUTBOX_POLL_MS: durationMs.default(200),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
+    /** Limits on one GraphQL operation, checked before anything runs (src/graphql/limits.ts). */
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+    GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+    GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(2000),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
