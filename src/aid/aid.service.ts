@@ -41,7 +41,7 @@ export class AidService {
 
     const amount = amountFen(input.amount, 'input.amount');
     if (amount > MAX_AMOUNT_FEN) throw badInput(`amount must be at most ${MAX_AMOUNT_FEN} fen`, 'input.amount', 'TOO_LARGE');
-    const reason = text(input.reason, 'input.reason', { max: 1000 });
+    const reason = text(input.reason, 'input.reason', { max: 1000, multiline: true });
     const fund = await em.findOne(Fund, parseId(input.fundId, 'input.fundId'), { populate: ['owner'] });
     if (!fund) throw notFound('Fund');
     if (fund.kind !== FUND_FOR_AID[input.aidType]) {

@@ -12,7 +12,7 @@ import type { SubjectData } from '../workflow/core/types';
 import type { EffectContext } from '../workflow/effects';
 import { runSql } from '../db/sql';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
-import { orgRef, type WorkflowService } from '../workflow/workflow.service';
+import { orgRef, parseIdempotencyKey, type WorkflowService } from '../workflow/workflow.service';
 import { resolveRoute } from '../workflow/core/routing';
 import { Award, AwardLevel, COLLECTIVE_AWARDS, HONOUR_LEVEL_OF, Nomination, NominationObjection, NomineeKind } from './nomination.entity';
 import type { NominateForAwardInput, NominationFilter, SetAwardQuotaInput } from './award.types';
@@ -81,7 +81,7 @@ export class AwardService {
 
   async nominate(em: EntityManager, viewer: Viewer, input: NominateForAwardInput): Promise<Nomination> {
     const yr = year(input.year, 'input.year');
-    const citation = text(input.citation, 'input.citation', { max: 4000 });
+    const citation = text(input.citation, 'input.citation', { max: 4000, multiline: true });
     if (Boolean(input.memberId) === Boolean(input.nomineeOrganizationId)) {
       throw badInput('Nominate either a member (memberId) or an organisation (nomineeOrganizationId)', 'input.memberId', 'ONE_NOMINEE');
     }
@@ -200,7 +200,7 @@ export class AwardService {
     }
     if ('citation' in data) {
       if (typeof data.citation !== 'string') throw badInput('changes.citation must be text', 'changes.citation', 'NOT_TEXT');
-      await em.nativeUpdate(Nomination, { id: subjectId }, { citation: text(data.citation, 'changes.citation', { max: 4000 }) });
+      await em.nativeUpdate(Nomination, { id: subjectId }, { citation: text(data.citation, 'changes.citation', { max: 4000, multiline: true }) });
     }
   }
 
@@ -288,15 +288,16 @@ export class AwardService {
     if (Boolean(input.nominationId) === Boolean(input.instanceId)) {
       throw badInput('Give either nominationId or instanceId', 'nominationId', 'ONE_OF');
     }
-    const reason = text(input.reason, 'reason', { max: 2000 });
+    const reason = text(input.reason, 'reason', { max: 2000, multiline: true });
+    const idempotencyKey = input.idempotencyKey ? parseIdempotencyKey(input.idempotencyKey) : undefined;
     const nomination = input.nominationId
       ? await em.findOne(Nomination, parseId(input.nominationId, 'nominationId'))
       : await em.findOne(Nomination, { instanceId: parseId(input.instanceId!, 'instanceId') });
     const instance = nomination?.instanceId ? await em.findOne(WorkflowInstance, nomination.instanceId) : null;
     if (!nomination || !instance) throw notFound('Nomination');
-    if (input.idempotencyKey) {
+    if (idempotencyKey) {
       // A repeated objection (same account and key) is answered with the nomination, not refused as late.
-      const first = await em.findOne(NominationObjection, { accountId: viewer.accountId, idempotencyKey: input.idempotencyKey, nominationId: nomination.id });
+      const first = await em.findOne(NominationObjection, { accountId: viewer.accountId, idempotencyKey, nominationId: nomination.id });
       if (first) return nomination;
     }
     const inNotice = instance.state === PUBLIC_NOTICE_STATE && instance.status === 'ACTIVE';
@@ -307,12 +308,12 @@ export class AwardService {
       const after = await this.workflow.actOnInstance(tx as EntityManager, viewer, instance.id, {
         action: 'object',
         comment: reason,
-        idempotencyKey: input.idempotencyKey,
+        idempotencyKey,
       });
       await tx.getConnection().execute(
         `insert into nomination_objection (id, nomination_id, instance_id, account_id, reason, seq, idempotency_key)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (account_id, idempotency_key) do nothing`,
-        [nomination.id, instance.id, viewer.accountId, reason, after.seq, input.idempotencyKey ?? null],
+        [nomination.id, instance.id, viewer.accountId, reason, after.seq, idempotencyKey ?? null],
         'run',
         tx.getTransactionContext(),
       );

@@ -6,7 +6,7 @@ import { PageArgs, paginate } from '../common/connection';
 import { badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
 import { inSubtrees } from '../common/subtree';
-import { optionalText, text } from '../common/validate';
+import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
 import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
@@ -54,6 +54,14 @@ export interface HistoryFilter {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/** A client's idempotency key, checked before it is looked up. */
+export function parseIdempotencyKey(value: string): string {
+  if (!IDEMPOTENCY_KEY.test(value)) {
+    throw badInput('idempotencyKey must be 8-100 of letters, digits, and . _ : -', 'idempotencyKey', 'BAD_IDEMPOTENCY_KEY');
+  }
+  return value;
+}
 
 /** Keeps a domain row (application, expense…) in step with subject data corrected on resubmission. */
 export type SubjectChangeHandler = (em: EntityManager, subjectId: string, data: SubjectData) => Promise<void>;
@@ -181,7 +189,7 @@ export class WorkflowService {
     viewer: Viewer,
     input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string },
   ): Promise<WorkflowInstance> {
-    const key = this.idempotencyKey(input.idempotencyKey);
+    const key = parseIdempotencyKey(input.idempotencyKey);
     return this.firstResultOnRepeat(em, viewer, key, async () => {
       const { task, instance } = await this.taskWithInstance(em, viewer, input.taskId);
       if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
@@ -211,7 +219,7 @@ export class WorkflowService {
     instanceId: string,
     input: { action: string; comment?: string | null; data?: SubjectData | null; idempotencyKey?: string | null },
   ): Promise<WorkflowInstance> {
-    const key = input.idempotencyKey ? this.idempotencyKey(input.idempotencyKey) : undefined;
+    const key = input.idempotencyKey ? parseIdempotencyKey(input.idempotencyKey) : undefined;
     const run = async () => {
       const instance = await em.findOne(WorkflowInstance, parseId(instanceId, 'instanceId'));
       return this.act(em, viewer, instance, { ...input, idempotencyKey: key });
@@ -242,7 +250,8 @@ export class WorkflowService {
     const action = text(input.action, 'action', { max: 64 });
     // A public action (an objection during public notice) is open to any signed-in account, not only those who may read the instance.
     if (!instance || !(this.canSeeInstance(viewer, instance) || this.isPublicAction(instance, action))) throw notFound('Workflow instance');
-    const comment = optionalText(input.comment, 'comment', engine.MAX_COMMENT_LENGTH) ?? null;
+    const comment = optionalText(input.comment, 'comment', { max: engine.MAX_COMMENT_LENGTH, multiline: true }) ?? null;
+    const data = input.data ? jsonText(input.data, 'changes') : null;
     const def = this.definitionOf(instance);
     const prevSeq = instance.seq;
     const t: Transition = rules(() =>
@@ -251,7 +260,7 @@ export class WorkflowService {
         actor: this.actorFor(viewer, instance, input.taskKey),
         taskId: input.taskKey ?? null,
         comment,
-        data: input.data ?? null,
+        data,
         now: new Date().toISOString(),
       }),
     );
@@ -259,7 +268,7 @@ export class WorkflowService {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotencyKey ? { accountId: viewer.accountId, key: input.idempotencyKey } : undefined,
     };
-    const handler = input.data ? this.subjectHandlers.get(instance.subjectType) : undefined;
+    const handler = data ? this.subjectHandlers.get(instance.subjectType) : undefined;
     // A decision on a task is one statement. An action on the instance itself (withdraw, object…) may come while
     // a worker is opening the current task, so it also cancels, with a fresh snapshot, any task left behind;
     // corrected subject data is written with it. Those run as one transaction.
@@ -267,7 +276,7 @@ export class WorkflowService {
       handler || !input.taskKey
         ? await em.transactional(async (tx) => {
             const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
-            if (handler) await handler(tx as EntityManager, instance.subjectId, input.data!);
+            if (handler) await handler(tx as EntityManager, instance.subjectId, data!);
             if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
             return written;
           })
@@ -288,13 +297,6 @@ export class WorkflowService {
         instance.applicantAccountId === viewer.accountId ||
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
-  }
-
-  private idempotencyKey(value: string) {
-    if (!IDEMPOTENCY_KEY.test(value)) {
-      throw badInput('idempotencyKey must be 8-100 of letters, digits, and . _ : -', 'idempotencyKey', 'BAD_IDEMPOTENCY_KEY');
-    }
-    return value;
   }
 
   private async previousResult(em: EntityManager, viewer: Viewer, key: string): Promise<WorkflowInstance | undefined> {
@@ -342,8 +344,8 @@ export class WorkflowService {
     const scopes = viewer.staffScopes();
     if (scopes.length) visible.push(inSubtrees('subjectOrgPath', scopes));
     const where: object[] = [{ $or: visible }];
-    if (filter.definitionKey) where.push({ definitionKey: filter.definitionKey });
-    if (filter.state) where.push({ state: filter.state });
+    if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
+    if (filter.state) where.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
     if (filter.status) where.push({ status: filter.status });
     if (filter.subjectId) where.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
     if (filter.mine) where.push({ applicantAccountId: viewer.accountId });
