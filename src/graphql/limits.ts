@@ -42,7 +42,7 @@ const reportAs =
  */
 export function queryLimits(limits: Limits): Required<Pick<ApolloServerOptions<BaseContext>, 'validationRules' | 'parseOptions' | 'plugins'>> {
   const armor = new ApolloArmor({
-    maxDepth: { n: limits.GRAPHQL_MAX_DEPTH, propagateOnRejection: false, onReject: [reportAs(LimitReason.QUERY_TOO_DEEP)] },
+    maxDepth: { n: limits.GRAPHQL_MAX_DEPTH, flattenFragments: true, propagateOnRejection: false, onReject: [reportAs(LimitReason.QUERY_TOO_DEEP)] },
     maxAliases: { n: limits.GRAPHQL_MAX_ALIASES, propagateOnRejection: false, onReject: [reportAs(LimitReason.TOO_MANY_ALIASES)] },
     maxDirectives: { n: limits.GRAPHQL_MAX_DIRECTIVES, propagateOnRejection: false, onReject: [reportAs(LimitReason.TOO_MANY_DIRECTIVES)] },
     maxTokens: { enabled: false },
