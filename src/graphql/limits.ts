@@ -57,7 +57,7 @@ export function queryLimits(limits: Limits): Required<Pick<ApolloServerOptions<B
   };
 }
 
-/** graphql-js refuses a document over `maxTokens` with a plain syntax error; this names the reason. */
+/** graphql-js refuses a document over `maxTokens` with a plain syntax error (16.x spells it "more that"); this names the reason. */
 const tokenLimitReason: ApolloServerPlugin<BaseContext> = {
   async requestDidStart() {
     return {
