@@ -79,7 +79,7 @@ export class AidSubject implements SubjectModule<AidDraft, ValidAid> {
     const amount = amountFen(draft.amount, `${at}.amount`);
     if (amount > MAX_AMOUNT_FEN) throw badInput(`${at}.amount must be at most ${MAX_AMOUNT_FEN} fen`, `${at}.amount`, 'TOO_LARGE');
     if (typeof draft.reason !== 'string') throw badInput(`${at}.reason must be text`, `${at}.reason`, 'NOT_TEXT');
-    const reason = text(draft.reason, `${at}.reason`, { max: MAX_REASON });
+    const reason = text(draft.reason, `${at}.reason`, { max: MAX_REASON, multiline: true });
 
     if (typeof draft.fundId !== 'string') throw badInput(`${at}.fundId must be an id`, `${at}.fundId`, 'MALFORMED_ID');
     const fund = await em.findOne(Fund, parseId(draft.fundId, `${at}.fundId`), { populate: ['owner'] });

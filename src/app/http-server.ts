@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { createErrorFormatter, ErrorCode } from '../common/errors';
 import { safeError } from '../common/logger';
 import { buildContext, GqlContext } from '../graphql/context';
+import { queryLimits } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import type { Services } from './services';
 
@@ -31,16 +33,28 @@ class HttpError extends Error {
  * GraphQL over HTTP on node:http, through Apollo's integration API. Apollo's standalone server does the same
  * through CORS and body-parser middleware, which cost about a tenth of the API's CPU on a decision; this
  * reads the body itself, answers CORS for any origin (tokens travel in a header, never in cookies), and
- * refuses malformed JSON, an unsupported charset or an oversized body with a GraphQL-shaped error.
+ * refuses malformed JSON, an unsupported charset, an oversized body or a batch of operations with a
+ * GraphQL-shaped error.
  */
 export async function startHttpServer(services: Services, port: number, host: string): Promise<RunningServer> {
   const httpServer = createServer();
+  // Production describes nothing of the schema: no introspection, no "Did you mean", no sandbox page.
+  const production = services.config.NODE_ENV === 'production';
+  const limits = queryLimits(services.config);
   const server = new ApolloServer<GqlContext>({
     schema: await getSchema(),
-    formatError: createErrorFormatter(services.logger),
+    formatError: createErrorFormatter(services.logger, { hideSuggestions: production }),
     includeStacktraceInErrorResponses: false,
-    introspection: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), tooManyRequestsStatus],
+    introspection: !production,
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      tooManyRequestsStatus,
+      ...limits.plugins,
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
   });
   await server.start();
 
@@ -83,6 +97,9 @@ async function handle(server: ApolloServer<GqlContext>, services: Services, req:
     search: query >= 0 ? req.url!.slice(query) : '',
     body: await readJsonBody(req),
   };
+  if (Array.isArray(request.body)) {
+    throw new HttpError(400, 'BATCH_NOT_ALLOWED', 'Batched operations are not accepted; send one operation per request');
+  }
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: request,
     context: () => buildContext(services, req.headers.authorization, clientAddressOf(req, services.config.TRUST_PROXY)),

@@ -9,7 +9,7 @@ import { ownSubjectTerms } from '../workflow/workflow-subject.entity';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel, organizationTarget } from '../organizations/organization.entity';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
-import type { WorkflowService } from '../workflow/workflow.service';
+import { parseIdempotencyKey, type WorkflowService } from '../workflow/workflow.service';
 import { Award, AwardLevel, Nomination, NominationObjection, nominationTarget } from './nomination.entity';
 import { NOMINATION_WORKFLOW, type NominationSubject, year } from './nomination.subject';
 import type { NominateForAwardInput, NominationFilter, SetAwardQuotaInput } from './award.types';
@@ -148,15 +148,16 @@ export class AwardService {
     if (Boolean(input.nominationId) === Boolean(input.instanceId)) {
       throw badInput('Give either nominationId or instanceId', 'nominationId', 'ONE_OF');
     }
-    const reason = text(input.reason, 'reason', { max: 2000 });
+    const reason = text(input.reason, 'reason', { max: 2000, multiline: true });
+    const idempotencyKey = input.idempotencyKey ? parseIdempotencyKey(input.idempotencyKey) : undefined;
     const nomination = input.nominationId
       ? await em.findOne(Nomination, parseId(input.nominationId, 'nominationId'))
       : await em.findOne(Nomination, { instanceId: parseId(input.instanceId!, 'instanceId') });
     const instance = nomination?.instanceId ? await em.findOne(WorkflowInstance, nomination.instanceId) : null;
     if (!nomination || !instance) throw notFound('Nomination');
-    if (input.idempotencyKey) {
+    if (idempotencyKey) {
       // A repeated objection (same account and key) is answered with the nomination, not refused as late.
-      const first = await em.findOne(NominationObjection, { accountId: viewer.accountId, idempotencyKey: input.idempotencyKey, nominationId: nomination.id });
+      const first = await em.findOne(NominationObjection, { accountId: viewer.accountId, idempotencyKey, nominationId: nomination.id });
       if (first) return nomination;
     }
     const inNotice = instance.state === PUBLIC_NOTICE_STATE && instance.status === 'ACTIVE';
@@ -167,12 +168,12 @@ export class AwardService {
       const after = await this.workflow.actOnInstance(tx as EntityManager, viewer, instance.id, {
         action: 'object',
         comment: reason,
-        idempotencyKey: input.idempotencyKey,
+        idempotencyKey,
       });
       await tx.getConnection().execute(
         `insert into nomination_objection (id, nomination_id, instance_id, account_id, reason, seq, idempotency_key)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (account_id, idempotency_key) do nothing`,
-        [nomination.id, instance.id, viewer.accountId, reason, after.seq, input.idempotencyKey ?? null],
+        [nomination.id, instance.id, viewer.accountId, reason, after.seq, idempotencyKey ?? null],
         'run',
         tx.getTransactionContext(),
       );

@@ -89,7 +89,7 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
   async validate(em: EntityManager, viewer: Viewer, draft: NominationDraft, at: string): Promise<ValidNomination> {
     const yr = year(draft.year, `${at}.year`);
     if (typeof draft.citation !== 'string') throw badInput(`${at}.citation must be text`, `${at}.citation`, 'NOT_TEXT');
-    const citation = text(draft.citation, `${at}.citation`, { max: MAX_CITATION });
+    const citation = text(draft.citation, `${at}.citation`, { max: MAX_CITATION, multiline: true });
     if (Boolean(draft.memberId) === Boolean(draft.nomineeOrganizationId)) {
       throw badInput('Nominate either a member (memberId) or an organisation (nomineeOrganizationId)', `${at}.memberId`, 'ONE_NOMINEE');
     }

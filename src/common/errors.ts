@@ -55,16 +55,80 @@ const PASS_THROUGH_CODES = new Set([
 ]);
 
 /**
- * graphql-js repeats a rejected variable's value in its message ('got invalid value "6125…"'); the value may be
- * a national id or a phone, so only where it went wrong is kept.
+ * graphql-js repeats a rejected value in its coercion messages ('Variable "$input" got invalid value 6125…
+ * at "input.phone"; String cannot represent a non string value: 6125…'); the value may be a national id or a
+ * phone. The message is rebuilt from what is known to be value-free: the variable and the path, the type and
+ * why it failed. Anything not recognised is dropped rather than repeated.
  */
-const withoutEchoedValue = (message: string) => message.replace(/got invalid value [\s\S]*?;/, 'got an invalid value;');
+export function withoutEchoedValue(message: string): string {
+  const variable = /^(Variable "\$\w+" got) invalid value /.exec(message);
+  if (variable) {
+    const rest = /^(?: at "([\w.[\]]+)")?; ([\s\S]*)$/.exec(message.slice(variable[0].length + printedValueLength(message.slice(variable[0].length))));
+    const at = rest?.[1] ? ` at "${rest[1]}"` : '';
+    const why = rest ? whyInvalid(rest[2]) : undefined;
+    return `${variable[1]} an invalid value${at}${why ? `; ${why}` : '.'}`;
+  }
+  const literal = /^(Expected value of type "[\w![\]]+", found) /.exec(message);
+  if (literal) {
+    const rest = message.slice(literal[0].length + printedValueLength(message.slice(literal[0].length)));
+    const why = rest.startsWith('; ') ? whyInvalid(rest.slice(2)) : undefined;
+    return `${literal[1]} an invalid value${why ? `; ${why}` : '.'}`;
+  }
+  const argument = /^(Argument "\w+" has) invalid value /.exec(message);
+  if (argument) return `${argument[1]} an invalid value.`;
+  return whyInvalid(message) ?? message;
+}
+
+/** The value-free part of a scalar's, enum's or input object's reason for refusing a value, if it is a known one. */
+function whyInvalid(reason: string): string | undefined {
+  const suggestion = / Did you mean (?:the enum value )?(?:"\w+"(?:, |,? or )?)+\?$/.exec(reason)?.[0] ?? '';
+  const forms: [RegExp, (m: RegExpExecArray) => string][] = [
+    [/^(\w+) cannot represent an invalid ([A-Za-z-]+)/, (m) => `${m[1]} cannot represent an invalid ${m[2]}.`],
+    [/^(\w+|Enum "\w+") cannot represent ((?:[A-Za-z]+[ -]|32-bit )*)value: /, (m) => `${m[1]} cannot represent ${m[2]}value.`],
+    [/^Value [\s\S]* does not exist in "(\w+)" enum\./, (m) => `Value does not exist in "${m[1]}" enum.`],
+    [/^Value is not a valid (\w+)/, (m) => `Value is not a valid ${m[1]}.`],
+    [/^Expected type "\w+" to be an object\./, (m) => m[0]],
+    [/^Field "\w+" of required type "[\w![\]]+" was not provided\./, (m) => m[0]],
+    [/^Field "\w+" is not defined by type "\w+"\./, (m) => m[0]],
+  ];
+  for (const [form, rebuild] of forms) {
+    const match = form.exec(reason);
+    if (match) return rebuild(match) + suggestion;
+  }
+  return undefined;
+}
+
+/**
+ * How many characters the value graphql-js printed at the start of `text` takes: a quoted string, a list or
+ * object (brackets balanced, quoted strings skipped), or a bare word up to a space or semicolon.
+ */
+function printedValueLength(text: string): number {
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i += text[i] === '\\' ? 2 : 1);
+      i++;
+    } else {
+      if (depth === 0 && (c === ' ' || c === ';')) return i;
+      if (c === '{' || c === '[') depth++;
+      if (c === '}' || c === ']') depth--;
+      i++;
+    }
+    if (depth <= 0 && (c === '"' || c === '}' || c === ']')) return i;
+  }
+  return i;
+}
+
+/** graphql-js suggests names from the schema ("Did you mean "members"?"); production does not describe its schema. */
+const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean [^?]*\?/g, '');
 
 /**
  * The one place errors become GraphQL errors: AppErrors keep their code and message, GraphQL's own request
  * errors pass, anything else is logged in full and shown to the client only as an opaque internal error.
  */
-export function createErrorFormatter(logger: Logger) {
+export function createErrorFormatter(logger: Logger, { hideSuggestions = false }: { hideSuggestions?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
@@ -78,7 +142,14 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
-      return { message: withoutEchoedValue(formatted.message), locations: formatted.locations, path: formatted.path, extensions: { code } };
+      const message = withoutEchoedValue(formatted.message);
+      const reason = formatted.extensions?.reason;
+      return {
+        message: hideSuggestions ? withoutSuggestions(message) : message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: typeof reason === 'string' ? { code, reason } : { code },
+      };
     }
     logger.error('unhandled error', { ...safeError(original), path: formatted.path });
     return {

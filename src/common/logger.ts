@@ -19,12 +19,14 @@ export function createLogger(level: Level | 'silent', base: Record<string, unkno
 
 /**
  * An error as it may be logged. Database errors carry the failed SQL with its parameters, which can hold
- * national ids and phones, so for them only the class, SQLSTATE and constraint are kept.
+ * national ids and phones (the query builder even writes it into the message), so for them only the class,
+ * SQLSTATE and constraint are kept: MikroORM's `…Exception`s, and pg's own errors, which have a `severity`.
  */
 export function safeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
-  const driver = error as Error & { code?: string; sqlState?: string; constraint?: string };
-  if (driver.name.endsWith('Exception') && (driver.code || driver.sqlState)) {
+  const driver = error as Error & { code?: string; sqlState?: string; constraint?: string; severity?: unknown };
+  const fromDatabase = (driver.name.endsWith('Exception') && (driver.code || driver.sqlState)) || (typeof driver.severity === 'string' && typeof driver.code === 'string');
+  if (fromDatabase) {
     return { error: driver.name, sqlState: driver.sqlState ?? driver.code, constraint: driver.constraint };
   }
   return { error: error.name, message: error.message, stack: error.stack };

@@ -26,6 +26,12 @@ const envSchema = z
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
     /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry (the proxy's). */
     TRUST_PROXY: z.stringbool().default(false),
+    /** Limits on one GraphQL operation, checked before anything runs (src/graphql/limits.ts). */
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+    GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+    GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(2000),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);

@@ -38,7 +38,7 @@ function category(value: unknown, field: string): ExpenseCategory {
 
 function description(value: unknown, field: string): string {
   if (typeof value !== 'string') throw badInput(`${field} must be text`, field, 'NOT_TEXT');
-  return text(value, field, { max: MAX_DESCRIPTION });
+  return text(value, field, { max: MAX_DESCRIPTION, multiline: true });
 }
 
 /** Checks attachment metadata (from the typed input or from free-form `changes`); nothing is stored but these fields. */

@@ -53,8 +53,8 @@ export class FundService {
     return this.book(em, {
       fundId: fund.id,
       amount: amountFen(input.amount, 'input.amount'),
-      reason: text(input.reason, 'input.reason', { max: 500 }),
-      reference: optionalText(input.reference, 'input.reference', 200),
+      reason: text(input.reason, 'input.reason', { max: 500, multiline: true }),
+      reference: optionalText(input.reference, 'input.reference', { max: 200 }),
       createdBy: viewer.accountId,
     });
   }

@@ -6,7 +6,7 @@ import { PageArgs, paginate } from '../common/connection';
 import { badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
 import { covers, inScope, inSubtrees } from '../common/subtree';
-import { optionalText, text } from '../common/validate';
+import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
 import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
@@ -55,6 +55,14 @@ export interface HistoryFilter {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/** A client's idempotency key, checked before it is looked up. */
+export function parseIdempotencyKey(value: string): string {
+  if (!IDEMPOTENCY_KEY.test(value)) {
+    throw badInput('idempotencyKey must be 8-100 of letters, digits, and . _ : -', 'idempotencyKey', 'BAD_IDEMPOTENCY_KEY');
+  }
+  return value;
+}
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
@@ -173,7 +181,7 @@ export class WorkflowService {
     viewer: Viewer,
     input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string },
   ): Promise<WorkflowInstance> {
-    const key = this.idempotencyKey(input.idempotencyKey);
+    const key = parseIdempotencyKey(input.idempotencyKey);
     return this.firstResultOnRepeat(em, viewer, key, async () => {
       const { task, instance } = await this.taskWithInstance(em, viewer, input.taskId);
       if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
@@ -203,7 +211,7 @@ export class WorkflowService {
     instanceId: string,
     input: { action: string; comment?: string | null; data?: SubjectData | null; idempotencyKey?: string | null },
   ): Promise<WorkflowInstance> {
-    const key = input.idempotencyKey ? this.idempotencyKey(input.idempotencyKey) : undefined;
+    const key = input.idempotencyKey ? parseIdempotencyKey(input.idempotencyKey) : undefined;
     const run = async () => {
       const instance = await em.findOne(WorkflowInstance, parseId(instanceId, 'instanceId'));
       return this.act(em, viewer, instance, { ...input, idempotencyKey: key });
@@ -234,7 +242,8 @@ export class WorkflowService {
     const action = text(input.action, 'action', { max: 64 });
     // A public action (an objection during public notice) is open to any signed-in account, not only those who may read the instance.
     if (!instance || !(this.canSeeInstance(viewer, instance) || this.isPublicAction(instance, action))) throw notFound('Workflow instance');
-    const comment = optionalText(input.comment, 'comment', engine.MAX_COMMENT_LENGTH) ?? null;
+    const comment = optionalText(input.comment, 'comment', { max: engine.MAX_COMMENT_LENGTH, multiline: true }) ?? null;
+    const data = input.data ? jsonText(input.data, 'changes') : null;
     const def = this.definitionOf(instance);
     const prevSeq = instance.seq;
     const actor = this.actorFor(viewer, instance, input.taskKey);
@@ -247,7 +256,7 @@ export class WorkflowService {
       idempotency: input.idempotencyKey ? { accountId: viewer.accountId, key: input.idempotencyKey } : undefined,
     };
     // A decision on a task is one statement.
-    if (input.taskKey && !input.data) {
+    if (input.taskKey && !data) {
       const row = await this.store.save(em, prevSeq, transition(null), extra);
       return row ? instanceFromRow(row) : instance;
     }
@@ -257,8 +266,8 @@ export class WorkflowService {
     // so it also cancels, with a fresh snapshot, any task left behind. A correction is validated and written to
     // the subject's row by its module, and the engine's copy is what the row now says; all in one transaction.
     const row = await em.transactional(async (tx) => {
-      if (input.data) {
-        const revised = await reviseSubject(tx as EntityManager, viewer, this.subjects.get(instance.subjectType), instance.subjectId, input.data);
+      if (data) {
+        const revised = await reviseSubject(tx as EntityManager, viewer, this.subjects.get(instance.subjectType), instance.subjectId, data);
         t = transition(changedFields(instance.data.subject.data, revised));
       }
       const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
@@ -281,13 +290,6 @@ export class WorkflowService {
         instance.applicantAccountId === viewer.accountId ||
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
-  }
-
-  private idempotencyKey(value: string) {
-    if (!IDEMPOTENCY_KEY.test(value)) {
-      throw badInput('idempotencyKey must be 8-100 of letters, digits, and . _ : -', 'idempotencyKey', 'BAD_IDEMPOTENCY_KEY');
-    }
-    return value;
   }
 
   private async previousResult(em: EntityManager, viewer: Viewer, key: string): Promise<WorkflowInstance | undefined> {
@@ -323,8 +325,8 @@ export class WorkflowService {
   async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
     const own = [{ applicantAccountId: viewer.accountId }, ...(viewer.member ? [{ applicantMemberId: viewer.member.id }] : [])];
     const where: object[] = [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own })];
-    if (filter.definitionKey) where.push({ definitionKey: filter.definitionKey });
-    if (filter.state) where.push({ state: filter.state });
+    if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
+    if (filter.state) where.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
     if (filter.status) where.push({ status: filter.status });
     if (filter.subjectId) where.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
     if (filter.mine) where.push({ applicantAccountId: viewer.accountId });

@@ -139,7 +139,8 @@ function validateSubject(def: WorkflowDefinition, data: SubjectData): void {
 
 function normaliseComment(comment: string | null | undefined): string | null {
   const c = typeof comment === 'string' ? comment.trim() : '';
-  if (c.length > MAX_COMMENT_LENGTH) throw ruleError('COMMENT_TOO_LONG', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
+  // In characters (code points), as the services count them: 2,000 Chinese characters or emoji are 2,000.
+  if ([...c].length > MAX_COMMENT_LENGTH) throw ruleError('COMMENT_TOO_LONG', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
   return c.length ? c : null;
 }
 
