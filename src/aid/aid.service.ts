@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
+import { idempotentRequest } from '../idempotency/idempotency.store';
 import { PageArgs, paginate } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
@@ -21,8 +22,10 @@ export class AidService {
 
   /** A member applies, or their grassroots union applies on their behalf; the workflow starts in the same transaction. */
   async apply(em: EntityManager, viewer: Viewer, input: ApplyForAidInput): Promise<AidApplication> {
-    const v = await this.subject.validate(em, viewer, { ...input }, 'input');
-    return em.transactional((tx) => {
+    const { idempotencyKey, ...fields } = input;
+    const request = idempotencyKey ? idempotentRequest(viewer.accountId, idempotencyKey, 'applyForAid', null, fields) : undefined;
+    return this.workflow.fileOnce(em, request, AidApplication, async (tx) => {
+      const v = await this.subject.validate(tx, viewer, fields, 'input');
       const application = tx.create(AidApplication, {
         member: v.member,
         organization: v.member.organization,
@@ -33,7 +36,7 @@ export class AidService {
         reason: v.reason,
         submittedBy: viewer.accountId,
       });
-      return this.workflow.startFor(tx as EntityManager, application, {
+      return this.workflow.startFor(tx, application, {
         definitionKey: this.subject.definitionKey,
         subjectType: this.subject.subjectType,
         subjectOrg: v.member.organization as Organization,

@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { AidType } from './aid-application.entity';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 
 registerEnumType(AidType, {
   name: 'AidType',
@@ -47,6 +48,9 @@ export class ApplyForAidInput {
 
   @Field(() => String)
   reason!: string;
+
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  idempotencyKey?: string;
 }
 
 @InputType()

@@ -15,6 +15,7 @@ import { FundService } from '../funds/fund.service';
 import { MemberService } from '../members/member.service';
 import { OrganizationService } from '../organizations/organization.service';
 import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/definition-registry';
+import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { EffectRegistry } from '../workflow/effects';
 import { SubjectRegistry } from '../workflow/subject.contract';
 import { OutboxRelay } from '../workflow/outbox';
@@ -52,15 +53,16 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const { orm, queryCounter } = await createOrm({ databaseUrl: config.DATABASE_URL, debugQueries: config.LOG_LEVEL === 'debug' });
   await migrate(orm, config.DATABASE_URL);
 
+  const idempotencyKeys = new IdempotencyStore();
   const organizations = new OrganizationService();
-  const funds = new FundService();
-  const store = new WorkflowStore();
+  const funds = new FundService(idempotencyKeys);
+  const store = new WorkflowStore(idempotencyKeys);
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);
   const expenseSubject = new ExpenseSubject(funds);
   const nominationSubject = new NominationSubject();
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
-  const workflow = new WorkflowService(definitions, store, subjects);
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys);
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);

@@ -18,6 +18,7 @@ import {
   NominationType,
   SetAwardQuotaInput,
 } from './award.types';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 
 @Resolver(() => NominationType)
 export class AwardResolver {
@@ -36,7 +37,7 @@ export class AwardResolver {
     @Ctx() ctx: GqlContext,
     @Arg('taskId', () => ID) taskId: string,
     @Arg('approve', () => Boolean) approve: boolean,
-    @Arg('idempotencyKey', () => String) idempotencyKey: string,
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: 'Required when rejecting.' }) comment?: string,
   ) {
     return ctx.services.awards.castVote(ctx.em, requireViewer(ctx), { taskId, approve, comment, idempotencyKey });
@@ -48,7 +49,7 @@ export class AwardResolver {
     @Arg('reason', () => String) reason: string,
     @Arg('nominationId', () => ID, { nullable: true }) nominationId?: string,
     @Arg('instanceId', () => ID, { nullable: true }) instanceId?: string,
-    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
     return ctx.services.awards.object(ctx.em, requireViewer(ctx), { nominationId, instanceId, reason, idempotencyKey });
   }

@@ -9,7 +9,8 @@ import { ownSubjectTerms } from '../workflow/workflow-subject.entity';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel, organizationTarget } from '../organizations/organization.entity';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
-import { parseIdempotencyKey, type WorkflowService } from '../workflow/workflow.service';
+import { idempotentRequest, parseIdempotencyKey } from '../idempotency/idempotency.store';
+import type { WorkflowService } from '../workflow/workflow.service';
 import { Award, AwardLevel, Nomination, NominationObjection, nominationTarget } from './nomination.entity';
 import { NOMINATION_WORKFLOW, type NominationSubject, year } from './nomination.subject';
 import type { NominateForAwardInput, NominationFilter, SetAwardQuotaInput } from './award.types';
@@ -63,11 +64,12 @@ export class AwardService {
   // ---------------------------------------------------------------------------------------------- nominating
 
   async nominate(em: EntityManager, viewer: Viewer, input: NominateForAwardInput): Promise<Nomination> {
-    const v = await this.subject.validate(em, viewer, { ...input }, 'input');
-    const { member, nomineeOrg, county } = v;
-    const key: QuotaKey = { countyId: county.id, award: v.award, awardLevel: v.awardLevel, year: v.year };
-
-    return em.transactional(async (tx) => {
+    const { idempotencyKey, ...fields } = input;
+    const request = idempotencyKey ? idempotentRequest(viewer.accountId, idempotencyKey, 'nominateForAward', null, fields) : undefined;
+    return this.workflow.fileOnce(em, request, Nomination, async (tx) => {
+      const v = await this.subject.validate(tx, viewer, fields, 'input');
+      const { member, nomineeOrg, county } = v;
+      const key: QuotaKey = { countyId: county.id, award: v.award, awardLevel: v.awardLevel, year: v.year };
       const conn = tx.getConnection();
       const ctx = tx.getTransactionContext();
       // The quota row lock serialises nominations for one county/award/level/year, so two can never take the last place.
@@ -129,6 +131,7 @@ export class AwardService {
     const task = await this.workflow.task(em, viewer, input.taskId);
     if (task.kind !== 'vote') throw badInput('This task is not a vote; use decide', 'taskId', 'NOT_A_VOTE');
     return this.workflow.decide(em, viewer, {
+      operation: 'castVote',
       taskId: task.id,
       action: input.approve ? 'approve' : 'reject',
       comment: input.comment,
@@ -166,6 +169,7 @@ export class AwardService {
 
     return em.transactional(async (tx) => {
       const after = await this.workflow.actOnInstance(tx as EntityManager, viewer, instance.id, {
+        operation: 'objectToNomination',
         action: 'object',
         comment: reason,
         idempotencyKey,

@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { Award, AwardLevel, NomineeKind } from './nomination.entity';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 
 registerEnumType(Award, {
   name: 'Award',
@@ -116,6 +117,9 @@ export class NominateForAwardInput {
 
   @Field(() => String, { description: 'The nominee’s deeds (事迹).' })
   citation!: string;
+
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  idempotencyKey?: string;
 }
 
 @InputType()

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
+import { idempotentRequest } from '../idempotency/idempotency.store';
 import { PageArgs, paginate } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
@@ -20,8 +21,10 @@ export class ExpenseService {
   ) {}
 
   async submit(em: EntityManager, viewer: Viewer, input: SubmitExpenseInput): Promise<Expense> {
-    const v = await this.subject.validate(em, viewer, { ...input }, 'input');
-    return em.transactional((tx) => {
+    const { idempotencyKey, ...fields } = input;
+    const request = idempotencyKey ? idempotentRequest(viewer.accountId, idempotencyKey, 'submitExpense', null, fields) : undefined;
+    return this.workflow.fileOnce(em, request, Expense, async (tx) => {
+      const v = await this.subject.validate(tx, viewer, fields, 'input');
       const expense = tx.create(Expense, {
         organization: v.organization,
         orgPath: v.organization.path,
@@ -32,7 +35,7 @@ export class ExpenseService {
         attachments: v.attachments,
         submittedBy: viewer.accountId,
       });
-      return this.workflow.startFor(tx as EntityManager, expense, {
+      return this.workflow.startFor(tx, expense, {
         definitionKey: this.subject.definitionKey,
         subjectType: this.subject.subjectType,
         subjectOrg: v.organization,

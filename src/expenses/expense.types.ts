@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { ExpenseCategory } from './expense.entity';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 
 registerEnumType(ExpenseCategory, {
   name: 'ExpenseCategory',
@@ -86,6 +87,9 @@ export class SubmitExpenseInput {
 
   @Field(() => [ExpenseAttachmentInput], { nullable: true, description: `At most 20.` })
   attachments?: ExpenseAttachmentInput[];
+
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  idempotencyKey?: string;
 }
 
 @InputType()

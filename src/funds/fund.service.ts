@@ -2,6 +2,7 @@ import { CheckConstraintViolationException, LockMode, DriverException, UniqueCon
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
+import { idempotentRequest, type IdempotencyStore } from '../idempotency/idempotency.store';
 import { PageArgs, paginate } from '../common/connection';
 import { conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
@@ -22,6 +23,8 @@ export interface Booking {
 }
 
 export class FundService {
+  constructor(private readonly idempotencyKeys: IdempotencyStore) {}
+
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<Fund> {
     const fund = await em.findOne(Fund, { id: parseId(id) }, { populate: ['owner'] });
     if (!fund) throw notFound('Fund');
@@ -48,14 +51,21 @@ export class FundService {
   }
 
   async credit(em: EntityManager, viewer: Viewer, input: CreditFundInput): Promise<LedgerEntry> {
-    const fund = await this.get(em, viewer, input.fundId);
+    const { idempotencyKey, ...fields } = input;
+    const fund = await this.get(em, viewer, fields.fundId);
     authorize(viewer, 'fund.credit', { path: fund.owner.path }, { message: 'Only finance officers over the fund’s owner may credit it' });
-    return this.book(em, {
+    const booking = {
       fundId: fund.id,
-      amount: amountFen(input.amount, 'input.amount'),
-      reason: text(input.reason, 'input.reason', { max: 500, multiline: true }),
-      reference: optionalText(input.reference, 'input.reference', { max: 200 }),
+      amount: amountFen(fields.amount, 'input.amount'),
+      reason: text(fields.reason, 'input.reason', { max: 500, multiline: true }),
+      reference: optionalText(fields.reference, 'input.reference', { max: 200 }),
       createdBy: viewer.accountId,
+    };
+    const request = idempotencyKey ? idempotentRequest(viewer.accountId, idempotencyKey, 'creditFund', fund.id, fields) : undefined;
+    return this.idempotencyKeys.once(em, request, (tx) => this.book(tx, booking), {
+      record: (entry) => ({ id: entry.id, snapshot: null }),
+      // Ledger entries never change: the first answer as it was is the entry as it is.
+      asThen: (first) => em.findOneOrFail(LedgerEntry, { id: first.resultId }, { populate: ['fund'] }),
     });
   }
 

@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { FundKind } from './fund.entity';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 
 registerEnumType(FundKind, { name: 'FundKind' });
 
@@ -76,4 +77,7 @@ export class CreditFundInput {
 
   @Field(() => String, { nullable: true, description: 'e.g. a remittance number; a second credit with it is refused.' })
   reference?: string;
+
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  idempotencyKey?: string;
 }

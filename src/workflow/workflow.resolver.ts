@@ -20,6 +20,7 @@ import {
   WorkflowTaskConnection,
   WorkflowTaskType,
 } from './workflow.types';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 
 @Resolver(() => WorkflowInstanceType)
 export class WorkflowResolver {
@@ -89,7 +90,7 @@ export class WorkflowResolver {
     @Ctx() ctx: GqlContext,
     @Arg('taskId', () => ID) taskId: string,
     @Arg('action', () => String) action: string,
-    @Arg('idempotencyKey', () => String) idempotencyKey: string,
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true }) comment?: string,
   ) {
     return ctx.services.workflow.decide(ctx.em, requireViewer(ctx), { taskId, action, comment, idempotencyKey });
@@ -100,9 +101,9 @@ export class WorkflowResolver {
     @Ctx() ctx: GqlContext,
     @Arg('instanceId', () => ID) instanceId: string,
     @Arg('comment', () => String, { nullable: true }) comment?: string,
-    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.workflow.actOnInstance(ctx.em, requireViewer(ctx), instanceId, { action: 'withdraw', comment, idempotencyKey });
+    return ctx.services.workflow.actOnInstance(ctx.em, requireViewer(ctx), instanceId, { operation: 'withdraw', action: 'withdraw', comment, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, { description: 'The applicant resubmits after a return, optionally with corrected data.' })
@@ -112,9 +113,9 @@ export class WorkflowResolver {
     @Arg('comment', () => String, { nullable: true }) comment?: string,
     @Arg('changes', () => GraphQLJSONObject, { nullable: true, description: 'Corrected subject fields, e.g. { "amount": 300000 }.' })
     changes?: SubjectData,
-    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.workflow.actOnInstance(ctx.em, requireViewer(ctx), instanceId, { action: 'resubmit', comment, data: changes, idempotencyKey });
+    return ctx.services.workflow.actOnInstance(ctx.em, requireViewer(ctx), instanceId, { operation: 'resubmit', action: 'resubmit', comment, data: changes, idempotencyKey });
   }
 
   @FieldResolver(() => Int, { description: 'Revision round: 1, then +1 on each resubmission.' })

@@ -1,5 +1,5 @@
 import { pgArray, runSql } from '../db/sql';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
@@ -18,6 +18,7 @@ import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, WorkflowStore } from './workflow.store';
 import { reviseSubject, type SubjectRegistry } from './subject.contract';
+import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 
 export interface StartRequest extends InstanceMeta {
   definitionKey: string;
@@ -54,22 +55,29 @@ export interface HistoryFilter {
   to?: Date;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
-
-/** A client's idempotency key, checked before it is looked up. */
-export function parseIdempotencyKey(value: string): string {
-  if (!IDEMPOTENCY_KEY.test(value)) {
-    throw badInput('idempotencyKey must be 8-100 of letters, digits, and . _ : -', 'idempotencyKey', 'BAD_IDEMPOTENCY_KEY');
-  }
-  return value;
+/** The instance as a transition left it, kept with the idempotency key of the request that moved it. */
+interface InstanceSnapshot {
+  state: string;
+  status: WorkflowInstance['status'];
+  outcome: string | null;
+  seq: number;
+  data?: WorkflowInstance['data'];
+  updated_at: string;
 }
+
+/** The GraphQL operations that act on workflows, as idempotency keys scope them. */
+export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination';
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
+  /** Instances answered as a repeated request found them: their history and tasks are shown as of then. */
+  private readonly pastAnswers = new WeakSet<WorkflowInstance>();
+
   constructor(
     readonly definitions: DefinitionRegistry,
     private readonly store: WorkflowStore,
     private readonly subjects: SubjectRegistry,
+    private readonly idempotencyKeys: IdempotencyStore,
   ) {}
 
   /** Starts an instance inside the caller's transaction, so the subject and its workflow commit together. */
@@ -100,6 +108,17 @@ export class WorkflowService {
     subject.instanceId = instance.id;
     await em.flush();
     return subject;
+  }
+
+  /**
+   * Files a subject (validation, its row, its workflow) in one transaction, once per idempotency key: a repeat
+   * is answered with the subject the first request filed, and two at once are serialised on the key.
+   */
+  fileOnce<S extends { id: string }>(em: EntityManager, request: IdempotentRequest | undefined, entity: EntityName<S>, file: (tx: EntityManager) => Promise<S>): Promise<S> {
+    return this.idempotencyKeys.once(em, request, file, {
+      record: (subject) => ({ id: subject.id, snapshot: null }),
+      asThen: (first) => em.findOneOrFail(entity, { id: first.resultId } as FilterQuery<S>),
+    });
   }
 
   // ------------------------------------------------------------------------------------------------ tasks
@@ -179,14 +198,15 @@ export class WorkflowService {
   async decide(
     em: EntityManager,
     viewer: Viewer,
-    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string },
+    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string; operation?: WorkflowOperation },
   ): Promise<WorkflowInstance> {
-    const key = parseIdempotencyKey(input.idempotencyKey);
-    return this.firstResultOnRepeat(em, viewer, key, async () => {
-      const { task, instance } = await this.taskWithInstance(em, viewer, input.taskId);
+    const taskId = parseId(input.taskId, 'taskId');
+    const request = idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation ?? 'decide', taskId, { action: input.action, comment: input.comment });
+    return this.firstResultOnRepeat(em, request, async () => {
+      const { task, instance } = await this.taskWithInstance(em, viewer, taskId);
       if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
       if (task.claimedBy && task.claimedBy !== viewer.accountId) throw conflict('This task is claimed by someone else', 'ALREADY_CLAIMED');
-      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, taskKey: task.key, idempotencyKey: key });
+      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, taskKey: task.key, idempotency: request });
     });
   }
 
@@ -209,35 +229,57 @@ export class WorkflowService {
     em: EntityManager,
     viewer: Viewer,
     instanceId: string,
-    input: { action: string; comment?: string | null; data?: SubjectData | null; idempotencyKey?: string | null },
+    input: { operation: WorkflowOperation; action: string; comment?: string | null; data?: SubjectData | null; idempotencyKey?: string | null },
   ): Promise<WorkflowInstance> {
-    const key = input.idempotencyKey ? parseIdempotencyKey(input.idempotencyKey) : undefined;
+    const id = parseId(instanceId, 'instanceId');
+    const request = input.idempotencyKey
+      ? idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation, id, { action: input.action, comment: input.comment, data: input.data })
+      : undefined;
     const run = async () => {
-      const instance = await em.findOne(WorkflowInstance, parseId(instanceId, 'instanceId'));
-      return this.act(em, viewer, instance, { ...input, idempotencyKey: key });
+      const instance = await em.findOne(WorkflowInstance, id);
+      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, data: input.data, idempotency: request });
     };
-    return key ? this.firstResultOnRepeat(em, viewer, key, run) : run();
+    return request ? this.firstResultOnRepeat(em, request, run) : run();
   }
 
   /**
-   * A repeated request is refused by the state its first attempt moved on from (task closed, stale task, a
-   * lost race on the key), so the key is looked up only then and the first attempt pays nothing for it.
+   * A repeated request is refused by the state its first attempt moved on from (task closed, stale task, the
+   * key already taken), so the key is looked up only then and the first attempt pays nothing for it. The same
+   * key for another request is CONFLICT IDEMPOTENCY_KEY_REUSED; a true repeat gets the instance as it was then.
    */
-  private async firstResultOnRepeat(em: EntityManager, viewer: Viewer, key: string, run: () => Promise<WorkflowInstance>) {
+  private async firstResultOnRepeat(em: EntityManager, request: IdempotentRequest, run: () => Promise<WorkflowInstance>) {
     try {
       return await run();
     } catch (error) {
-      const first = await this.previousResult(em, viewer, key);
-      if (first) return first;
+      const first = await this.idempotencyKeys.previous<InstanceSnapshot>(em, request);
+      if (first) return this.asThen(em, first.resultId, first.snapshot);
       throw error;
     }
+  }
+
+  /** The instance as a first answer left it: its state, history up to then and the actions it offered then. */
+  private async asThen(em: EntityManager, instanceId: string, snapshot: InstanceSnapshot | null): Promise<WorkflowInstance> {
+    const { rows: [row] } = await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = ?', [instanceId]);
+    const now = instanceFromRow(row);
+    if (!snapshot?.data || snapshot.seq === now.seq) return now;
+    const then: WorkflowInstance = {
+      ...now,
+      state: snapshot.state,
+      status: snapshot.status,
+      outcome: snapshot.outcome,
+      seq: snapshot.seq,
+      data: snapshot.data,
+      updatedAt: new Date(snapshot.updated_at),
+    };
+    this.pastAnswers.add(then);
+    return then;
   }
 
   private async act(
     em: EntityManager,
     viewer: Viewer,
     instance: WorkflowInstance | null,
-    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotencyKey?: string },
+    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotency?: IdempotentRequest },
   ): Promise<WorkflowInstance> {
     const action = text(input.action, 'action', { max: 64 });
     // A public action (an objection during public notice) is open to any signed-in account, not only those who may read the instance.
@@ -253,7 +295,7 @@ export class WorkflowService {
       );
     const extra = {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
-      idempotency: input.idempotencyKey ? { accountId: viewer.accountId, key: input.idempotencyKey } : undefined,
+      idempotency: input.idempotency,
     };
     // A decision on a task is one statement.
     if (input.taskKey && !data) {
@@ -290,13 +332,6 @@ export class WorkflowService {
         instance.applicantAccountId === viewer.accountId ||
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
-  }
-
-  private async previousResult(em: EntityManager, viewer: Viewer, key: string): Promise<WorkflowInstance | undefined> {
-    const [row]: { instance_id: string }[] = await em
-      .getConnection()
-      .execute('select instance_id from workflow_idempotency where account_id = ? and key = ?', [viewer.accountId, key]);
-    return row ? em.findOneOrFail(WorkflowInstance, row.instance_id, { refresh: true }) : undefined;
   }
 
   private async actionableTask(em: EntityManager, viewer: Viewer, taskId: string) {
@@ -359,11 +394,13 @@ export class WorkflowService {
   }
 
   instanceHistory(em: EntityManager, instance: WorkflowInstance) {
-    return em.find(WorkflowHistory, { instanceId: instance.id }, { orderBy: { id: 'asc' } });
+    return em.find(WorkflowHistory, { instanceId: instance.id, seq: { $lte: instance.seq } }, { orderBy: { id: 'asc' } });
   }
 
-  openTasks(em: EntityManager, instance: WorkflowInstance) {
-    return em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
+  /** Open tasks; for an instance as a past answer found it, only its then current task, if that is still open. */
+  async openTasks(em: EntityManager, instance: WorkflowInstance) {
+    const open = await em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
+    return this.pastAnswers.has(instance) ? open.filter((t) => t.key === instance.data.current.task?.taskId) : open;
   }
 
   private isPublicAction(instance: WorkflowInstance, action: string): boolean {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
+import type { IdempotencyStore, IdempotentRequest } from '../idempotency/idempotency.store';
 import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows } from './outbox';
@@ -18,12 +19,6 @@ export interface Decision {
   accountId: string;
 }
 
-/** Records who asked, so a repeated request with the same key finds the first result. */
-export interface IdempotencyRecord {
-  accountId: string;
-  key: string;
-}
-
 /** An effect that ran in the transaction saving its outcome. */
 export interface EffectRecord {
   key: string;
@@ -35,7 +30,8 @@ export interface SaveOptions {
   decision?: Decision;
   /** Recorded under its key, which is unique: an effect can never commit twice. */
   effect?: EffectRecord;
-  idempotency?: IdempotencyRecord;
+  /** Recorded with the instance as this statement writes it, so a repeat is answered with it. */
+  idempotency?: IdempotentRequest;
   /**
    * For transitions a worker takes (an effect's outcome, a timer): it opens the next tasks itself, in the same
    * statement, instead of sending them round through the outbox and the queue to another worker.
@@ -65,6 +61,8 @@ interface Part {
 /** The instance row as written, but its state: the caller has that already, so it need not travel back as JSON. */
 const RETURNED = `id, definition_key, definition_version, subject_type, subject_id, subject_org_id, subject_org_path,
   applicant_account_id, applicant_member_id, state, status, outcome, seq, created_at, updated_at`;
+/** The instance as a transition left it, kept with an idempotency key: a repeated request is answered with it. */
+const INSTANCE_SNAPSHOT = `jsonb_build_object('state', h.state, 'status', h.status, 'outcome', h.outcome, 'seq', h.seq, 'data', h.data, 'updated_at', h.updated_at)`;
 
 /** Each dependent write runs only if the instance row was written (inserted, or updated at the expected seq). */
 const IF_HEAD = 'exists (select 1 from head)';
@@ -75,6 +73,8 @@ const IF_HEAD = 'exists (select 1 from head)';
  * data-modifying CTEs: atomic on its own, one round trip, and inside the caller's transaction when there is one.
  */
 export class WorkflowStore {
+  constructor(private readonly idempotencyKeys: IdempotencyStore) {}
+
   async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<WorkflowInstanceRow> {
     const s = t.state;
     const head: Part = {
@@ -104,7 +104,7 @@ export class WorkflowStore {
     const s = t.state;
     const head: Part = {
       sql: `update workflow_instance set state = ?, status = ?, outcome = ?, seq = ?, data = ?::jsonb, updated_at = now()
-             where id = ? and seq = ? returning ${RETURNED}`,
+             where id = ? and seq = ? returning ${RETURNED}${extra.idempotency ? ', data' : ''}`,
       params: [s.current.state, s.status, s.outcome, s.seq, JSON.stringify(s), s.instanceId, prevSeq],
     };
     const row = await this.run(em, head, t, extra);
@@ -120,10 +120,10 @@ export class WorkflowStore {
       ...this.reminders(t),
       extra.openTasksNow ? this.openTasks(t) : undefined,
       this.outbox(t, !extra.openTasksNow),
-      this.idempotency(t, extra.idempotency),
+      this.idempotency(extra.idempotency),
       this.effect(t, extra.effect),
     ].filter((p): p is Part => p !== undefined);
-    const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + '\nselect * from head';
+    const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
     const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
     return rows[0] && { ...rows[0], data: t.state };
@@ -221,12 +221,9 @@ export class WorkflowStore {
     return rows && { sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD}`, params: rows.params };
   }
 
-  private idempotency(t: Transition, record?: IdempotencyRecord): Part | undefined {
-    if (!record) return undefined;
-    return {
-      sql: `insert into workflow_idempotency (account_id, key, instance_id, seq) select ?::uuid, ?, ?::uuid, ?::int where ${IF_HEAD}`,
-      params: [record.accountId, record.key, t.state.instanceId, t.state.seq],
-    };
+  private idempotency(request?: IdempotentRequest): Part | undefined {
+    if (!request) return undefined;
+    return this.idempotencyKeys.insertPart(request, { resultId: 'h.id', result: INSTANCE_SNAPSHOT, from: 'head h' });
   }
 
   private effect(t: Transition, record?: EffectRecord): Part | undefined {
