@@ -18,7 +18,9 @@ import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/defi
 import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { EffectRegistry } from '../workflow/effects';
 import { SubjectRegistry } from '../workflow/subject.contract';
+import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay } from '../workflow/outbox';
+import { Reconciler } from '../workflow/reconciler';
 import { createRedis, createWorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
@@ -40,6 +42,8 @@ export interface App {
   runner: WorkflowRunner;
   /** The effect handlers, by name; exposed so tests can run one again by hand. */
   effects: EffectRegistry;
+  /** In a process with workers: the reconciler, so tests can run a pass at a known moment. */
+  reconciler?: Reconciler;
   url?: string;
   stop(): Promise<void>;
 }
@@ -57,12 +61,13 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const organizations = new OrganizationService();
   const funds = new FundService(idempotencyKeys);
   const store = new WorkflowStore(idempotencyKeys);
+  const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);
   const expenseSubject = new ExpenseSubject(funds);
   const nominationSubject = new NominationSubject();
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys);
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations);
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);
@@ -92,21 +97,28 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     for (const stop of stops.reverse()) await stop();
   };
   let http: RunningServer | undefined;
+  let reconciler: Reconciler | undefined;
   try {
     if (options.workers) {
       const queueConnection = createRedis(config.REDIS_URL);
-      const queue = createWorkflowQueue(queueConnection, config.QUEUE_PREFIX);
+      const queue = createWorkflowQueue(queueConnection, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
       stops.push(async () => {
         await queue.close();
         await queueConnection.quit().catch(() => undefined);
       });
       const relay = new OutboxRelay(orm, queue, config.DATABASE_URL, config.OUTBOX_POLL_MS, logger);
+      reconciler = new Reconciler(orm, queue, relay, obligations, {
+        periodMs: config.RECONCILE_PERIOD_MS,
+        graceMs: config.RECONCILE_GRACE_MS,
+        retryBackoffMs: config.FAILED_WORK_RETRY_MS,
+      }, logger);
       const workers: RunningWorkers = await startWorkflowWorkers({
         redisUrl: config.REDIS_URL,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
         runner,
         relay,
+        reconciler,
         logger,
       });
       stops.push(() => workers.stop());
@@ -123,5 +135,5 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     throw error;
   }
 
-  return { services, runner, effects, url: http?.url, stop: stopAll };
+  return { services, runner, effects, reconciler, url: http?.url, stop: stopAll };
 }

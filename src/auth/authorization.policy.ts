@@ -97,6 +97,8 @@ export const POLICY = {
   /** Releasing someone else's claim. */
   'task.release': { [Role.ADMIN]: COVERED, ANYONE: [SELF] },
   'history.read': staff(COVERED),
+  /** Work that failed for good (a job no retry fixed): listed and retried by administrators over the subject. */
+  'work.manage': { [Role.ADMIN]: COVERED },
 } as const satisfies Record<string, Rule>;
 
 export type Operation = keyof typeof POLICY;

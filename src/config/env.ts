@@ -20,6 +20,12 @@ const envSchema = z
     WORKFLOW_DEFINITIONS_DIR: z.string().min(1).optional(),
     OUTBOX_POLL_MS: durationMs.default(200),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
+    /** Attempts BullMQ makes at a job before it fails for good and becomes failed work. */
+    JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** The reconciler: how often it looks for lost and failed work, how long past due a job may be before it counts as lost, the first retry back-off. */
+    RECONCILE_PERIOD_MS: durationMs.default(5000),
+    RECONCILE_GRACE_MS: durationMs.default(30_000),
+    FAILED_WORK_RETRY_MS: durationMs.default(60_000),
     /** Failed logins allowed per window, counted in Redis across every API process (keys under QUEUE_PREFIX). */
     LOGIN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),

@@ -24,10 +24,8 @@ export class EffectRegistry {
     return this;
   }
 
-  get(name: string): EffectHandler {
-    const handler = this.handlers.get(name);
-    if (!handler) throw new Error(`no handler for effect ${name}`);
-    return handler;
+  get(name: string): EffectHandler | undefined {
+    return this.handlers.get(name);
   }
 
   names(): string[] {

@@ -3,23 +3,20 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
-import { jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowQueue } from './queue';
+import { bullJobId, jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowJobs, WorkflowQueue } from './queue';
 
 const CHANNEL = 'gonghui_outbox';
 const BATCH = 500;
 const LEASE_SECONDS = 30;
 
-export interface OutboxMessage {
-  name: WorkflowJobName;
-  data: WorkflowJobData;
-  /** When the job should run (timers); now when absent. */
-  runAt?: Date;
-}
+/** A job a transition owes, typed by its name; `runAt` is when it should run (timers), now when absent. */
+export type OutboxMessage = { [N in WorkflowJobName]: { name: N; data: WorkflowJobs[N]; runAt?: Date } }[WorkflowJobName];
 
 /**
  * The VALUES list of outbox rows, for the store to insert in the same statement as the transition that caused
  * them: they exist exactly when it commits. A trigger on the table sends the NOTIFY, delivered at commit, that
- * wakes the relays at once.
+ * wakes the relays at once. Each row is an obligation until the job's handler deletes it, in the transaction that
+ * does the job's work; if Redis loses the job meanwhile, the reconciler sends it again.
  */
 export function outboxRows(messages: OutboxMessage[]): { sql: string; params: unknown[] } | undefined {
   if (!messages.length) return undefined;
@@ -29,6 +26,28 @@ export function outboxRows(messages: OutboxMessage[]): { sql: string; params: un
     return '(?, ?, ?::jsonb, ?::timestamptz)';
   });
   return { sql: `values ${rows.join(', ')}`, params };
+}
+
+/** An outbox row as the relay and the reconciler send it. */
+export interface ObligationRow {
+  id: string;
+  job_name: WorkflowJobName;
+  job_id: string;
+  payload: WorkflowJobData;
+  run_at: Date;
+  generation: number;
+}
+
+/** Adds the rows' jobs to BullMQ under their ids, each carrying the row it fulfils, delayed until it is due. */
+export function sendObligations(queue: WorkflowQueue, rows: readonly ObligationRow[]) {
+  const now = Date.now();
+  return queue.addBulk(
+    rows.map((r) => ({
+      name: r.job_name,
+      data: { ...r.payload, obligationId: String(r.id) },
+      opts: { jobId: bullJobId(r.job_id, r.generation), delay: Math.max(0, new Date(r.run_at).getTime() - now) },
+    })),
+  );
 }
 
 /**
@@ -41,7 +60,7 @@ export class OutboxRelay {
   private draining?: Promise<void>;
   private again = false;
   private stopped = false;
-  /** Ids of rows in BullMQ that are still to be deleted from the outbox. */
+  /** Ids of rows in BullMQ that are still to be marked sent. */
   private sent: string[] = [];
 
   constructor(
@@ -93,43 +112,38 @@ export class OutboxRelay {
   }
 
   /**
-   * Leases a batch, adds it to BullMQ, and remembers it as sent. The rows sent are deleted by the statement
-   * that leases the next batch (or at stop), so under load each batch costs one round trip to PostgreSQL.
-   * Rows leased by a relay that died are taken again once their lease runs out; their deterministic job ids
-   * keep a second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
+   * Leases a batch of unsent rows, adds it to BullMQ, and remembers it as sent. The rows are marked sent by the
+   * statement that leases the next batch (or at stop), so under load each batch costs one round trip to
+   * PostgreSQL. Rows leased by a relay that died are taken again once their lease runs out; their deterministic
+   * job ids keep a second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
    */
   async drainBatch(): Promise<number> {
     const em = this.orm.em.fork() as EntityManager;
     const sent = pgArray(this.sent);
-    const { rows } = await runSql<{ id: string; job_name: WorkflowJobName; job_id: string; payload: WorkflowJobData; run_at: Date }>(
+    const { rows } = await runSql<ObligationRow>(
       em,
-      `with sent as (delete from workflow_outbox where id = any(?::bigint[]))
+      `with sent as (update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[]))
        update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
          from (select id from workflow_outbox
-                where (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
+                where sent_at is null and (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
                 order by id limit ${BATCH} for update skip locked) batch
         where o.id = batch.id
-        returning o.id, o.job_name, o.job_id, o.payload, o.run_at`,
+        returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
       [sent, sent],
     );
     this.sent = [];
     if (!rows.length) return 0;
-    const now = Date.now();
-    await this.queue.addBulk(
-      rows.map((r) => ({
-        name: r.job_name,
-        data: r.payload,
-        opts: { jobId: r.job_id, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
-      })),
-    );
+    await sendObligations(this.queue, rows);
     this.sent = rows.map((r) => r.id);
     return rows.length;
   }
 
-  /** Deletes the rows already in BullMQ that no later lease has deleted. */
+  /** Marks sent the rows already in BullMQ that no later lease has marked. */
   private async forgetSent(): Promise<void> {
     if (!this.sent.length) return;
-    await runSql(this.orm.em.fork() as EntityManager, 'delete from workflow_outbox where id = any(?::bigint[])', [pgArray(this.sent)]);
+    await runSql(this.orm.em.fork() as EntityManager, 'update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[])', [
+      pgArray(this.sent),
+    ]);
     this.sent = [];
   }
 }

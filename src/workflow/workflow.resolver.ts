@@ -7,6 +7,7 @@ import { describeDefinition } from './definition.view';
 import { WorkflowInstance } from './workflow-instance.entity';
 import {
   AvailableActionType,
+  FailedWorkType,
   HistoryEntryConnection,
   HistoryEntryType,
   HistoryFilter,
@@ -66,6 +67,17 @@ export class WorkflowResolver {
   workflowDefinitions(@Ctx() ctx: GqlContext) {
     requireViewer(ctx);
     return ctx.services.workflow.definitions.all().map(describeDefinition);
+  }
+
+  @Query(() => [FailedWorkType], { description: 'Administrators: jobs that failed for good in your scope, oldest first. The reconciler retries them after a back-off; retryFailedWork does it now.' })
+  async failedWork(@Ctx() ctx: GqlContext, @Arg('first', () => Int, { defaultValue: 50 }) first: number) {
+    const rows = await ctx.services.workflow.failedWork(ctx.em, requireViewer(ctx), first);
+    return rows.map((r) => ({ id: String(r.id), jobName: r.job_name, instanceId: r.instance_id, ref: r.ref, failure: r.failure, failedAt: r.failed_at, dueAt: r.run_at, retries: r.generation }));
+  }
+
+  @Mutation(() => [ID], { description: 'Administrators: hands failed work back to the workers now, under new job ids. Returns the ids retried.' })
+  retryFailedWork(@Ctx() ctx: GqlContext, @Arg('ids', () => [ID]) ids: string[]) {
+    return ctx.services.workflow.retryFailedWork(ctx.em, requireViewer(ctx), ids);
   }
 
   @Mutation(() => WorkflowTaskType, { description: 'Takes the task so no one else decides it meanwhile.' })

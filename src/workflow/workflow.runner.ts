@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../common/logger';
@@ -7,7 +8,7 @@ import type { InstanceState, JsonValue, TimerKind } from './core/types';
 import { pgArray, runSql } from '../db/sql';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { EffectRegistry } from './effects';
-import type { WorkflowJobData, WorkflowJobName } from './queue';
+import type { WorkflowJob } from './queue';
 import type { WorkflowStore } from './workflow.store';
 
 /**
@@ -23,27 +24,33 @@ export class WorkflowRunner {
     private readonly logger: Logger,
   ) {}
 
-  async handle(name: WorkflowJobName, data: WorkflowJobData): Promise<void> {
-    switch (name) {
+  /** Does a job's work; the outbox row it fulfils is deleted in the same transaction, so the obligation ends with it. */
+  async handle(job: WorkflowJob): Promise<void> {
+    const { data } = job;
+    switch (job.name) {
       case 'open-task':
-        return this.openTask(data.instanceId, data.ref);
+        return this.openTask(data.instanceId, data.ref, data.obligationId);
       case 'timer':
-        return this.fireTimer(data.instanceId, data.ref, data.kind as TimerKind);
+        return this.fireTimer(job.data.instanceId, job.data.ref, job.data.kind, data.obligationId);
       case 'effect':
-        return this.runEffect(data.instanceId, data.ref);
+        return this.runEffect(data.instanceId, data.ref, data.obligationId);
       case 'notify':
-        return this.notify(data.instanceId, data.ref, data.params ?? {});
+        return this.notify(job.data.instanceId, job.data.ref, job.data.params, data.obligationId);
     }
   }
 
   /** Files a reminder or overdue notice for the task's candidates (or the applicant), once per key. */
-  async notify(instanceId: string, key: string, params: Record<string, JsonValue>): Promise<void> {
-    const em = this.orm.em.fork();
+  async notify(instanceId: string, key: string, params: Record<string, JsonValue>, obligationId?: string): Promise<void> {
     const roles = Array.isArray(params.roles) ? params.roles.map(String) : [];
-    await em.getConnection().execute(
-      `insert into workflow_notification (key, instance_id, reason, step, task_key, due_at, roles, organization_id, account_id)
+    await runSql(
+      this.orm.em.fork() as EntityManager,
+      `with fulfilled as (delete from workflow_outbox where id = ?::bigint)
+       insert into workflow_notification (key, instance_id, reason, step, task_key, due_at, roles, organization_id, account_id)
        values (?, ?, ?, ?, ?, ?, ?::text[], ?, ?) on conflict (key) do nothing`,
-      [key, instanceId, params.reason, params.step, params.taskId ?? null, params.dueAt ?? null, pgArray(roles), params.organizationId ?? null, params.accountId ?? null],
+      [
+        obligationId ?? null, key, instanceId, params.reason, params.step, params.taskId ?? null, params.dueAt ?? null, pgArray(roles),
+        params.organizationId ?? null, params.accountId ?? null,
+      ],
     );
     this.logger.info('workflow notice', { instanceId, reason: params.reason, step: params.step, organizationId: params.organizationId });
   }
@@ -52,11 +59,11 @@ export class WorkflowRunner {
    * Inserts the inbox row, unless the instance has already moved past that task. The jobs a worker runs at
    * once are opened together, in one statement per turn of the event loop.
    */
-  openTask(instanceId: string, taskKey: string): Promise<void> {
-    return this.taskOpener.load({ instanceId, taskKey });
+  openTask(instanceId: string, taskKey: string, obligationId?: string): Promise<void> {
+    return this.taskOpener.load({ instanceId, taskKey, obligationId });
   }
 
-  private readonly taskOpener = new DataLoader<{ instanceId: string; taskKey: string }, void>(
+  private readonly taskOpener = new DataLoader<{ instanceId: string; taskKey: string; obligationId?: string }, void>(
     async (tasks) => {
       await this.store.openCurrentTasks(this.orm.em.fork() as EntityManager, tasks);
       return tasks.map(() => undefined);
@@ -65,19 +72,18 @@ export class WorkflowRunner {
   );
 
   /** A stale timer is a no-op; one that lost a race with a decision fails with CONFLICT and BullMQ retries it. */
-  async fireTimer(instanceId: string, timerId: string, kind: TimerKind): Promise<void> {
+  async fireTimer(instanceId: string, timerId: string, kind: TimerKind, obligationId?: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     const { rows: [row] } = await runSql<{ seq: number; data: InstanceState }>(
       em,
       `select seq, data from workflow_instance where id = ? and status = 'ACTIVE'`,
       [instanceId],
     );
-    if (!row) return;
-    const t = engine.timerFired(this.definitionOf(row.data), row.data, { timerId, kind, now: new Date().toISOString() });
-    if (!t.changed) return;
+    const t = row && engine.timerFired(this.definitionOf(row.data), row.data, { timerId, kind, now: new Date().toISOString() });
+    if (!row || !t?.changed) return this.store.fulfil(em, obligationId);
     // Like an action on the instance, a timer can move it on while a worker is opening its task.
     await this.inTransaction(async (tx) => {
-      await this.store.save(tx, row.seq, t, { openTasksNow: true });
+      await this.store.save(tx, row.seq, t, { openTasksNow: true, fulfils: obligationId });
       await this.store.cancelStaleTasks(tx, instanceId);
     });
   }
@@ -87,7 +93,7 @@ export class WorkflowRunner {
    * The instance row is locked first, so a redelivered job waits for a run in flight and then finds the step
    * over (its pending effect gone) and does nothing; the effect's unique key in workflow_effect backs that up.
    */
-  async runEffect(instanceId: string, key: string): Promise<void> {
+  async runEffect(instanceId: string, key: string, obligationId?: string): Promise<void> {
     await this.inTransaction(async (em) => {
       const { rows: [row] } = await runSql<{ subject_id: string; seq: number; data: InstanceState }>(
         em,
@@ -96,20 +102,23 @@ export class WorkflowRunner {
       );
       const state = row?.data;
       const pending = state?.current.pendingEffect;
-      if (!row || pending?.idempotencyKey !== key) return;
+      if (!row || pending?.idempotencyKey !== key) return this.store.fulfil(em, obligationId);
       const def = this.definitionOf(state);
       const spec = def.states[state.current.state];
       const params = spec.kind === 'system' ? engine.resolveInput(def, state, spec.input) : {};
-      const outcome = await this.effects.get(pending.name)({ em, instance: { id: instanceId, subjectId: row.subject_id }, params, idempotencyKey: key });
+      const handler = this.effects.get(pending.name);
+      if (!handler) throw new UnrecoverableError(`no handler for effect ${pending.name}`);
+      const outcome = await handler({ em, instance: { id: instanceId, subjectId: row.subject_id }, params, idempotencyKey: key });
       const t = engine.effectCompleted(def, state, { effect: pending.name, idempotencyKey: key, outcome, now: new Date().toISOString() });
-      await this.store.save(em, row.seq, t, { openTasksNow: true, effect: { key, name: pending.name, outcome } });
+      await this.store.save(em, row.seq, t, { openTasksNow: true, effect: { key, name: pending.name, outcome }, fulfils: obligationId });
       this.logger.info('workflow effect ran', { instanceId, effect: pending.name, outcome });
     });
   }
 
   private definitionOf(state: InstanceState) {
     const def = this.definitions.get(state.definitionKey, state.definitionVersion);
-    if (!def) throw new Error(`definition ${state.definitionKey} v${state.definitionVersion} is not loaded`);
+    // No retry brings back a definition version this process does not have: fail at once, as failed work.
+    if (!def) throw new UnrecoverableError(`definition ${state.definitionKey} v${state.definitionVersion} is not loaded`);
     return def;
   }
 

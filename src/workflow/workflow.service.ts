@@ -18,6 +18,7 @@ import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, WorkflowStore } from './workflow.store';
 import { reviseSubject, type SubjectRegistry } from './subject.contract';
+import type { ObligationStore } from './obligation.store';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 
 export interface StartRequest extends InstanceMeta {
@@ -78,6 +79,7 @@ export class WorkflowService {
     private readonly store: WorkflowStore,
     private readonly subjects: SubjectRegistry,
     private readonly idempotencyKeys: IdempotencyStore,
+    private readonly obligations: ObligationStore,
   ) {}
 
   /** Starts an instance inside the caller's transaction, so the subject and its workflow commit together. */
@@ -339,6 +341,27 @@ export class WorkflowService {
     if (task.status !== 'OPEN') throw conflict('This task is closed', 'TASK_CLOSED');
     authorize(viewer, 'task.act', taskActTarget(task), { message: 'You do not hold the role this task is routed to' });
     return task;
+  }
+
+  // ------------------------------------------------------------------------------------------------ failed work
+
+  /** Jobs that failed for good, for administrators over their subjects: ids and reasons only. */
+  failedWork(em: EntityManager, viewer: Viewer, first = 50) {
+    if (!Number.isSafeInteger(first) || first < 1 || first > 500) throw badInput('first must be 1-500', 'first', 'BAD_PAGE_SIZE');
+    const scope = scopes(viewer, 'work.manage');
+    if (!scope.subtrees.length && !scope.exact.length) throw forbidden('Failed work is for administrators');
+    return this.obligations.failed(em, scope.subtrees, first);
+  }
+
+  /** Hands failed work back to the workers under a new job id; refused for work outside the viewer's scope. */
+  async retryFailedWork(em: EntityManager, viewer: Viewer, ids: readonly string[]) {
+    if (!ids.length || ids.length > 500) throw badInput('Give 1-500 ids', 'ids', 'BAD_LIST');
+    for (const id of ids) if (!/^\d{1,18}$/.test(id)) throw badInput('ids are failed work ids', 'ids', 'MALFORMED_ID');
+    const visible = await this.failedWork(em, viewer, 500);
+    const mine = new Set(visible.map((w) => String(w.id)));
+    const unknown = ids.filter((id) => !mine.has(id));
+    if (unknown.length) throw notFound('Failed work');
+    return this.obligations.retry(em, { ids: [...ids] });
   }
 
   // ------------------------------------------------------------------------------------------------ reading

@@ -32,6 +32,8 @@ export interface SaveOptions {
   effect?: EffectRecord;
   /** Recorded with the instance as this statement writes it, so a repeat is answered with it. */
   idempotency?: IdempotentRequest;
+  /** The outbox row (obligation) whose job this transition is the work of: deleted with it. */
+  fulfils?: string;
   /**
    * For transitions a worker takes (an effect's outcome, a timer): it opens the next tasks itself, in the same
    * statement, instead of sending them round through the outbox and the queue to another worker.
@@ -122,6 +124,7 @@ export class WorkflowStore {
       this.outbox(t, !extra.openTasksNow),
       this.idempotency(extra.idempotency),
       this.effect(t, extra.effect),
+      extra.fulfils ? { sql: `delete from workflow_outbox where id = ?::bigint and ${IF_HEAD}`, params: [extra.fulfils] } : undefined,
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
@@ -255,10 +258,12 @@ export class WorkflowStore {
    * the instance row under FOR SHARE, so it waits for a transition in flight and opens nothing for an instance
    * that has moved past that task; the unique key makes a redelivered job a no-op.
    */
-  async openCurrentTasks(em: EntityManager, tasks: readonly { instanceId: string; taskKey: string }[]): Promise<void> {
+  async openCurrentTasks(em: EntityManager, tasks: readonly { instanceId: string; taskKey: string; obligationId?: string }[]): Promise<void> {
+    const fulfilled = tasks.flatMap((t) => (t.obligationId ? [t.obligationId] : []));
     await runSql(
       em,
-      `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
+      `with fulfilled as (delete from workflow_outbox where id = any(?::bigint[]))
+       insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
          candidate_roles, actions, round, assigned_to, opened_at, due_at, escalated)
        select gen_random_uuid(), t->>'taskId', i.id, i.definition_key, t->>'step', t->>'title', t->>'kind',
               (t->>'organizationId')::uuid, t->>'organizationPath',
@@ -270,7 +275,12 @@ export class WorkflowStore {
                 where w.status = 'ACTIVE' and w.data->'current'->'task'->>'taskId' = job.task_key
                 for share of w) i
        on conflict (key) do nothing`,
-      [pgArray(tasks.map((t) => t.instanceId)), pgArray(tasks.map((t) => t.taskKey))],
+      [pgArray(fulfilled), pgArray(tasks.map((t) => t.instanceId)), pgArray(tasks.map((t) => t.taskKey))],
     );
+  }
+
+  /** Deletes outbox rows whose jobs found nothing left to do (a stale timer, an effect already run). */
+  async fulfil(em: EntityManager, obligationId: string | undefined): Promise<void> {
+    if (obligationId) await runSql(em, 'delete from workflow_outbox where id = ?::bigint', [obligationId]);
   }
 }

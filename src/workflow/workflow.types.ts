@@ -327,3 +327,30 @@ export class WorkflowNotificationType {
 }
 
 export const WorkflowNotificationConnection = ConnectionType(WorkflowNotificationType, 'WorkflowNotification');
+
+@ObjectType('FailedWork', { description: 'A job that failed for good: the obligation it was for stays until it is retried and done. Ids only.' })
+export class FailedWorkType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'open-task, timer, effect or notify.' })
+  jobName!: string;
+
+  @Field(() => ID)
+  instanceId!: string;
+
+  @Field(() => String, { description: 'The task id, timer id or effect key it was for.' })
+  ref!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (error class and SQLSTATE; never data).' })
+  failure?: string | null;
+
+  @Field(() => GraphQLDateTime)
+  failedAt!: Date;
+
+  @Field(() => GraphQLDateTime, { description: 'When the job was due.' })
+  dueAt!: Date;
+
+  @Field(() => Int, { description: 'How often it has been retried so far.' })
+  retries!: number;
+}

@@ -251,7 +251,7 @@ describe('award nomination', () => {
     await h.t.app.runner.runEffect(id, effect.key);
     await h.t.app.services.orm.em.fork().transactional(async (em) => {
       const instance = await em.findOneOrFail(WorkflowInstance, id);
-      await h.t.app.effects.get('recordHonour')({ em: em as EntityManager, instance, params: {}, idempotencyKey: effect.key });
+      await h.t.app.effects.get('recordHonour')!({ em: em as EntityManager, instance, params: {}, idempotencyKey: effect.key });
     });
     expect(await api.honourRows(id)).toHaveLength(1);
     expect((await api.honours(h.fed.members.wang.id)).filter((x: { award: string }) => x.award === 'MODEL_WORKER')).toHaveLength(1);

@@ -10,6 +10,7 @@ import { Migration20261125070000_outbox_lease } from './Migration20261125070000_
 import { Migration20261125080000_lean_hot_tables } from './Migration20261125080000_lean_hot_tables';
 import { Migration20261125090000_instance_state_uncompressed } from './Migration20261125090000_instance_state_uncompressed';
 import { Migration20261201030000_idempotency_keys } from './Migration20261201030000_idempotency_keys';
+import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125080000_lean_hot_tables', class: Migration20261125080000_lean_hot_tables },
   { name: 'Migration20261125090000_instance_state_uncompressed', class: Migration20261125090000_instance_state_uncompressed },
   { name: 'Migration20261201030000_idempotency_keys', class: Migration20261201030000_idempotency_keys },
+  { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
 ];

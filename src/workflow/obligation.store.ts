@@ -1,0 +1,86 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { runSql } from '../db/sql';
+import type { ObligationRow } from './outbox';
+
+/** A job that failed for good, as an administrator sees it: ids and the reason, never personal data. */
+export interface FailedWorkRow {
+  id: string;
+  job_name: string;
+  instance_id: string;
+  ref: string;
+  failure: string | null;
+  failed_at: Date;
+  run_at: Date;
+  generation: number;
+  subject_org_path: string;
+}
+
+const BATCH = 200;
+
+/**
+ * The outbox rows as obligations, outside the transition statement that writes them and the handlers that
+ * delete them: what the reconciler finds overdue or failed, and what administrators list and retry.
+ */
+export class ObligationStore {
+  /**
+   * Takes rows that were sent, are due since `graceMs`, and still exist — their job should have run by now —
+   * marking them sent again so concurrent reconcilers take different rows.
+   */
+  async leaseOverdue(em: EntityManager, graceMs: number): Promise<ObligationRow[]> {
+    const { rows } = await runSql<ObligationRow>(
+      em,
+      `update workflow_outbox o set sent_at = now()
+         from (select id from workflow_outbox
+                where sent_at is not null and failed_at is null
+                  and run_at < now() - make_interval(secs => ?::float8 / 1000) and sent_at < now() - make_interval(secs => ?::float8 / 1000)
+                order by run_at limit ${BATCH} for update skip locked) b
+        where o.id = b.id
+        returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
+      [graceMs, graceMs],
+    );
+    return rows;
+  }
+
+  /** Marks an obligation failed work (its job failed for good); the first reason is kept. */
+  async recordFailure(em: EntityManager, id: string, reason: string): Promise<void> {
+    await runSql(em, 'update workflow_outbox set failed_at = coalesce(failed_at, now()), failure = coalesce(failure, ?) where id = ?::bigint', [
+      reason.slice(0, 500),
+      id,
+    ]);
+  }
+
+  /**
+   * Puts failed work back in the relay's hands under a new job id: the rows given, or (with `backoffMs`) every
+   * row failed for longer than its back-off, which doubles with each generation up to 64 times. Returns the ids.
+   */
+  async retry(em: EntityManager, where: { ids: string[] } | { backoffMs: number }): Promise<string[]> {
+    const filter =
+      'ids' in where
+        ? { sql: 'id = any(?::bigint[])', params: [`{${where.ids.join(',')}}`] }
+        : { sql: 'failed_at < now() - make_interval(secs => ?::float8 / 1000 * power(2, least(generation, 6)))', params: [where.backoffMs] };
+    const { rows } = await runSql<{ id: string }>(
+      em,
+      `update workflow_outbox o set generation = generation + 1, failed_at = null, failure = null, sent_at = null, leased_until = null
+         from (select id from workflow_outbox where failed_at is not null and ${filter.sql} limit ${BATCH} for update skip locked) b
+        where o.id = b.id
+        returning o.id`,
+      filter.params,
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  /** Failed work under the given organisation subtrees (by the instance's subject), oldest failure first. */
+  async failed(em: EntityManager, subtrees: readonly string[], limit: number): Promise<FailedWorkRow[]> {
+    if (!subtrees.length) return [];
+    const { rows } = await runSql<FailedWorkRow>(
+      em,
+      `select o.id, o.job_name, (o.payload->>'instanceId')::uuid as instance_id, o.payload->>'ref' as ref, o.failure, o.failed_at, o.run_at,
+              o.generation, i.subject_org_path
+         from workflow_outbox o join workflow_instance i on i.id = (o.payload->>'instanceId')::uuid
+        where o.failed_at is not null and i.subject_org_path like any(?::text[])
+        order by o.failed_at, o.id limit ?`,
+      [`{${subtrees.map((p) => `"${p}%"`).join(',')}}`, limit],
+    );
+    return rows;
+  }
+}
