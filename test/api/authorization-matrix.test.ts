@@ -240,7 +240,7 @@ describe('the authorization matrix', () => {
         const v = await persona(HOMES[role][0][0]);
         const [aid, expense, nomination] = await Promise.all([
           filings.aid('filer', w.funds.shangnanAid.id, m.zhou.id),
-          filings.expense('filer', w.funds.shangnanDues.id),
+          filings.expense('filer', w.funds.shangnanDues.id).then(async (e) => (await filings.book(e, 'financier', 'shangnan.auditor'), e)),
           filings.nomination('filer', m.zhou.id),
         ]);
         await Promise.all([fileAs(v, 'aid_application', aid), fileAs(v, 'expense', expense), fileAs(v, 'nomination', nomination)]);
@@ -544,7 +544,17 @@ describe('the authorization matrix', () => {
     'fund.readLedger': (v, rel) => {
       const fund = atOrg(v, rel, (o) => at.fund[o.key]);
       if (!fund || rel === PUBLIC) return null;
-      return async () => [node('fund.ledger', await q(v, 'query($id: ID!) { fund(id: $id) { id ledger(first: 3) { totalCount edges { node { amount } } } } }', { id: fund }), ['fund'], fund, ['ledger'])];
+      const booked = rel === 'NONE' ? filedOutside.get(v.username)?.expense : undefined;
+      return async () => {
+        const ways = [node('fund.ledger', await q(v, 'query($id: ID!) { fund(id: $id) { id ledger(first: 3) { totalCount edges { node { amount } } } } }', { id: fund }), ['fund'], fund, ['ledger'])];
+        if (booked) {
+          // The booking of an expense the viewer filed is an entry of a ledger (and a balance) outside their scope.
+          const res = await q(v, 'query($id: ID!) { expense(id: $id) { id ledgerEntry { id amount balanceAfter } } }', { id: booked.id });
+          const entry = get(res.data, ['expense', 'ledgerEntry']);
+          ways.push(entry ? { way: 'expense.ledgerEntry', allowed: true } : node('expense.ledgerEntry', res, ['expense'], booked.id, ['ledgerEntry']));
+        }
+        return ways;
+      };
     },
 
     'fund.credit': (v, rel) => {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../../src/auth/role';
-import { FundKind } from '../../src/funds/fund.entity';
+import { Fund, FundKind } from '../../src/funds/fund.entity';
 import { Member } from '../../src/members/member.entity';
 import { Organization, OrganizationKind, OrganizationLevel } from '../../src/organizations/organization.entity';
 import { addCommittees, buildFederation, Fixtures, sqlOn } from './fixtures';
@@ -36,7 +36,7 @@ const LAST_NOMINATION_YEAR = 2099;
  * county (商南), so what is theirs sits outside their role's scope (their "self" is then the only way in); a
  * filer, a claimant and a finance officer at the province, who file, claim and check on the viewers' behalf
  * without ever being a viewer; a member of 商南's tea union who is no nominee; hardship funds at the province and
- * at 商南; and award quotas for 丹凤 and 商南 for the years the nominations use.
+ * at 商南, money in 商南's dues fund and a review committee there to book its expenses; and award quotas for 丹凤 and 商南 for the years the nominations use.
  */
 export async function buildAuthorizationWorld(t: TestApp) {
   const fed = await buildFederation(t.app.services.orm.em.fork());
@@ -55,6 +55,7 @@ export async function buildAuthorizationWorld(t: TestApp) {
   await f.account('longfeng.admin', [[Role.ADMIN, longfeng]]);
   await f.account('city.admin', [[Role.ADMIN, city]]);
   await f.account('shangnan.finance', [[Role.FINANCE, shangnan]]);
+  await f.account('shangnan.auditor', [[Role.AUDITOR, shangnan]]);
   await f.account('filer', [[Role.APPROVER, province]]);
   await f.account('claimant', [[Role.APPROVER, province]]);
   await f.account('financier', [[Role.FINANCE, province]]);
@@ -67,6 +68,7 @@ export async function buildAuthorizationWorld(t: TestApp) {
   await f.flush();
   await f.credit(provinceAid, 10_000_000_00);
   await f.credit(shangnanAid, 1_000_000_00);
+  await f.credit(em.getReference(Fund, fed.funds.shangnanDues.id), 100_000_00);
   const sql = sqlOn(t);
   for (let year = FIRST_NOMINATION_YEAR; year <= LAST_NOMINATION_YEAR; year++) {
     for (const county of [danfeng, shangnan]) {
@@ -159,6 +161,13 @@ export class Filings {
       c: comment,
       k: `matrix-${taskId}`,
     });
+  }
+
+  /** Finance and the review committee approve the expense, and the workers book it. */
+  async book(e: Filed, finance: string, auditor: string) {
+    await this.decide(finance, e.instanceId, 'FINANCE_REVIEW', 'approve');
+    await this.decide(auditor, e.instanceId, 'AUDIT_REVIEW', 'approve');
+    await eventually(async () => (await this.sql<{ id: string }>('select ledger_entry_id as id from expense where id = ?', [e.id]))[0]?.id, 15_000, `${e.id} booked`);
   }
 
   async claim(by: string, taskId: string) {
