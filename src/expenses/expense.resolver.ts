@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType, LedgerEntryType } from '../funds/fund.types';
 import { LedgerEntry } from '../funds/ledger-entry.entity';
 import { GqlContext, requireViewer } from '../graphql/context';
+import { Guard } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { Expense } from './expense.entity';
@@ -42,6 +43,8 @@ export class ExpenseResolver {
     return ctx.services.funds.get(ctx.em, requireViewer(ctx), e.fund.id);
   }
 
+  // An entry of the fund's ledger (with its balance after): read as the ledger is, over the fund's owner, the submitting union.
+  @UseMiddleware(Guard('fund.readLedger', (e: Expense) => ({ path: e.orgPath })))
   @FieldResolver(() => LedgerEntryType, { nullable: true, description: 'The debit, once booked.' })
   async ledgerEntry(@Root() e: Expense, @Ctx() ctx: GqlContext) {
     return e.ledgerEntryId ? ctx.em.findOne(LedgerEntry, e.ledgerEntryId) : null;
