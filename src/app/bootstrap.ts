@@ -9,6 +9,8 @@ import { createOrm, ensureDatabase, migrate } from '../db/orm';
 import { EXPENSE_SUBJECT, ExpenseService } from '../expenses/expense.service';
 import { FundService } from '../funds/fund.service';
 import { MemberService } from '../members/member.service';
+import { PersonalDataCipher } from '../members/personal-data.cipher';
+import { PersonalDataService } from '../members/personal-data.service';
 import { OrganizationService } from '../organizations/organization.service';
 import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/definition-registry';
 import { EffectRegistry } from '../workflow/effects';
@@ -43,7 +45,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const definitions = loadWorkflowDefinitions(config.WORKFLOW_DEFINITIONS_DIR ?? defaultDefinitionsDir(), config.WORKFLOW_TIME_SCALE);
   await ensureDatabase(config.DATABASE_URL);
   const { orm, queryCounter } = await createOrm({ databaseUrl: config.DATABASE_URL, debugQueries: config.LOG_LEVEL === 'debug' });
-  await migrate(orm, config.DATABASE_URL);
+  const personalDataCipher = PersonalDataCipher.fromConfig(config);
+  await migrate(orm, config.DATABASE_URL, personalDataCipher);
 
   const organizations = new OrganizationService();
   const funds = new FundService(organizations);
@@ -71,7 +74,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     queryCounter,
     auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS)),
     organizations,
-    members: new MemberService(),
+    members: new MemberService(personalDataCipher),
+    personalDataCipher,
+    personalData: new PersonalDataService(personalDataCipher),
     funds,
     workflow,
     aid,

@@ -22,7 +22,7 @@ export function requireViewer(ctx: GqlContext): Viewer {
 
 export async function buildContext(services: Services, authorization: string | undefined): Promise<GqlContext> {
   const em = services.orm.em.fork() as EntityManager;
-  const ctx: GqlContext = { services, em, loaders: createLoaders(em), viewer: null };
+  const ctx: GqlContext = { services, em, loaders: createLoaders(em, services), viewer: null };
   if (!authorization) return ctx;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) {

@@ -1,10 +1,11 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { GqlContext, requireViewer } from '../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
 import { Member } from './member.entity';
 import { HonourType, MemberConnection, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
-import { maskNationalId, maskPhone } from './personal-data';
+import { PersonalDataField } from './personal-data.cipher';
 
 @Resolver(() => MemberType)
 export class MemberResolver {
@@ -38,19 +39,18 @@ export class MemberResolver {
   }
 
   @FieldResolver(() => String, { description: 'Masked (612501********1234) unless your role allows the full value.' })
-  nationalId(@Root() member: Member, @Ctx() ctx: GqlContext): string {
-    return this.fullView(member, ctx) ? member.nationalId : maskNationalId(member.nationalId);
+  nationalId(@Root() member: Member, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+    return this.personalData(member, ctx, info, PersonalDataField.NATIONAL_ID);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
-  phone(@Root() member: Member, @Ctx() ctx: GqlContext): string | null {
-    if (!member.phone) return null;
-    return this.fullView(member, ctx) ? member.phone : maskPhone(member.phone);
+  phone(@Root() member: Member, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+    return this.personalData(member, ctx, info, PersonalDataField.PHONE);
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether nationalId and phone are shown masked to you.' })
   personalDataMasked(@Root() member: Member, @Ctx() ctx: GqlContext): boolean {
-    return !this.fullView(member, ctx);
+    return !requireViewer(ctx).canSeeFullPersonalData(member.id, member.orgPath);
   }
 
   @FieldResolver(() => OrganizationType)
@@ -63,7 +63,8 @@ export class MemberResolver {
     return ctx.loaders.honoursByMember.load(member.id);
   }
 
-  private fullView(member: Member, ctx: GqlContext) {
-    return requireViewer(ctx).canSeeFullPersonalData(member.id, member.orgPath);
+  /** Unmasked reads are logged with the operation's name, batched per request. */
+  private personalData(member: Member, ctx: GqlContext, info: GraphQLResolveInfo, field: PersonalDataField) {
+    return ctx.services.personalData.show(requireViewer(ctx), member, field, info.operation.name?.value ?? null, ctx.loaders.personalDataReads);
   }
 }

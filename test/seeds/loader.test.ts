@@ -4,6 +4,7 @@ import { generate } from '../../seeds/generator';
 import { loadSeed, SeedRefusedError } from '../../seeds/loader';
 import { verifyPassword } from '../../src/auth/password';
 import { createOrm, dropDatabase, ensureDatabase, migrate, type Orm } from '../../src/db/orm';
+import { fixtureCipher } from '../support/fixtures';
 
 const BASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 const databaseUrl = `${BASE_URL}/gh_test_seeds_${randomBytes(4).toString('hex')}`;
@@ -16,8 +17,8 @@ describe('loadSeed (demo, PostgreSQL)', () => {
   beforeAll(async () => {
     await ensureDatabase(databaseUrl);
     orm = (await createOrm({ databaseUrl, poolMax: 2 })).orm;
-    await migrate(orm, databaseUrl);
-    await loadSeed(orm, data);
+    await migrate(orm, databaseUrl, fixtureCipher);
+    await loadSeed(orm, data, { cipher: fixtureCipher });
     client = new Client({ connectionString: databaseUrl });
     await client.connect();
   });
@@ -70,9 +71,9 @@ describe('loadSeed (demo, PostgreSQL)', () => {
   });
 
   it('refuses a non-empty database, and reloads it with reset', async () => {
-    await expect(loadSeed(orm, data)).rejects.toThrow(SeedRefusedError);
-    await expect(loadSeed(orm, data)).rejects.toThrow(/--reset/);
-    await loadSeed(orm, data, { reset: true });
+    await expect(loadSeed(orm, data, { cipher: fixtureCipher })).rejects.toThrow(SeedRefusedError);
+    await expect(loadSeed(orm, data, { cipher: fixtureCipher })).rejects.toThrow(/--reset/);
+    await loadSeed(orm, data, { cipher: fixtureCipher, reset: true });
     expect(await count('organization')).toBe(data.organizations.length);
     expect(await count('ledger_entry')).toBe(data.ledgerEntries.length);
     const { rows } = await client.query(`select count(*) as n from fund f where balance <> (select sum(amount) from ledger_entry l where l.fund_id = f.id)`);
