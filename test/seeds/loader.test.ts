@@ -4,6 +4,8 @@ import { generate } from '../../seeds/generator';
 import { loadSeed, SeedRefusedError } from '../../seeds/loader';
 import { verifyPassword } from '../../src/auth/password';
 import { createOrm, dropDatabase, ensureDatabase, migrate, type Orm } from '../../src/db/orm';
+import { maskNationalId } from '../../src/members/personal-data';
+import { PersonalDataField } from '../../src/members/personal-data.cipher';
 import { fixtureCipher } from '../support/fixtures';
 
 const BASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -61,6 +63,21 @@ describe('loadSeed (demo, PostgreSQL)', () => {
   it('keeps member org_path equal to the organisation path', async () => {
     const { rows } = await client.query(`select count(*) as n from member m join organization o on o.id = m.organization_id where m.org_path <> o.path`);
     expect(Number(rows[0].n)).toBe(0);
+  });
+
+  it('stores national ids and phones only sealed: encrypted, blind-indexed and masked', async () => {
+    const { rows } = await client.query(
+      `select id, national_id_cipher, national_id_index, national_id_masked, phone_cipher, m::text as row from member m`,
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const m of data.members) {
+      const row = byId.get(m.id)!;
+      expect(row.row).not.toContain(m.nationalId);
+      expect(fixtureCipher.decrypt(m.id, PersonalDataField.NATIONAL_ID, row.national_id_cipher)).toBe(m.nationalId);
+      expect(row.national_id_index.equals(fixtureCipher.nationalIdIndex(m.nationalId))).toBe(true);
+      expect(row.national_id_masked).toBe(maskNationalId(m.nationalId));
+      expect(row.phone_cipher && fixtureCipher.decrypt(m.id, PersonalDataField.PHONE, row.phone_cipher)).toBe(m.phone);
+    }
   });
 
   it('stores a working password hash for the demo logins', async () => {
