@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/env';
 import { maskNationalId, maskPhone } from './personal-data';
 
@@ -15,6 +15,13 @@ export interface SealedPersonalData {
   nationalIdMasked: string;
   phoneCipher: string | null;
   phoneMasked: string | null;
+}
+
+/** The keys, as configured (PII_KEYS, PII_ACTIVE_KEY_ID, PII_INDEX_KEY). */
+export interface KeyRing {
+  keys: ReadonlyMap<string, Buffer>;
+  activeKeyId: string;
+  indexKey: Buffer;
 }
 
 const IV_BYTES = 12;
@@ -34,17 +41,23 @@ const IV_POOL_BYTES = IV_BYTES * 4096;
 export class PersonalDataCipher {
   private ivPool = Buffer.alloc(0);
   private ivOffset = 0;
+  /** Key objects rather than raw buffers: OpenSSL gets them ready once, not on every value. */
+  private readonly keys: ReadonlyMap<string, KeyObject>;
+  private readonly activeKeyId: string;
+  private readonly activeKey: KeyObject;
+  private readonly indexKey: Buffer;
 
-  constructor(
-    private readonly keys: ReadonlyMap<string, Buffer>,
-    private readonly activeKeyId: string,
-    private readonly indexKey: Buffer,
-  ) {
-    if (!keys.has(activeKeyId)) throw new Error(`the active personal-data key ${activeKeyId} is not among the keys`);
+  constructor(ring: KeyRing) {
+    this.keys = new Map([...ring.keys].map(([id, key]) => [id, createSecretKey(key)]));
+    const active = this.keys.get(ring.activeKeyId);
+    if (!active) throw new Error(`the active personal-data key ${ring.activeKeyId} is not among the keys`);
+    this.activeKeyId = ring.activeKeyId;
+    this.activeKey = active;
+    this.indexKey = ring.indexKey;
   }
 
   static fromConfig(config: Pick<AppConfig, 'PII_KEYS' | 'PII_ACTIVE_KEY_ID' | 'PII_INDEX_KEY'>): PersonalDataCipher {
-    return new PersonalDataCipher(config.PII_KEYS, config.PII_ACTIVE_KEY_ID, config.PII_INDEX_KEY);
+    return new PersonalDataCipher({ keys: config.PII_KEYS, activeKeyId: config.PII_ACTIVE_KEY_ID, indexKey: config.PII_INDEX_KEY });
   }
 
   /** Everything a member row stores for these (already validated and normalised) values. */
@@ -72,9 +85,11 @@ export class PersonalDataCipher {
 
   encrypt(memberId: string, field: PersonalDataField, plaintext: string): string {
     const iv = this.nextIv();
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.activeKey, iv);
     cipher.setAAD(aad(memberId, field));
-    const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const text = cipher.update(plaintext, 'utf8');
+    cipher.final(); // GCM is a stream mode: nothing is held back
+    const body = Buffer.concat([iv, text, cipher.getAuthTag()], IV_BYTES + text.length + TAG_BYTES);
     return `${this.activeKeyId}:${body.toString('base64')}`;
   }
 

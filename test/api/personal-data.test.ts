@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Role } from '../../src/auth/role';
 import { loadConfig } from '../../src/config/env';
 import { createOrm, dropDatabase, ensureDatabase, migrate } from '../../src/db/orm';
@@ -298,7 +298,7 @@ describe('sealing existing plaintext rows at start-up', () => {
 
 describe('the cipher', () => {
   it('round-trips, with a fresh IV each time, and refuses an unknown key id', () => {
-    const cipher = new PersonalDataCipher(new Map([['a', randomBytes(32)]]), 'a', randomBytes(32));
+    const cipher = new PersonalDataCipher({ keys: new Map([['a', randomBytes(32)]]), activeKeyId: 'a', indexKey: randomBytes(32) });
     const id = '0a0a0a0a-0000-4000-8000-000000000000';
     const one = cipher.encrypt(id, PersonalDataField.PHONE, '13800001111');
     const two = cipher.encrypt(id, PersonalDataField.PHONE, '13800001111');
@@ -306,6 +306,14 @@ describe('the cipher', () => {
     expect(cipher.decrypt(id, PersonalDataField.PHONE, one)).toBe('13800001111');
     expect(() => cipher.decrypt(id, PersonalDataField.NATIONAL_ID, one)).toThrow();
     expect(() => cipher.decrypt(id, PersonalDataField.PHONE, `b:${one.slice(2)}`)).toThrow(/not configured/);
+  });
+
+  it('computes the blind index as HMAC-SHA256 under the index key over "NATIONAL_ID:<id>"', () => {
+    const indexKey = randomBytes(32);
+    const cipher = new PersonalDataCipher({ keys: new Map([['a', randomBytes(32)]]), activeKeyId: 'a', indexKey });
+    for (const id of [nationalIdFor(1), nationalIdFor(2), '61250119900101123X']) {
+      expect(cipher.nationalIdIndex(id).equals(createHmac('sha256', indexKey).update(`NATIONAL_ID:${id}`).digest())).toBe(true);
+    }
   });
 
   it('refuses malformed or missing keys in configuration, and requires them in production', () => {
