@@ -24,8 +24,9 @@ import { projectRoot } from '../src/common/project-root';
 import { loadConfig } from '../src/config/env';
 import { dropDatabase } from '../src/db/orm';
 import { ExpenseCategory } from '../src/expenses/expense.entity';
+import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { obliterateWorkflowQueue } from '../src/workflow/queue';
-import { seedDatabase } from '../seeds/run';
+import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
 
 interface Args {
   decisions: number;
@@ -77,7 +78,7 @@ async function main() {
   const databaseUrl = target.toString();
   const queuePrefix = `gh_bench_${Date.now()}`;
   await dropDatabase(databaseUrl);
-  await seedDatabase(databaseUrl, 'demo');
+  await seedDatabase(databaseUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(base) });
   // In this process: only the services, to file the subjects (no HTTP, no workers).
   const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
   const { services } = local;

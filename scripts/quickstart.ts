@@ -4,6 +4,7 @@ import { runUntilSignalled } from '../src/app/process';
 import { bootstrap } from '../src/app/bootstrap';
 import { loadConfig } from '../src/config/env';
 import { ensureDatabase } from '../src/db/orm';
+import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { generate } from '../seeds/generator';
 import { DEFAULT_SEED, formatLogins, seedDatabase } from '../seeds/run';
 
@@ -28,7 +29,7 @@ void runUntilSignalled(async () => {
   const config = loadConfig();
   await ensureDatabase(config.DATABASE_URL);
   if (await isEmpty(config.DATABASE_URL)) {
-    const seeded = await seedDatabase(config.DATABASE_URL, 'demo', DEFAULT_SEED);
+    const seeded = await seedDatabase(config.DATABASE_URL, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(config) });
     process.stdout.write(`Loaded the demo federation: ${seeded.counts.organizations} organisations, ${seeded.counts.members} members.\n`);
   } else {
     process.stdout.write('The database already holds data; not seeding it again.\n');

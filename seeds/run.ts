@@ -8,10 +8,13 @@
 import 'reflect-metadata';
 import { loadConfig } from '../src/config/env';
 import { createOrm, ensureDatabase, migrate } from '../src/db/orm';
+import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { type DemoLogin, type SeedSize, generate, summarize } from './generator';
 import { type LoadResult, loadSeed } from './loader';
 
 export interface SeedOptions {
+  /** Seals national ids and phones; the app must be configured with the same keys to open them. */
+  cipher: PersonalDataCipher;
   reset?: boolean;
 }
 
@@ -27,16 +30,16 @@ export interface SeedResult {
 export const DEFAULT_SEED = 42;
 
 /** Creates and migrates the database if needed, then generates and loads the data set. */
-export async function seedDatabase(databaseUrl: string, size: SeedSize, seed = DEFAULT_SEED, { reset = false }: SeedOptions = {}): Promise<SeedResult> {
+export async function seedDatabase(databaseUrl: string, size: SeedSize, seed: number, { cipher, reset = false }: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
   await ensureDatabase(databaseUrl);
   const { orm } = await createOrm({ databaseUrl, poolMax: 2 });
   try {
-    await migrate(orm, databaseUrl);
+    await migrate(orm, databaseUrl, cipher);
     const t0 = Date.now();
     const data = generate(size, seed);
     const t1 = Date.now();
-    const counts = await loadSeed(orm, data, { reset });
+    const counts = await loadSeed(orm, data, { cipher, reset });
     const t2 = Date.now();
     return {
       counts,
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const safeUrl = config.DATABASE_URL.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   console.log(`Seeding ${safeUrl} with the ${args.size} data set (seed ${args.seed}${args.reset ? ', reset' : ''})…`);
-  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { reset: args.reset });
+  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset });
   const c = result.counts;
   console.log(
     [

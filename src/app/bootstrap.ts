@@ -13,6 +13,8 @@ import { ExpenseService } from '../expenses/expense.service';
 import { ExpenseSubject } from '../expenses/expense.subject';
 import { FundService } from '../funds/fund.service';
 import { MemberService } from '../members/member.service';
+import { PersonalDataCipher } from '../members/personal-data.cipher';
+import { PersonalDataService } from '../members/personal-data.service';
 import { OrganizationService } from '../organizations/organization.service';
 import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/definition-registry';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
@@ -55,7 +57,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const definitions = loadWorkflowDefinitions(config.WORKFLOW_DEFINITIONS_DIR ?? defaultDefinitionsDir(), config.WORKFLOW_TIME_SCALE);
   await ensureDatabase(config.DATABASE_URL);
   const { orm, queryCounter } = await createOrm({ databaseUrl: config.DATABASE_URL, debugQueries: config.LOG_LEVEL === 'debug' });
-  await migrate(orm, config.DATABASE_URL);
+  const personalDataCipher = PersonalDataCipher.fromConfig(config);
+  await migrate(orm, config.DATABASE_URL, personalDataCipher);
 
   const idempotencyKeys = new IdempotencyStore();
   const organizations = new OrganizationService();
@@ -84,7 +87,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     queryCounter,
     auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle),
     organizations,
-    members: new MemberService(),
+    members: new MemberService(personalDataCipher),
+    personalDataCipher,
+    personalData: new PersonalDataService(personalDataCipher),
     funds,
     workflow,
     aid,

@@ -4,6 +4,8 @@ import type { Orm, QueryCounter } from '../db/orm';
 import type { AuthService } from '../auth/auth.service';
 import type { OrganizationService } from '../organizations/organization.service';
 import type { MemberService } from '../members/member.service';
+import type { PersonalDataCipher } from '../members/personal-data.cipher';
+import type { PersonalDataService } from '../members/personal-data.service';
 import type { FundService } from '../funds/fund.service';
 import type { AidService } from '../aid/aid.service';
 import type { AwardService } from '../awards/award.service';
@@ -19,6 +21,9 @@ export interface Services {
   auth: AuthService;
   organizations: OrganizationService;
   members: MemberService;
+  /** Seals and opens national ids and phones (seeds and tests seal rows with it too). */
+  personalDataCipher: PersonalDataCipher;
+  personalData: PersonalDataService;
   funds: FundService;
   workflow: WorkflowService;
   aid: AidService;

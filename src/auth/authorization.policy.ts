@@ -69,6 +69,8 @@ export const POLICY = {
   'member.readDetails': { ...staff(COVERED), ANYONE: [SELF] },
   /** The national ID number and phone unmasked: the member, and those who verify aid claims. */
   'member.readPersonalData': { [Role.APPROVER]: COVERED, [Role.ADMIN]: COVERED, ANYONE: [SELF] },
+  /** Who read which member's national ID or phone unmasked: the review committee and administrators over the member. */
+  'personalData.readAccessLog': { [Role.AUDITOR]: COVERED, [Role.ADMIN]: COVERED },
   'member.register': { [Role.APPROVER]: COVERED, [Role.ADMIN]: COVERED },
   'member.update': { [Role.APPROVER]: COVERED, [Role.ADMIN]: COVERED },
 

@@ -2,7 +2,47 @@ import { z } from 'zod';
 
 const DEV_JWT_SECRET = 'gonghui-development-secret-do-not-use-in-production';
 
+/** Development and test only: fixed keys, so demo data and test fixtures decrypt across restarts. */
+const DEV_PII_KEYS = 'dev1:n/d595IGR2ef06haGJq0liXadg5/DlCDgARvYAkChIA=';
+const DEV_PII_INDEX_KEY = 'qeJc/VYCC5bJbXS29UE+tZiOC9LC37GtFxWyjCQC+NM=';
+
 const durationMs = z.coerce.number().int().positive();
+
+/** A base64 key of exactly 32 bytes, or a message saying what is wrong with it. */
+function key32(value: string): Buffer | string {
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 && key.toString('base64') === value ? key : 'must be 32 bytes in base64';
+}
+
+/** `k1:<base64>,k2:<base64>` → key id → key; the ids go into every ciphertext, so old ones keep decrypting. */
+function parsePiiKeys(value: string): Map<string, Buffer> | string {
+  const keys = new Map<string, Buffer>();
+  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [id, material] = entry.split(/:(.*)/s, 2) as [string, string | undefined];
+    if (!/^[A-Za-z0-9_-]{1,16}$/.test(id) || material === undefined) return 'each entry is <key id>:<base64 key>, ids of letters, digits, _ or -';
+    if (keys.has(id)) return `key id ${id} is listed twice`;
+    const key = key32(material);
+    if (typeof key === 'string') return `key ${id} ${key}`;
+    keys.set(id, key);
+  }
+  return keys.size ? keys : 'lists no key';
+}
+
+/** The personal-data keys, development defaults filled in; undefined after reporting what is wrong. */
+function piiKeyRing(env: { PII_KEYS?: string; PII_ACTIVE_KEY_ID?: string; PII_INDEX_KEY?: string }, dev: boolean, issue: (path: string, message: string) => void) {
+  const rawKeys = env.PII_KEYS ?? (dev ? DEV_PII_KEYS : undefined);
+  const rawIndexKey = env.PII_INDEX_KEY ?? (dev ? DEV_PII_INDEX_KEY : undefined);
+  const keys = rawKeys === undefined ? 'required in production' : parsePiiKeys(rawKeys);
+  const indexKey = rawIndexKey === undefined ? 'required in production' : key32(rawIndexKey);
+  if (typeof keys === 'string') issue('PII_KEYS', keys);
+  if (typeof indexKey === 'string') issue('PII_INDEX_KEY', indexKey);
+  if (typeof keys === 'string' || typeof indexKey === 'string') return undefined;
+  // The last listed key encrypts unless another is named: rotating is appending a key.
+  const activeKeyId = env.PII_ACTIVE_KEY_ID ?? [...keys.keys()].at(-1)!;
+  if (!keys.has(activeKeyId)) return void issue('PII_ACTIVE_KEY_ID', 'must be one of the key ids in PII_KEYS');
+  if ([...keys.values()].some((k) => k.equals(indexKey))) return void issue('PII_INDEX_KEY', 'must differ from every key in PII_KEYS');
+  return { PII_KEYS: keys as ReadonlyMap<string, Buffer>, PII_ACTIVE_KEY_ID: activeKeyId, PII_INDEX_KEY: indexKey };
+}
 
 const envSchema = z
   .object({
@@ -38,14 +78,17 @@ const envSchema = z
     GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
     GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(2000),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+    PII_KEYS: z.string().min(1).optional(),
+    PII_ACTIVE_KEY_ID: z.string().min(1).optional(),
+    PII_INDEX_KEY: z.string().min(1).optional(),
   })
   .transform((env, ctx) => {
-    const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);
-    if (!jwtSecret) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production (at least 32 characters)' });
-      return z.NEVER;
-    }
-    return { ...env, JWT_SECRET: jwtSecret };
+    const dev = env.NODE_ENV !== 'production';
+    const jwtSecret = env.JWT_SECRET ?? (dev ? DEV_JWT_SECRET : undefined);
+    if (!jwtSecret) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production (at least 32 characters)' });
+    const pii = piiKeyRing(env, dev, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
+    if (!jwtSecret || !pii) return z.NEVER;
+    return { ...env, JWT_SECRET: jwtSecret, ...pii };
   });
 
 export type AppConfig = z.output<typeof envSchema>;

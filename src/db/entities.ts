@@ -7,6 +7,7 @@ import { Fund } from '../funds/fund.entity';
 import { LedgerEntry } from '../funds/ledger-entry.entity';
 import { Honour } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
+import { PersonalDataAccess } from '../members/personal-data-access.entity';
 import { Organization } from '../organizations/organization.entity';
 import { WorkflowHistory } from '../workflow/workflow-history.entity';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
@@ -20,6 +21,7 @@ export const ENTITIES = [
   Organization,
   Member,
   Honour,
+  PersonalDataAccess,
   Fund,
   LedgerEntry,
   Account,

@@ -3,7 +3,9 @@ import { MikroORM, defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql'
 import { Migrator } from '@mikro-orm/migrations';
 import { DefaultLogger, LogContext } from '@mikro-orm/core';
 import { ENTITIES } from './entities';
+import type { PersonalDataCipher } from '../members/personal-data.cipher';
 import { MIGRATIONS } from './migrations';
+import { PLAINTEXT_DROPPED, sealPlaintextPersonalData } from './migrations/seal-personal-data';
 
 /** Counts every SQL statement the ORM sends; tests use it to prove there is no N+1. Never prints parameters. */
 export class QueryCounter {
@@ -85,13 +87,24 @@ export async function createOrm({ databaseUrl, debugQueries = false, poolMax = 1
 
 export type Orm = MikroORM;
 
-/** Migrations hold a session advisory lock so several API and worker processes can start at once. */
-export async function migrate(orm: Orm, databaseUrl: string): Promise<void> {
+/**
+ * Migrations hold a session advisory lock so several API and worker processes can start at once. Personal data
+ * is encrypted by the application, not in SQL: when the migration dropping the plaintext columns is pending,
+ * the migrations before it run first, then every remaining plaintext row is sealed, then the rest run.
+ */
+export async function migrate(orm: Orm, databaseUrl: string, cipher: PersonalDataCipher): Promise<void> {
   const lock = new Client({ connectionString: databaseUrl });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock(7171001)');
-    await orm.getMigrator().up();
+    const migrator = orm.getMigrator();
+    const pending = (await migrator.getPendingMigrations()).map((m) => m.name);
+    const drop = pending.indexOf(PLAINTEXT_DROPPED);
+    if (drop >= 0) {
+      if (drop > 0) await migrator.up({ to: pending[drop - 1] });
+      await sealPlaintextPersonalData(lock, cipher);
+    }
+    await migrator.up();
   } finally {
     await lock.query('select pg_advisory_unlock(7171001)').catch(() => undefined);
     await lock.end();

@@ -31,7 +31,7 @@ export async function buildContext(services: Services, authorization: string | u
   const ctx: GqlContext = {
     services,
     em,
-    loaders: createLoaders(em),
+    loaders: createLoaders(em, services),
     viewer: null,
     clientAddress,
     reachedPublicly: new WeakSet(),

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Services } from '../app/services';
 import { Fund } from '../funds/fund.entity';
 import { Honour } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
+import type { PersonalDataRead } from '../members/personal-data.service';
 import { Organization } from '../organizations/organization.entity';
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -20,7 +22,7 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
  * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
  * these, so a page costs a constant number of statements whatever its size.
  */
-export function createLoaders(em: EntityManager) {
+export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData'>) {
   return {
     organization: new DataLoader<string, Organization | undefined>(async (ids) => {
       const rows = await em.find(Organization, { id: { $in: [...ids] } });
@@ -55,6 +57,14 @@ export function createLoaders(em: EntityManager) {
       const byId = new Map(rows.map((m) => [m.id, m]));
       return ids.map((id) => byId.get(id));
     }),
+    /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
+    personalDataReads: new DataLoader<PersonalDataRead, void, string>(
+      async (reads) => {
+        await services.personalData.record(em, reads);
+        return reads.map(() => undefined);
+      },
+      { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
+    ),
   };
 }
 

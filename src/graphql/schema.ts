@@ -6,6 +6,7 @@ import { AwardResolver, OrganizationHonoursResolver } from '../awards/award.reso
 import { ExpenseResolver } from '../expenses/expense.resolver';
 import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
+import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
 import { HistoryEntryResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 
@@ -14,6 +15,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   AuthResolver,
   OrganizationResolver,
   MemberResolver,
+  PersonalDataResolver,
   FundResolver,
   LedgerEntryResolver,
   WorkflowResolver,

@@ -48,12 +48,25 @@ export class Member {
   @Enum({ items: () => Gender })
   gender!: Gender;
 
-  /** Personal data: only ever shown through the masking in member.types. */
-  @Property({ type: 'string', length: 18, unique: true })
-  nationalId!: string;
+  /**
+   * Personal data, sealed by PersonalDataCipher: the ciphertexts open only for a viewer allowed the full value
+   * (and each such read is logged); the masked forms are what everyone else sees; the blind index keeps national
+   * ids unique and findable. No column holds a national id or phone in plaintext.
+   */
+  @Property({ type: 'text' })
+  nationalIdCipher!: string;
+
+  @Property({ type: 'blob', unique: true })
+  nationalIdIndex!: Buffer;
+
+  @Property({ type: 'string', length: 18 })
+  nationalIdMasked!: string;
+
+  @Property({ type: 'text', nullable: true })
+  phoneCipher!: string | null;
 
   @Property({ type: 'string', length: 20, nullable: true })
-  phone?: string;
+  phoneMasked!: string | null;
 
   @ManyToOne(() => Organization, { fieldName: 'organization_id' })
   organization!: Organization;

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { GqlContext, requireViewer } from '../graphql/context';
@@ -6,7 +7,7 @@ import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
 import { Member, memberTarget } from './member.entity';
 import { HonourType, MemberConnection, MemberDetail, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
-import { maskNationalId, maskPhone } from './personal-data';
+import { PersonalDataField } from './personal-data.cipher';
 
 const MemberPublic = Guard('member.read', memberTarget);
 
@@ -43,21 +44,20 @@ export class MemberResolver {
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (612501********1234) unless your role allows the full value.' })
-  nationalId(@Root() member: Member, @Ctx() ctx: GqlContext): string {
-    return this.fullView(member, ctx) ? member.nationalId : maskNationalId(member.nationalId);
+  nationalId(@Root() member: Member, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+    return this.personalData(member, ctx, info, PersonalDataField.NATIONAL_ID);
   }
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
-  phone(@Root() member: Member, @Ctx() ctx: GqlContext): string | null {
-    if (!member.phone) return null;
-    return this.fullView(member, ctx) ? member.phone : maskPhone(member.phone);
+  phone(@Root() member: Member, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+    return this.personalData(member, ctx, info, PersonalDataField.PHONE);
   }
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether nationalId and phone are shown masked to you.' })
   personalDataMasked(@Root() member: Member, @Ctx() ctx: GqlContext): boolean {
-    return !this.fullView(member, ctx);
+    return !may(requireViewer(ctx), 'member.readPersonalData', memberTarget(member));
   }
 
   @UseMiddleware(MemberPublic)
@@ -72,7 +72,8 @@ export class MemberResolver {
     return ctx.loaders.honoursByMember.load(member.id);
   }
 
-  private fullView(member: Member, ctx: GqlContext) {
-    return may(requireViewer(ctx), 'member.readPersonalData', memberTarget(member));
+  /** Unmasked reads are logged with the operation's name, batched per request. */
+  private personalData(member: Member, ctx: GqlContext, info: GraphQLResolveInfo, field: PersonalDataField) {
+    return ctx.services.personalData.show(requireViewer(ctx), member, field, info.operation.name?.value ?? null, ctx.loaders.personalDataReads);
   }
 }

@@ -4,17 +4,20 @@ import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs, paginate } from '../common/connection';
 import { badInput, conflict, notFound } from '../common/errors';
-import { parseId } from '../common/ids';
+import { newId, parseId } from '../common/ids';
 import { inScope, inSubtrees } from '../common/subtree';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import { Member, memberTarget, MemberStatus } from './member.entity';
 import type { MemberFilter, RegisterMemberInput, UpdateMemberInput } from './member.types';
-import { isValidNationalId, isValidPhone } from './personal-data';
+import { isValidNationalId, isValidPhone, normalizeNationalId, normalizePhone } from './personal-data';
+import type { PersonalDataCipher } from './personal-data.cipher';
 
 const ORDER = { name: 'asc', id: 'asc' } as const;
 
 export class MemberService {
+  constructor(private readonly cipher: PersonalDataCipher) {}
+
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<Member> {
     const member = await em.findOne(Member, { id: parseId(id) });
     // Out of scope reads as not found: a member's existence is itself personal data.
@@ -42,11 +45,13 @@ export class MemberService {
 
   async register(em: EntityManager, viewer: Viewer, input: RegisterMemberInput): Promise<Member> {
     const org = await this.grassrootsUnion(em, viewer, input.organizationId, 'input.organizationId');
+    // The id is chosen first: it is authenticated with the ciphertexts.
+    const id = newId();
     const member = em.create(Member, {
+      id,
       name: text(input.name, 'input.name', { max: 50 }),
       gender: input.gender,
-      nationalId: this.nationalId(input.nationalId),
-      phone: this.phone(input.phone),
+      ...this.cipher.seal(id, this.nationalId(input.nationalId), this.phone(input.phone)),
       organization: org,
       orgPath: org.path,
       employmentForm: input.employmentForm,
@@ -59,7 +64,7 @@ export class MemberService {
   async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateMemberInput): Promise<Member> {
     const member = await this.editable(em, viewer, id);
     if (input.name != null) member.name = text(input.name, 'input.name', { max: 50 });
-    if (input.phone !== undefined) member.phone = this.phone(input.phone);
+    if (input.phone !== undefined) Object.assign(member, this.cipher.sealPhone(member.id, this.phone(input.phone)));
     if (input.employmentForm) member.employmentForm = input.employmentForm;
     if (input.hardship) member.hardship = input.hardship;
     if (input.status) {
@@ -100,14 +105,14 @@ export class MemberService {
   }
 
   private nationalId(value: string) {
-    const id = value.trim().toUpperCase();
+    const id = normalizeNationalId(value);
     if (!isValidNationalId(id)) throw badInput('nationalId is not a valid 18-character identity number', 'input.nationalId', 'BAD_NATIONAL_ID');
     return id;
   }
 
   private phone(value: string | null | undefined) {
     if (value === undefined || value === null || value.trim() === '') return undefined;
-    const phone = value.replace(/[\s-]/g, '');
+    const phone = normalizePhone(value);
     if (!isValidPhone(phone)) throw badInput('phone must be an 11-digit mobile number', 'input.phone', 'BAD_PHONE');
     return phone;
   }
@@ -122,7 +127,7 @@ export class MemberService {
     try {
       await em.flush();
     } catch (error) {
-      // The constraint name is enough; the duplicated value itself is personal data and stays out of the message.
+      // The only unique key is the national id's blind index; the value itself is personal data and stays out of the message.
       if (error instanceof UniqueConstraintViolationException) throw conflict('A member with this national id is already registered', 'DUPLICATE_NATIONAL_ID');
       throw error;
     }

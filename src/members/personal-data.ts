@@ -7,6 +7,10 @@ export const maskNationalId = (id: string) => `${id.slice(0, 6)}${'*'.repeat(Mat
 export const maskPhone = (phone: string) =>
   phone.length > 7 ? `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}` : '*'.repeat(phone.length);
 
+/** How national ids and phones are stored and looked up: upper-case X, no spaces or dashes. */
+export const normalizeNationalId = (id: string) => id.trim().toUpperCase();
+export const normalizePhone = (phone: string) => phone.replace(/[\s-]/g, '');
+
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';
 

@@ -3,7 +3,7 @@ import { POLICY, Relation, type Operation } from '../../src/auth/authorization.p
 import { Role } from '../../src/auth/role';
 import { getSchema } from '../../src/graphql/schema';
 import { type AuthorizationWorld, buildAuthorizationWorld, type Filed, Filings, ORG_KEYS, type OrgInfo, type OrgKey, type Persona } from '../support/authorization-world';
-import { nationalIdFor, sqlOn } from '../support/fixtures';
+import { type FixtureMember, nationalIdFor, sqlOn } from '../support/fixtures';
 import { type GqlResult, startTestApp, TEST_PASSWORD, type TestApp } from '../support/harness';
 
 /**
@@ -66,6 +66,9 @@ const ROOT_FIELDS: Record<string, readonly Operation[]> = {
   reassignTask: ['task.act', 'task.release'],
   unclaimTask: ['task.release'],
   approvalHistory: ['history.read'],
+  failedWork: ['work.manage'],
+  retryFailedWork: ['work.manage'],
+  personalDataAccessLog: ['personalData.readAccessLog'],
 };
 /** Root fields that need no policy: signing in, who am I, the definitions (any signed-in account), one's own inbox. */
 const NO_POLICY = new Set(['login', 'viewer', 'workflowDefinitions', 'myTasks', 'myNotifications']);
@@ -185,7 +188,7 @@ describe('the authorization matrix', () => {
     sql = sqlOn(t);
     filings = new Filings(t, persona);
     const m = w.members;
-    for (const member of [m.wang, m.li, m.zhao, m.chen, m.zhou, ...Object.values(m.self)]) fullPersonalData.set(member.id, { nationalId: member.nationalId, phone: member.phone });
+    for (const member of [m.wang, m.li, m.zhao, m.chen, m.zhou, ...Object.values(m.self)]) fullPersonalData.set(member.id, { nationalId: (member as FixtureMember).plain.nationalId, phone: (member as FixtureMember).plain.phone ?? undefined });
     at.fund = { province: w.funds.provinceAid.id, city: w.funds.cityAid.id, danfeng: w.funds.danfengAid.id, longfeng: w.funds.longfengDues.id, shangnan: w.funds.shangnanDues.id };
     at.member = { longfeng: m.li.id, courierUnion: m.zhao.id, tea: m.zhou.id };
     Object.assign(NOMINEE, { danfeng: m.zhao.id, town: m.li.id, longfeng: m.li.id, courierUnion: m.zhao.id, shangnan: m.zhou.id, tea: m.zhou.id });
@@ -636,7 +639,7 @@ describe('the authorization matrix', () => {
       return async () => [
         await mutation(
           'updateMember',
-          () => sql('select phone, employment_form from member where id = ?', [id]),
+          () => sql('select phone_cipher, employment_form from member where id = ?', [id]),
           () => q(v, 'mutation($id: ID!, $phone: String!) { updateMember(id: $id, input: { phone: $phone }) { id } }', { id, phone: `139${String(10_000_000 + next()).slice(-8)}` }),
           ['updateMember'],
         ),
@@ -868,6 +871,42 @@ describe('the authorization matrix', () => {
         if (res.errors?.length) return [{ way, allowed: false, problem: `${way}: ${brief(res)}` }];
         const mine = conn.edges.filter((e: { node: { instanceId: string } }) => e.node.instanceId === s.instanceId);
         return [{ way, allowed: mine.length > 0, problem: mine.length === conn.edges.length ? undefined : `${way}: other instances' history: ${brief(res)}` }];
+      };
+    },
+
+    /** Rows only the system writes (a job that failed for good), inserted straight into the database. */
+    'work.manage': async (v, rel) => {
+      const s = rel === SELF ? own[v.role].aid : rel === PUBLIC ? notice : atOrg(v, rel, (o) => at.subject[o.key]);
+      if (!s) return null;
+      await sql(
+        `insert into workflow_outbox (job_id, job_name, payload, run_at, sent_at, failed_at, failure)
+         select ?, 'effect', jsonb_build_object('instanceId', ?::text, 'ref', 'matrix'), now(), now(), now(), 'matrix fault'
+          where not exists (select 1 from workflow_outbox where job_id = ?)`,
+        [`matrix.${s.instanceId}`, s.instanceId, `matrix.${s.instanceId}`],
+      );
+      return async () => {
+        const way = 'failedWork';
+        const res = await q(v, '{ failedWork(first: 500) { id instanceId } }');
+        const list = get(res.data, ['failedWork']);
+        if (list == null) return [cleanDenial(way, res, s.instanceId)];
+        return [{ way, allowed: list.some((w: { instanceId: string }) => w.instanceId === s.instanceId) }];
+      };
+    },
+
+    'personalData.readAccessLog': async (v, rel) => {
+      const id = memberTarget(v, rel);
+      if (!id) return null;
+      await sql(
+        `insert into personal_data_access (account_id, member_id, org_path, field, operation_name, at)
+         select a.id, m.id, m.org_path, 'NATIONAL_ID', 'matrix', now() from member m, account a where m.id = ? and a.username = 'admin'`,
+        [id],
+      );
+      return async () => {
+        const way = 'personalDataAccessLog';
+        const res = await q(v, 'query($m: ID) { personalDataAccessLog(first: 100, filter: { memberId: $m }) { edges { node { memberId } } } }', { m: id });
+        const conn = get(res.data, ['personalDataAccessLog']);
+        if (conn == null) return [cleanDenial(way, res, id)];
+        return [{ way, allowed: conn.edges.length > 0 }];
       };
     },
   };

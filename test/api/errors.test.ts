@@ -31,7 +31,7 @@ describe('errors never leak', () => {
     it('inside a resolver is INTERNAL_SERVER_ERROR "Internal server error", with none of its detail', async () => {
       jest
         .spyOn(t.app.services.members, 'get')
-        .mockRejectedValueOnce(new Error(`relation "member" does not exist: select * from member where national_id = '${fed.members.wang.nationalId}'`));
+        .mockRejectedValueOnce(new Error(`relation "member" does not exist: select * from member where national_id = '${fed.members.wang.plain.nationalId}'`));
       const res = await t.gql(`query($id: ID!) { member(id: $id) { id } }`, { id: fed.members.wang.id }, await token('admin'));
       expect(res.errors).toHaveLength(1);
       expect(res.errors![0]).toEqual({
@@ -41,7 +41,7 @@ describe('errors never leak', () => {
         extensions: { code: 'INTERNAL_SERVER_ERROR' },
       });
       expectNoLeak(res);
-      expect(JSON.stringify(res)).not.toContain(fed.members.wang.nationalId);
+      expect(JSON.stringify(res)).not.toContain(fed.members.wang.plain.nationalId);
     });
 
     it('that is not even an Error is hidden the same way', async () => {
@@ -116,7 +116,7 @@ describe('errors never leak', () => {
           input: {
             name: '重复',
             gender: 'MALE',
-            nationalId: fed.members.li.nationalId,
+            nationalId: fed.members.li.plain.nationalId,
             organizationId: fed.orgs.longfeng.id,
             employmentForm: 'REGULAR',
             joinedOn: '2020-01-01',
@@ -126,7 +126,7 @@ describe('errors never leak', () => {
       );
       expect(codeOf(res)).toBe('CONFLICT');
       expectNoLeak(res);
-      expect(JSON.stringify(res)).not.toContain(fed.members.li.nationalId);
+      expect(JSON.stringify(res)).not.toContain(fed.members.li.plain.nationalId);
     });
 
     it('an overdraft attempt and a duplicate reference are CONFLICTs without SQL', async () => {

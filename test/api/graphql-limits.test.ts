@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { Organization } from '../../src/organizations/organization.entity';
 import { addUnionsWithMembers, buildFederation, Federation, sqlOn, tokenCache } from '../support/fixtures';
-import { codeOf, GqlResult, startTestApp, TestApp } from '../support/harness';
+import { codeOf, GqlResult, productionEnv, startTestApp, TestApp } from '../support/harness';
 
 const reasonsOf = (res: GqlResult) => (res.errors ?? []).map((e) => e.extensions?.reason);
 const aliases = (n: number, field: string) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
@@ -196,7 +195,7 @@ describe('limits on a GraphQL operation', () => {
 describe('in production', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex') } });
+    t = await startTestApp({ env: productionEnv() });
     await buildFederation(t.app.services.orm.em.fork());
   });
   afterAll(() => t.close());

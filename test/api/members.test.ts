@@ -1,6 +1,7 @@
 import { HardshipStatus, Member } from '../../src/members/member.entity';
 import { Organization } from '../../src/organizations/organization.entity';
-import { buildFederation, Federation, Fixtures, nationalIdFor, sqlOn, tokenCache } from '../support/fixtures';
+import { PersonalDataField } from '../../src/members/personal-data.cipher';
+import { buildFederation, Federation, FixtureMember, Fixtures, nationalIdFor, sqlOn, tokenCache } from '../support/fixtures';
 import { codeOf, startTestApp, TestApp } from '../support/harness';
 
 const MEMBER = `query($id: ID!) { member(id: $id) {
@@ -24,12 +25,17 @@ describe('member register', () => {
   let fed: Federation;
   let token: (username: string) => Promise<string>;
   let sql: ReturnType<typeof sqlOn>;
-  let wang: Member;
-  let zhao: Member;
+  let wang: FixtureMember;
+  let zhao: FixtureMember;
   /** A member registered in hardship, for the hardship filter. */
   let hardshipMember: Member;
 
   const countMembers = async () => Number((await sql<{ n: string }>('select count(*) as n from member'))[0].n);
+  /** The stored phone, decrypted behind the API's back. */
+  const storedPhone = async (id: string) => {
+    const [row] = await sql<{ phone_cipher: string | null }>('select phone_cipher from member where id = ?', [id]);
+    return row.phone_cipher && t.app.services.personalDataCipher.decrypt(id, PersonalDataField.PHONE, row.phone_cipher);
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -37,8 +43,7 @@ describe('member register', () => {
     token = tokenCache(t);
     sql = sqlOn(t);
     const em = t.app.services.orm.em.fork();
-    wang = await em.findOneOrFail(Member, fed.members.wang.id);
-    zhao = await em.findOneOrFail(Member, fed.members.zhao.id);
+    ({ wang, zhao } = fed.members);
     const courier = await em.findOneOrFail(Organization, fed.orgs.courierUnion.id);
     const f = new Fixtures(em, 700);
     hardshipMember = f.member(courier, '冯困难', { hardship: HardshipStatus.REGISTERED });
@@ -50,7 +55,7 @@ describe('member register', () => {
     it('shows a county approver a member of its county in full', async () => {
       const res = await t.gql(MEMBER, { id: wang.id }, await token('danfeng.approver'));
       expect(res.errors).toBeUndefined();
-      expect(res.data.member).toMatchObject({ id: wang.id, name: '王建国', nationalId: wang.nationalId, phone: wang.phone, personalDataMasked: false, organization: { id: fed.orgs.longfeng.id } });
+      expect(res.data.member).toMatchObject({ id: wang.id, name: '王建国', nationalId: wang.plain.nationalId, phone: wang.plain.phone, personalDataMasked: false, organization: { id: fed.orgs.longfeng.id } });
     });
 
     it('answers NOT_FOUND (not FORBIDDEN) for a member of another county: existence is personal data', async () => {
@@ -66,7 +71,7 @@ describe('member register', () => {
 
     it('shows a member themself, in full', async () => {
       const res = await t.gql(MEMBER, { id: wang.id }, await token('wang'));
-      expect(res.data.member).toMatchObject({ id: wang.id, nationalId: wang.nationalId, phone: wang.phone, personalDataMasked: false });
+      expect(res.data.member).toMatchObject({ id: wang.id, nationalId: wang.plain.nationalId, phone: wang.plain.phone, personalDataMasked: false });
     });
 
     it('answers NOT_FOUND to a member asking for another member, even of the same union', async () => {
@@ -82,9 +87,9 @@ describe('member register', () => {
       async (username) => {
         const res = await t.gql(MEMBER, { id: wang.id }, await token(username));
         expect(res.errors).toBeUndefined();
-        expect(res.data.member.nationalId).toBe(maskedId(wang.nationalId));
+        expect(res.data.member.nationalId).toBe(maskedId(wang.plain.nationalId));
         expect(res.data.member.nationalId).toMatch(/^\d{6}\*{8}[\dX]{4}$/);
-        expect(res.data.member.phone).toBe(maskedPhone(wang.phone!));
+        expect(res.data.member.phone).toBe(maskedPhone(wang.plain.phone!));
         expect(res.data.member.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
         expect(res.data.member.personalDataMasked).toBe(true);
       },
@@ -92,7 +97,7 @@ describe('member register', () => {
 
     it.each(['danfeng.approver', 'longfeng.approver', 'city.approver', 'admin', 'wang'])('shows full personal data to %s', async (username) => {
       const res = await t.gql(MEMBER, { id: wang.id }, await token(username));
-      expect(res.data.member).toMatchObject({ nationalId: wang.nationalId, phone: wang.phone, personalDataMasked: false });
+      expect(res.data.member).toMatchObject({ nationalId: wang.plain.nationalId, phone: wang.plain.phone, personalDataMasked: false });
     });
 
     it('masks every row of a list for a finance officer and never sends a full id', async () => {
@@ -102,15 +107,18 @@ describe('member register', () => {
         expect(node.personalDataMasked).toBe(true);
         expect(node.nationalId).toMatch(/^\d{6}\*{8}[\dX]{4}$/);
       }
-      expect(JSON.stringify(res)).not.toContain(wang.nationalId);
-      expect(JSON.stringify(res)).not.toContain(wang.phone);
+      expect(JSON.stringify(res)).not.toContain(wang.plain.nationalId);
+      expect(JSON.stringify(res)).not.toContain(wang.plain.phone);
     });
 
     it('a member with no phone shows null, masked or not', async () => {
-      await sql('update member set phone = null where id = ?', [zhao.id]);
+      const [sealed] = await sql('select phone_cipher, phone_masked from member where id = ?', [zhao.id]);
+      await sql('update member set phone_cipher = null, phone_masked = null where id = ?', [zhao.id]);
       const masked = await t.gql(MEMBER, { id: zhao.id }, await token('danfeng.finance'));
+      const full = await t.gql(MEMBER, { id: zhao.id }, await token('danfeng.approver'));
       expect(masked.data.member.phone).toBeNull();
-      await sql('update member set phone = ? where id = ?', [zhao.phone, zhao.id]);
+      expect(full.data.member.phone).toBeNull();
+      await sql('update member set phone_cipher = ?, phone_masked = ? where id = ?', [sealed.phone_cipher, sealed.phone_masked, zhao.id]);
     });
   });
 
@@ -239,9 +247,9 @@ describe('member register', () => {
     );
 
     it('refuses a duplicate national id as CONFLICT, without the id in the message', async () => {
-      const res = await refused('longfeng.approver', { name: '冒名者', nationalId: wang.nationalId }, 'CONFLICT', 'DUPLICATE_NATIONAL_ID');
-      expect(JSON.stringify(res)).not.toContain(wang.nationalId);
-      expect(JSON.stringify(res)).not.toContain(wang.nationalId.slice(6, 14));
+      const res = await refused('longfeng.approver', { name: '冒名者', nationalId: wang.plain.nationalId }, 'CONFLICT', 'DUPLICATE_NATIONAL_ID');
+      expect(JSON.stringify(res)).not.toContain(wang.plain.nationalId);
+      expect(JSON.stringify(res)).not.toContain(wang.plain.nationalId.slice(6, 14));
     });
 
     it('refuses a non-grassroots organisation as BAD_USER_INPUT', async () => {
@@ -287,8 +295,9 @@ describe('member register', () => {
       const res = await t.gql(UPDATE, { id: zhao.id, input: { phone: '13700001111', employmentForm: 'TRUCK_DRIVER', hardship: 'REGISTERED' } }, await token('danfeng.approver'));
       expect(res.errors).toBeUndefined();
       expect(res.data.updateMember).toMatchObject({ phone: '13700001111', employmentForm: 'TRUCK_DRIVER', hardship: 'REGISTERED', status: 'ACTIVE' });
-      const [row] = await sql<{ phone: string; hardship: string }>('select phone, hardship from member where id = ?', [zhao.id]);
-      expect(row).toEqual({ phone: '13700001111', hardship: 'REGISTERED' });
+      const [row] = await sql<{ phone_masked: string; hardship: string }>('select phone_masked, hardship from member where id = ?', [zhao.id]);
+      expect(row).toEqual({ phone_masked: '137****1111', hardship: 'REGISTERED' });
+      expect(await storedPhone(zhao.id)).toBe('13700001111');
     });
 
     it('refuses status TRANSFERRED (that is what transferMember is for) and changes nothing', async () => {
@@ -301,8 +310,9 @@ describe('member register', () => {
     it('refuses a bad phone and changes nothing', async () => {
       const res = await t.gql(UPDATE, { id: zhao.id, input: { name: '改了名', phone: 'call me' } }, await token('danfeng.approver'));
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
-      const [row] = await sql<{ name: string; phone: string }>('select name, phone from member where id = ?', [zhao.id]);
-      expect(row).toEqual({ name: '赵小军', phone: '13700001111' });
+      const [row] = await sql<{ name: string }>('select name from member where id = ?', [zhao.id]);
+      expect(row).toEqual({ name: '赵小军' });
+      expect(await storedPhone(zhao.id)).toBe('13700001111');
     });
 
     it('is FORBIDDEN to a finance officer over the union, and NOT_FOUND to an approver elsewhere', async () => {

@@ -52,9 +52,11 @@ describe('statement count per request', () => {
     await addUnionsWithMembers(em, shangnan, { unions: 6, perUnion: 10, firstSeq: 11_000, namePrefix: '商南' });
     await token('city.approver');
     await token('danfeng.finance');
+    await token('danfeng.approver');
   });
   afterAll(() => t.close());
 
+  // Unmasked, as here, the page also writes its reads to the personal data access log: one insert for the page.
   it('a page of 100 members with organization, parent and funds costs at most 8 statements', async () => {
     const { res, count } = await statementsFor(PAGE, { first: 100 }, await token('city.approver'));
     const nodes = res.data.members.edges.map((e: any) => e.node);
@@ -83,6 +85,14 @@ describe('statement count per request', () => {
     expect(big.res.data.members.edges.every((e: any) => e.node.personalDataMasked)).toBe(true);
     expect(big.count).toBe(small.count);
     expect(big.count).toBeLessThanOrEqual(9); // + the subtree root lookup
+  });
+
+  it('costs one statement more unmasked than masked: the batched insert into the personal data access log', async () => {
+    const filter = { subtreeOf: fed.orgs.danfeng.id };
+    const masked = await statementsFor(PAGE, { first: 60, filter }, await token('danfeng.finance'));
+    const unmasked = await statementsFor(PAGE, { first: 60, filter }, await token('danfeng.approver'));
+    expect(unmasked.res.data.members.edges.every((e: any) => !e.node.personalDataMasked)).toBe(true);
+    expect(unmasked.count).toBe(masked.count + 1);
   });
 
   it('stays constant with honours, memberCount, ancestors, grandparents and fund owners', async () => {

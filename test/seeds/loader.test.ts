@@ -4,6 +4,9 @@ import { generate } from '../../seeds/generator';
 import { loadSeed, SeedRefusedError } from '../../seeds/loader';
 import { verifyPassword } from '../../src/auth/password';
 import { createOrm, dropDatabase, ensureDatabase, migrate, type Orm } from '../../src/db/orm';
+import { maskNationalId } from '../../src/members/personal-data';
+import { PersonalDataField } from '../../src/members/personal-data.cipher';
+import { fixtureCipher } from '../support/fixtures';
 
 const BASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 const databaseUrl = `${BASE_URL}/gh_test_seeds_${randomBytes(4).toString('hex')}`;
@@ -16,8 +19,8 @@ describe('loadSeed (demo, PostgreSQL)', () => {
   beforeAll(async () => {
     await ensureDatabase(databaseUrl);
     orm = (await createOrm({ databaseUrl, poolMax: 2 })).orm;
-    await migrate(orm, databaseUrl);
-    await loadSeed(orm, data);
+    await migrate(orm, databaseUrl, fixtureCipher);
+    await loadSeed(orm, data, { cipher: fixtureCipher });
     client = new Client({ connectionString: databaseUrl });
     await client.connect();
   });
@@ -62,6 +65,21 @@ describe('loadSeed (demo, PostgreSQL)', () => {
     expect(Number(rows[0].n)).toBe(0);
   });
 
+  it('stores national ids and phones only sealed: encrypted, blind-indexed and masked', async () => {
+    const { rows } = await client.query(
+      `select id, national_id_cipher, national_id_index, national_id_masked, phone_cipher, m::text as row from member m`,
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const m of data.members) {
+      const row = byId.get(m.id)!;
+      expect(row.row).not.toContain(m.nationalId);
+      expect(fixtureCipher.decrypt(m.id, PersonalDataField.NATIONAL_ID, row.national_id_cipher)).toBe(m.nationalId);
+      expect(row.national_id_index.equals(fixtureCipher.nationalIdIndex(m.nationalId))).toBe(true);
+      expect(row.national_id_masked).toBe(maskNationalId(m.nationalId));
+      expect(row.phone_cipher && fixtureCipher.decrypt(m.id, PersonalDataField.PHONE, row.phone_cipher)).toBe(m.phone);
+    }
+  });
+
   it('stores a working password hash for the demo logins', async () => {
     const { rows } = await client.query(`select password_hash from account where username = 'danfeng.approver'`);
     expect(await verifyPassword('gonghui-demo', rows[0].password_hash)).toBe(true);
@@ -70,9 +88,9 @@ describe('loadSeed (demo, PostgreSQL)', () => {
   });
 
   it('refuses a non-empty database, and reloads it with reset', async () => {
-    await expect(loadSeed(orm, data)).rejects.toThrow(SeedRefusedError);
-    await expect(loadSeed(orm, data)).rejects.toThrow(/--reset/);
-    await loadSeed(orm, data, { reset: true });
+    await expect(loadSeed(orm, data, { cipher: fixtureCipher })).rejects.toThrow(SeedRefusedError);
+    await expect(loadSeed(orm, data, { cipher: fixtureCipher })).rejects.toThrow(/--reset/);
+    await loadSeed(orm, data, { cipher: fixtureCipher, reset: true });
     expect(await count('organization')).toBe(data.organizations.length);
     expect(await count('ledger_entry')).toBe(data.ledgerEntries.length);
     const { rows } = await client.query(`select count(*) as n from fund f where balance <> (select sum(amount) from ledger_entry l where l.fund_id = f.id)`);

@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Account } from '../../src/auth/account.entity';
 import { hashPassword } from '../../src/auth/password';
+import { newId } from '../../src/common/ids';
+import { loadConfig } from '../../src/config/env';
 import { Role } from '../../src/auth/role';
 import { RoleAssignment } from '../../src/auth/role-assignment.entity';
 import { Fund, FundKind } from '../../src/funds/fund.entity';
 import { EmploymentForm, Gender, Member } from '../../src/members/member.entity';
+import { PersonalDataCipher } from '../../src/members/personal-data.cipher';
 import { childPath, Organization, OrganizationKind, OrganizationLevel } from '../../src/organizations/organization.entity';
 import { TEST_PASSWORD, type TestApp } from './harness';
 
@@ -18,6 +21,17 @@ export function nationalIdFor(n: number, region = '612501'): string {
 }
 
 let passwordHash: Promise<string> | undefined;
+
+/** Seals fixture members with the keys a test app has unless its test sets PII_* itself (the development keys). */
+export const fixtureCipher = PersonalDataCipher.fromConfig(loadConfig(process.env, { NODE_ENV: 'test' }));
+
+/** The plaintext a fixture member was sealed with: the row itself holds only ciphertext, so tests compare with this. */
+export interface PlainPersonalData {
+  nationalId: string;
+  phone: string | null;
+}
+
+export type FixtureMember = Member & { readonly plain: PlainPersonalData };
 
 /** Builds test data through the ORM; every builder takes what it needs and returns the entity it made. */
 export class Fixtures {
@@ -42,19 +56,23 @@ export class Fixtures {
     return org;
   }
 
-  member(org: Organization, name: string, overrides: Partial<Member> = {}): Member {
+  member(org: Organization, name: string, overrides: Partial<Member> & Partial<PlainPersonalData> = {}): FixtureMember {
     const n = ++this.seq;
-    return this.em.create(Member, {
+    const { nationalId = nationalIdFor(n), phone = `1380000${String(n).padStart(4, '0')}`, ...rest } = overrides;
+    const id = rest.id ?? newId();
+    const member = this.em.create(Member, {
+      id,
       name,
       gender: n % 2 ? Gender.MALE : Gender.FEMALE,
-      nationalId: nationalIdFor(n),
-      phone: `1380000${String(n).padStart(4, '0')}`,
+      ...fixtureCipher.seal(id, nationalId, phone),
       organization: org,
       orgPath: org.path,
       employmentForm: EmploymentForm.REGULAR,
       joinedOn: '2015-03-01',
-      ...overrides,
+      ...rest,
     });
+    // Not an entity property: MikroORM neither persists nor diffs it.
+    return Object.assign(member, { plain: { nationalId, phone } });
   }
 
   fund(owner: Organization, kind: FundKind, name = `${owner.name} ${kind}`): Fund {
@@ -145,7 +163,7 @@ export async function addUnionsWithMembers(
   { unions, perUnion, firstSeq = 10_000, namePrefix = '测试' }: { unions: number; perUnion: number; firstSeq?: number; namePrefix?: string },
 ) {
   const f = new Fixtures(em, firstSeq);
-  const made: { unions: Organization[]; members: Member[]; funds: Fund[] } = { unions: [], members: [], funds: [] };
+  const made: { unions: Organization[]; members: FixtureMember[]; funds: Fund[] } = { unions: [], members: [], funds: [] };
   for (let u = 0; u < unions; u++) {
     const union = f.org(`${namePrefix}基层工会${String(u).padStart(2, '0')}`, OrganizationLevel.GRASSROOTS, parent, OrganizationKind.ENTERPRISE);
     made.unions.push(union);

@@ -9,6 +9,8 @@ import { Migration20261125060000_task_voters } from './Migration20261125060000_t
 import { Migration20261125070000_outbox_lease } from './Migration20261125070000_outbox_lease';
 import { Migration20261125080000_lean_hot_tables } from './Migration20261125080000_lean_hot_tables';
 import { Migration20261125090000_instance_state_uncompressed } from './Migration20261125090000_instance_state_uncompressed';
+import { Migration20261126000000_personal_data_sealed } from './Migration20261126000000_personal_data_sealed';
+import { Migration20261126010000_personal_data_plaintext_dropped } from './Migration20261126010000_personal_data_plaintext_dropped';
 import { Migration20261201030000_idempotency_keys } from './Migration20261201030000_idempotency_keys';
 import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
 
@@ -24,6 +26,8 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125070000_outbox_lease', class: Migration20261125070000_outbox_lease },
   { name: 'Migration20261125080000_lean_hot_tables', class: Migration20261125080000_lean_hot_tables },
   { name: 'Migration20261125090000_instance_state_uncompressed', class: Migration20261125090000_instance_state_uncompressed },
+  { name: 'Migration20261126000000_personal_data_sealed', class: Migration20261126000000_personal_data_sealed },
+  { name: 'Migration20261126010000_personal_data_plaintext_dropped', class: Migration20261126010000_personal_data_plaintext_dropped },
   { name: 'Migration20261201030000_idempotency_keys', class: Migration20261201030000_idempotency_keys },
   { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
 ];
