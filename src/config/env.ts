@@ -32,6 +32,12 @@ const envSchema = z
     GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
     GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(2000),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+    /** /healthz, /readyz and /metrics on a port of their own (also in a worker-only process); /metrics then leaves the API port. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** When set, /metrics asks for "Authorization: Bearer <METRICS_TOKEN>". Production serves /metrics only with this or METRICS_PORT. */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    /** The bull-board queue dashboard at /admin/queues on the API port, for administrators. */
+    QUEUE_DASHBOARD: z.stringbool().default(true),
   })
   .transform((env, ctx) => {
     const jwtSecret = env.JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEV_JWT_SECRET);

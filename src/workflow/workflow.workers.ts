@@ -1,6 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { safeError, type Logger } from '../common/logger';
+import type { Metrics } from '../ops/metrics';
 import type { OutboxRelay } from './outbox';
 import { createRedis, WORKFLOW_QUEUE, WorkflowJobData, WorkflowJobName } from './queue';
 import type { WorkflowRunner } from './workflow.runner';
@@ -17,14 +19,21 @@ export async function startWorkflowWorkers(options: {
   runner: WorkflowRunner;
   relay: OutboxRelay;
   logger: Logger;
+  metrics: Metrics;
 }): Promise<RunningWorkers> {
+  const { jobDuration, jobFailures } = options.metrics;
   const connection: Redis = createRedis(options.redisUrl);
   const worker = new Worker<WorkflowJobData, void, WorkflowJobName>(
     WORKFLOW_QUEUE,
     async (job) => {
+      const startedAt = performance.now();
+      const took = () => (performance.now() - startedAt) / 1000;
       try {
         await options.runner.handle(job.name, job.data);
+        jobDuration.observe({ job: job.name, outcome: 'completed' }, took());
       } catch (error) {
+        jobDuration.observe({ job: job.name, outcome: 'failed' }, took());
+        jobFailures.inc({ job: job.name });
         // BullMQ keeps the failure reason in Redis: keep SQL parameters (personal data) out of it.
         const { error: name, sqlState, message } = safeError(error);
         throw new Error(`${name}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}${message && !sqlState ? `: ${message}` : ''}`);
