@@ -7,7 +7,7 @@ import { LoginThrottle } from '../auth/login-throttle';
 import { AwardService } from '../awards/award.service';
 import { NominationSubject } from '../awards/nomination.subject';
 import { TokenSigner } from '../auth/token';
-import { createLogger } from '../common/logger';
+import { createLogger, safeError } from '../common/logger';
 import type { AppConfig } from '../config/env';
 import { createOrm, ensureDatabase, migrate } from '../db/orm';
 import { ExpenseService } from '../expenses/expense.service';
@@ -117,6 +117,13 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     const queueConnection = createRedis(config.REDIS_URL);
     queue = createWorkflowQueue(queueConnection, config.QUEUE_PREFIX);
     metrics.watchQueue(queue, queueConnection);
+    // Logged once per outage: the client reconnects on its own, every second or two.
+    let down = false;
+    queue.on('error', (error) => {
+      if (!down) logger.warn('workflow queue: Redis unavailable', safeError(error));
+      down = true;
+    });
+    queueConnection.on('ready', () => (down = false));
     readiness.dependOnRedis(queueConnection);
     const opened = queue;
     stops.push(async () => {

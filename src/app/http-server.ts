@@ -76,7 +76,13 @@ export async function startHttpServer(
     const scope: RequestScope = { requestId: requestIdFrom(req.headers['x-request-id']), errorCodes: [] };
     res.setHeader('x-request-id', scope.requestId);
     const route = ops.routes.match(req);
-    res.once('close', () => recordRequest(services.logger, ops.metrics, scope, route ?? 'graphql', req, res, startedAt));
+    // Once the response is handed over (before the client has read it, so its next request sees the count), or abandoned.
+    let recorded = false;
+    const record = () => {
+      if (!recorded) recordRequest(services.logger, ops.metrics, scope, route ?? 'graphql', req, res, startedAt);
+      recorded = true;
+    };
+    res.once('finish', record).once('close', record);
     inRequestScope(scope, () => (route ? ops.routes.serve(route, req, res) : handle(server, services, req, res))).catch((error) => {
       if (error instanceof HttpError) return refuse(res, scope, error);
       services.logger.error('http request failed', safeError(error));

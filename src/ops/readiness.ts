@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Orm } from '../db/orm';
@@ -52,8 +53,11 @@ export class Readiness {
   }
 }
 
-/** A connection that is not up fails at once: a PING must not wait in the offline queue of a client that retries forever. */
+/**
+ * A connection that is not up is waited for (within the timeout) rather than sent a PING: the command would
+ * stay in the offline queue of a client that retries forever, one more for every probe during an outage.
+ */
 async function answers(connection: Redis): Promise<void> {
-  if (connection.status !== 'ready') throw new Error(`Redis connection is ${connection.status}`);
+  if (connection.status !== 'ready') await once(connection, 'ready', { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
   await connection.ping();
 }
