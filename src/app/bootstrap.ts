@@ -20,7 +20,7 @@ import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { EffectRegistry } from '../workflow/effects';
 import { SubjectRegistry } from '../workflow/subject.contract';
 import { OutboxRelay } from '../workflow/outbox';
-import { createRedis, createWorkflowQueue } from '../workflow/queue';
+import { createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
 import { WorkflowStore } from '../workflow/workflow.store';
@@ -111,26 +111,25 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   let http: RunningServer | undefined;
   let opsUrl: string | undefined;
   /** The queue, for the relay and the dashboard; made once, by whichever needs it first. */
-  let queue: ReturnType<typeof createWorkflowQueue> | undefined;
-  const openQueue = () => {
+  let queue: WorkflowQueue | undefined;
+  const openQueue = (): WorkflowQueue => {
     if (queue) return queue;
-    const queueConnection = createRedis(config.REDIS_URL);
-    queue = createWorkflowQueue(queueConnection, config.QUEUE_PREFIX);
-    metrics.watchQueue(queue, queueConnection);
+    const connection = createRedis(config.REDIS_URL);
+    const opened = (queue = createWorkflowQueue(connection, config.QUEUE_PREFIX));
+    stops.push(async () => {
+      await opened.close();
+      await connection.quit().catch(() => undefined);
+    });
     // Logged once per outage: the client reconnects on its own, every second or two.
     let down = false;
-    queue.on('error', (error) => {
+    opened.on('error', (error) => {
       if (!down) logger.warn('workflow queue: Redis unavailable', safeError(error));
       down = true;
     });
-    queueConnection.on('ready', () => (down = false));
-    readiness.dependOnRedis(queueConnection);
-    const opened = queue;
-    stops.push(async () => {
-      await opened.close();
-      await queueConnection.quit().catch(() => undefined);
-    });
-    return queue;
+    connection.on('ready', () => (down = false));
+    metrics.watchQueue(opened, connection);
+    readiness.dependOnRedis(connection);
+    return opened;
   };
   const placement = metricsPlacement(config);
   try {
