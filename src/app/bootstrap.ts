@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { DestinationStream } from 'pino';
 import { AidService } from '../aid/aid.service';
 import { AidSubject } from '../aid/aid.subject';
 import { AuthService } from '../auth/auth.service';
@@ -6,7 +7,7 @@ import { LoginThrottle } from '../auth/login-throttle';
 import { AwardService } from '../awards/award.service';
 import { NominationSubject } from '../awards/nomination.subject';
 import { TokenSigner } from '../auth/token';
-import { createLogger } from '../common/logger';
+import { createLogger, safeError } from '../common/logger';
 import type { AppConfig } from '../config/env';
 import { createOrm, ensureDatabase, migrate } from '../db/orm';
 import { ExpenseService } from '../expenses/expense.service';
@@ -23,11 +24,15 @@ import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay } from '../workflow/outbox';
 import { Reconciler } from '../workflow/reconciler';
-import { createRedis, createWorkflowQueue } from '../workflow/queue';
+import { createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
 import { WorkflowStore } from '../workflow/workflow.store';
 import { RunningWorkers, startWorkflowWorkers } from '../workflow/workflow.workers';
+import { Metrics } from '../ops/metrics';
+import { metricsPlacement, opsRoutes, startOpsServer } from '../ops/ops.http';
+import { queueDashboard } from '../ops/queue-dashboard';
+import { Readiness } from '../ops/readiness';
 import { startHttpServer, RunningServer } from './http-server';
 import type { Services } from './services';
 
@@ -36,6 +41,8 @@ export interface BootOptions {
   api: boolean;
   /** Run the queue workers and the outbox relay. */
   workers: boolean;
+  /** Where log lines go instead of stderr (tests read them). */
+  logDestination?: DestinationStream;
 }
 
 export interface App {
@@ -47,18 +54,28 @@ export interface App {
   /** In a process with workers: the reconciler, so tests can run a pass at a known moment. */
   reconciler?: Reconciler;
   url?: string;
+  /** Health, readiness and metrics on METRICS_PORT, when it is set. */
+  opsUrl?: string;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
 /** The one start-up path for the API, the workers, the seeders and the tests. */
 export async function bootstrap(config: AppConfig, options: BootOptions): Promise<App> {
-  const logger = createLogger(config.LOG_LEVEL, { service: [options.api && 'api', options.workers && 'worker'].filter(Boolean).join('+') });
+  const logger = createLogger(
+    config.LOG_LEVEL,
+    { service: [options.api && 'api', options.workers && 'worker'].filter(Boolean).join('+') },
+    options.logDestination,
+  );
   // Definitions first: a bad definition must stop the process before it touches anything.
   const definitions = loadWorkflowDefinitions(config.WORKFLOW_DEFINITIONS_DIR ?? defaultDefinitionsDir(), config.WORKFLOW_TIME_SCALE);
   await ensureDatabase(config.DATABASE_URL);
   const { orm, queryCounter } = await createOrm({ databaseUrl: config.DATABASE_URL, debugQueries: config.LOG_LEVEL === 'debug' });
   const personalDataCipher = PersonalDataCipher.fromConfig(config);
   await migrate(orm, config.DATABASE_URL, personalDataCipher);
+  const metrics = new Metrics(logger);
+  metrics.watchDatabase(orm);
+  const readiness = new Readiness(orm);
 
   const idempotencyKeys = new IdempotencyStore();
   const organizations = new OrganizationService();
@@ -70,7 +87,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const expenseSubject = new ExpenseSubject(funds);
   const nominationSubject = new NominationSubject();
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations);
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, (workflow, action) => metrics.decisions.inc({ workflow, action }));
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);
@@ -85,7 +102,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     logger,
     orm,
     queryCounter,
-    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle),
+    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle, logger),
     organizations,
     members: new MemberService(personalDataCipher),
     personalDataCipher,
@@ -103,20 +120,39 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   };
   let http: RunningServer | undefined;
   let reconciler: Reconciler | undefined;
+  let opsUrl: string | undefined;
+  /** The queue, for the relay and the dashboard; made once, by whichever needs it first. */
+  let queue: WorkflowQueue | undefined;
+  const openQueue = (): WorkflowQueue => {
+    if (queue) return queue;
+    const connection = createRedis(config.REDIS_URL);
+    const opened = (queue = createWorkflowQueue(connection, config.QUEUE_PREFIX, config.JOB_ATTEMPTS));
+    stops.push(async () => {
+      await opened.close();
+      await connection.quit().catch(() => undefined);
+    });
+    // Logged once per outage: the client reconnects on its own, every second or two.
+    let down = false;
+    opened.on('error', (error) => {
+      if (!down) logger.warn('workflow queue: Redis unavailable', safeError(error));
+      down = true;
+    });
+    connection.on('ready', () => (down = false));
+    metrics.watchQueue(opened, connection);
+    readiness.dependOnRedis(connection);
+    return opened;
+  };
+  const placement = metricsPlacement(config);
   try {
     if (options.workers) {
-      const queueConnection = createRedis(config.REDIS_URL);
-      const queue = createWorkflowQueue(queueConnection, config.QUEUE_PREFIX, config.JOB_ATTEMPTS);
-      stops.push(async () => {
-        await queue.close();
-        await queueConnection.quit().catch(() => undefined);
-      });
+      const queue = openQueue();
       const relay = new OutboxRelay(orm, queue, config.DATABASE_URL, config.OUTBOX_POLL_MS, logger);
       reconciler = new Reconciler(orm, queue, relay, obligations, {
         periodMs: config.RECONCILE_PERIOD_MS,
         graceMs: config.RECONCILE_GRACE_MS,
         retryBackoffMs: config.FAILED_WORK_RETRY_MS,
       }, logger);
+      metrics.watchReconciler(reconciler);
       const workers: RunningWorkers = await startWorkflowWorkers({
         redisUrl: config.REDIS_URL,
         prefix: config.QUEUE_PREFIX,
@@ -125,6 +161,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
         relay,
         reconciler,
         logger,
+        metrics,
       });
       stops.push(() => workers.stop());
     }
@@ -132,13 +169,25 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
       // Only the API counts failed logins; it starts even when Redis is down (see LoginThrottle).
       await loginThrottle.connect();
       stops.push(async () => loginThrottle.close());
-      http = await startHttpServer(services, config.PORT, config.HOST);
+      readiness.dependOnRedis(loginThrottle.redis);
+      const dashboard = config.QUEUE_DASHBOARD
+        ? queueDashboard({ queue: openQueue(), orm, auth: services.auth, jwtSecret: config.JWT_SECRET, secureCookie: config.NODE_ENV === 'production' })
+        : undefined;
+      const routes = opsRoutes({ metrics, readiness, serveMetrics: placement === 'api-port', metricsToken: config.METRICS_TOKEN, dashboard });
+      http = await startHttpServer(services, config.PORT, config.HOST, { routes, metrics });
       stops.push(() => http!.stop());
+    }
+    if (config.METRICS_PORT !== undefined) {
+      const ops = await startOpsServer(opsRoutes({ metrics, readiness, serveMetrics: true, metricsToken: config.METRICS_TOKEN }), config.METRICS_PORT, config.HOST, logger);
+      opsUrl = ops.url;
+      stops.push(() => ops.stop());
+    } else if (placement === 'none' && options.api) {
+      logger.warn('metrics are not served: in production set METRICS_TOKEN or METRICS_PORT');
     }
   } catch (error) {
     await stopAll();
     throw error;
   }
 
-  return { services, runner, effects, reconciler, url: http?.url, stop: stopAll };
+  return { services, runner, effects, reconciler, url: http?.url, opsUrl, metrics, stop: stopAll };
 }

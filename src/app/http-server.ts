@@ -1,13 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { createErrorFormatter, ErrorCode } from '../common/errors';
 import { safeError } from '../common/logger';
+import { inRequestScope, requestIdFrom, type RequestScope } from '../common/request-scope';
 import { buildContext, GqlContext } from '../graphql/context';
 import { queryLimits } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
+import type { Metrics } from '../ops/metrics';
+import type { OpsRoutes } from '../ops/ops.http';
+import { observeOperations, recordRequest } from '../ops/request-log';
 import type { Services } from './services';
 
 export interface RunningServer {
@@ -34,9 +39,16 @@ class HttpError extends Error {
  * through CORS and body-parser middleware, which cost about a tenth of the API's CPU on a decision; this
  * reads the body itself, answers CORS for any origin (tokens travel in a header, never in cookies), and
  * refuses malformed JSON, an unsupported charset, an oversized body or a batch of operations with a
- * GraphQL-shaped error.
+ * GraphQL-shaped error. The operator's routes (health, readiness, metrics, queue dashboard) come first.
+ * Every request gets an id (the client's X-Request-Id when it is a plain one), answered in `x-request-id`,
+ * named in its GraphQL errors and its log lines, and one log line when it is done.
  */
-export async function startHttpServer(services: Services, port: number, host: string): Promise<RunningServer> {
+export async function startHttpServer(
+  services: Services,
+  port: number,
+  host: string,
+  ops: { routes: OpsRoutes; metrics: Metrics },
+): Promise<RunningServer> {
   const httpServer = createServer();
   // Production describes nothing of the schema: no introspection, no "Did you mean", no sandbox page.
   const production = services.config.NODE_ENV === 'production';
@@ -52,6 +64,7 @@ export async function startHttpServer(services: Services, port: number, host: st
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       tooManyRequestsStatus,
+      observeOperations(ops.metrics),
       ...limits.plugins,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -59,11 +72,22 @@ export async function startHttpServer(services: Services, port: number, host: st
   await server.start();
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(server, services, req, res).catch((error) => {
-      if (error instanceof HttpError) return refuse(res, error);
+    const startedAt = performance.now();
+    const scope: RequestScope = { requestId: requestIdFrom(req.headers['x-request-id']), errorCodes: [] };
+    res.setHeader('x-request-id', scope.requestId);
+    const route = ops.routes.match(req);
+    // Once the response is handed over (before the client has read it, so its next request sees the count), or abandoned.
+    let recorded = false;
+    const record = () => {
+      if (!recorded) recordRequest(services.logger, ops.metrics, scope, route ?? 'graphql', req, res, startedAt);
+      recorded = true;
+    };
+    res.once('finish', record).once('close', record);
+    inRequestScope(scope, () => (route ? ops.routes.serve(route, req, res) : handle(server, services, req, res))).catch((error) => {
+      if (error instanceof HttpError) return refuse(res, scope, error);
       services.logger.error('http request failed', safeError(error));
       if (res.headersSent) res.destroy();
-      else refuse(res, new HttpError(500, 'INTERNAL', 'Internal server error'), ErrorCode.INTERNAL_SERVER_ERROR);
+      else refuse(res, scope, new HttpError(500, 'INTERNAL', 'Internal server error'), ErrorCode.INTERNAL_SERVER_ERROR);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -163,7 +187,8 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 const tooLarge = () => new HttpError(413, 'BODY_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
 
-function refuse(res: ServerResponse, error: HttpError, code: string = ErrorCode.BAD_REQUEST): void {
+function refuse(res: ServerResponse, scope: RequestScope, error: HttpError, code: string = ErrorCode.BAD_REQUEST): void {
+  scope.errorCodes.push(code);
   res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ errors: [{ message: error.message, extensions: { code, reason: error.reason } }] }));
+  res.end(JSON.stringify({ errors: [{ message: error.message, extensions: { code, reason: error.reason, requestId: scope.requestId } }] }));
 }

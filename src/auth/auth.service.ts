@@ -3,7 +3,8 @@ import { unauthenticated } from '../common/errors';
 import { text } from '../common/validate';
 import { Account } from './account.entity';
 import { RoleAssignment } from './role-assignment.entity';
-import type { LoginThrottle } from './login-throttle';
+import type { Logger } from '../common/logger';
+import { usernameDigest, type LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './password';
 import { TokenSigner } from './token';
 import { Viewer } from './viewer';
@@ -20,16 +21,22 @@ export class AuthService {
   constructor(
     private readonly tokens: TokenSigner,
     private readonly throttle: LoginThrottle,
+    private readonly logger: Logger,
   ) {}
 
   /** A throttled attempt is refused before the password is looked at, so even the right one is refused then. */
   async login(em: EntityManager, username: string, password: string, clientAddress: string) {
     const name = text(username, 'username', { max: 64 });
     await this.throttle.attempt(name, clientAddress);
-    if (password.length > 200) throw unauthenticated('Wrong username or password');
+    // The username only as its throttle counter's digest (to follow one account's failures); never the password.
+    const failed = (reason: string) => {
+      this.logger.warn('login failed', { usernameDigest: usernameDigest(name), reason });
+      return unauthenticated('Wrong username or password');
+    };
+    if (password.length > 200) throw failed('password-too-long');
     const account = await em.findOne(Account, { username: name, active: true });
     const ok = await verifyPassword(password, account?.passwordHash ?? (await this.decoyHash));
-    if (!account || !ok) throw unauthenticated('Wrong username or password');
+    if (!account || !ok) throw failed(account ? 'wrong-password' : 'no-such-account');
     await this.throttle.succeeded(name, clientAddress);
     const { token, expiresAt } = await this.tokens.sign(account.id);
     return { token, expiresAt, viewer: await this.viewerFor(em, account.id) };

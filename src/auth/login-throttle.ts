@@ -18,6 +18,9 @@ const digest = (value: string) => createHash('sha256').update(value).digest('bas
 
 const keyPrefix = (queuePrefix: string) => `${queuePrefix}:login-failures`;
 
+/** How a username appears in keys and logs: the digest its failure counter is kept under. */
+export const usernameDigest = (username: string) => digest(normalizeUsername(username));
+
 /**
  * Failed logins per username and per client address, counted in Redis so every API process shares them.
  * An attempt takes a point from both counters before the password is checked (atomically, so parallel guesses
@@ -26,7 +29,8 @@ const keyPrefix = (queuePrefix: string) => `${queuePrefix}:login-failures`;
  * insurance limiter): throttling stays on, per process, and logins keep working.
  */
 export class LoginThrottle {
-  private readonly redis: Redis;
+  /** Exposed for the readiness check. */
+  readonly redis: Redis;
   private readonly byUsername: RateLimiterRedis;
   private readonly byAddress: RateLimiterRedis;
   private redisDown = false;
@@ -102,7 +106,7 @@ export class LoginThrottle {
 
   private countersFor(username: string, clientAddress: string) {
     return [
-      { name: 'username', limiter: this.byUsername, key: digest(normalizeUsername(username)) },
+      { name: 'username', limiter: this.byUsername, key: usernameDigest(username) },
       { name: 'address', limiter: this.byAddress, key: digest(clientAddress) },
     ] as const;
   }

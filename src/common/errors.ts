@@ -1,6 +1,7 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { safeError, type Logger } from './logger';
+import { currentRequest } from './request-scope';
 
 /** Stable codes every client may branch on; they are the GraphQL `extensions.code`. */
 export enum ErrorCode {
@@ -127,8 +128,20 @@ const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean 
 /**
  * The one place errors become GraphQL errors: AppErrors keep their code and message, GraphQL's own request
  * errors pass, anything else is logged in full and shown to the client only as an opaque internal error.
+ * Each names its HTTP request (`extensions.requestId`, also the `x-request-id` header and the log lines' id).
  */
-export function createErrorFormatter(logger: Logger, { hideSuggestions = false }: { hideSuggestions?: boolean } = {}) {
+export function createErrorFormatter(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
+  const format = formatterOf(logger, options);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    const request = currentRequest();
+    if (!request) return result;
+    request.errorCodes.push(String(result.extensions?.code));
+    return { ...result, extensions: { ...result.extensions, requestId: request.requestId } };
+  };
+}
+
+function formatterOf(logger: Logger, { hideSuggestions = false }: { hideSuggestions?: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {

@@ -81,6 +81,12 @@ const envSchema = z
     PII_KEYS: z.string().min(1).optional(),
     PII_ACTIVE_KEY_ID: z.string().min(1).optional(),
     PII_INDEX_KEY: z.string().min(1).optional(),
+    /** /healthz, /readyz and /metrics on a port of their own (also in a worker-only process); /metrics then leaves the API port. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** When set, /metrics asks for "Authorization: Bearer <METRICS_TOKEN>". Production serves /metrics only with this or METRICS_PORT. */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    /** The bull-board queue dashboard at /admin/queues on the API port, for administrators. */
+    QUEUE_DASHBOARD: z.stringbool().default(true),
   })
   .transform((env, ctx) => {
     const dev = env.NODE_ENV !== 'production';

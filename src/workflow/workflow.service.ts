@@ -80,6 +80,8 @@ export class WorkflowService {
     private readonly subjects: SubjectRegistry,
     private readonly idempotencyKeys: IdempotencyStore,
     private readonly obligations: ObligationStore,
+    /** Told of every act that moved an instance, once it is committed (the decisions metric). */
+    private readonly onActed: (workflow: string, action: string) => void = () => undefined,
   ) {}
 
   /** Starts an instance inside the caller's transaction, so the subject and its workflow commit together. */
@@ -302,6 +304,7 @@ export class WorkflowService {
     // A decision on a task is one statement.
     if (input.taskKey && !data) {
       const row = await this.store.save(em, prevSeq, transition(null), extra);
+      if (row) this.onActed(instance.definitionKey, action);
       return row ? instanceFromRow(row) : instance;
     }
     // The core refuses the act itself (not the applicant, wrong state) before any correction is looked at.
@@ -318,6 +321,7 @@ export class WorkflowService {
       if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
       return written;
     });
+    if (row) this.onActed(instance.definitionKey, action);
     return row ? instanceFromRow(row) : instance;
   }
 

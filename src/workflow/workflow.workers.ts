@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { NotFoundError } from '@mikro-orm/core';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { safeError, type Logger } from '../common/logger';
+import type { Metrics } from '../ops/metrics';
 import type { OutboxRelay } from './outbox';
 import { createRedis, WORKFLOW_QUEUE, WorkflowJob, WorkflowJobData, WorkflowJobName } from './queue';
 import type { Reconciler } from './reconciler';
@@ -20,14 +22,21 @@ export async function startWorkflowWorkers(options: {
   relay: OutboxRelay;
   reconciler: Reconciler;
   logger: Logger;
+  metrics: Metrics;
 }): Promise<RunningWorkers> {
+  const { jobDuration, jobFailures } = options.metrics;
   const connection: Redis = createRedis(options.redisUrl);
   const worker = new Worker<WorkflowJobData, void, WorkflowJobName>(
     WORKFLOW_QUEUE,
     async (job) => {
+      const startedAt = performance.now();
+      const took = () => (performance.now() - startedAt) / 1000;
       try {
         await options.runner.handle({ name: job.name, data: job.data } as WorkflowJob);
+        jobDuration.observe({ job: job.name, outcome: 'completed' }, took());
       } catch (error) {
+        jobDuration.observe({ job: job.name, outcome: 'failed' }, took());
+        jobFailures.inc({ job: job.name });
         // BullMQ keeps the failure reason in Redis: keep SQL parameters (personal data) out of it.
         const { error: name, sqlState, message } = safeError(error);
         const reason = `${name}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}${message && !sqlState ? `: ${message}` : ''}`;

@@ -38,7 +38,7 @@ describe('errors never leak', () => {
         message: 'Internal server error',
         locations: expect.any(Array),
         path: ['member'],
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) },
       });
       expectNoLeak(res);
       expect(JSON.stringify(res)).not.toContain(fed.members.wang.plain.nationalId);

@@ -161,14 +161,14 @@ describe('limits on a GraphQL operation', () => {
         return { status: http.status, ...((await http.json()) as object) };
       });
       expect(res.status).toBe(400);
-      expect(res.errors).toEqual([{ message: expect.stringMatching(/one operation per request/), extensions: { code: 'BAD_REQUEST', reason: 'BATCH_NOT_ALLOWED' } }]);
+      expect(res.errors).toEqual([{ message: expect.stringMatching(/one operation per request/), extensions: { code: 'BAD_REQUEST', reason: 'BATCH_NOT_ALLOWED', requestId: expect.any(String) } }]);
       expect(statements).toBe(0);
     });
 
     it('refuses even a batch of one', async () => {
       const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: '{ __typename }' }]) });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as GqlResult).errors![0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'BATCH_NOT_ALLOWED' });
+      expect(((await res.json()) as GqlResult).errors![0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'BATCH_NOT_ALLOWED', requestId: expect.any(String) });
     });
   });
 

@@ -34,19 +34,19 @@ describe('GraphQL over HTTP', () => {
   it('refuses a body that is not JSON as BAD_REQUEST (MALFORMED_JSON)', async () => {
     const res = await post('{"query": "{ __typename }"');
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST', reason: 'MALFORMED_JSON' } }] });
+    expect(await res.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST', reason: 'MALFORMED_JSON', requestId: expect.any(String) } }] });
   });
 
   it('refuses a body over 1 MiB as BAD_REQUEST (BODY_TOO_LARGE) with 413', async () => {
     const res = await post(JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(1024 * 1024) }));
     expect(res.status).toBe(413);
-    expect(await errorOf(res)).toEqual({ code: 'BAD_REQUEST', reason: 'BODY_TOO_LARGE' });
+    expect(await errorOf(res)).toEqual({ code: 'BAD_REQUEST', reason: 'BODY_TOO_LARGE', requestId: expect.any(String) });
   });
 
   it('refuses a charset other than UTF-8 with 415', async () => {
     const res = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=gbk' });
     expect(res.status).toBe(415);
-    expect(await errorOf(res)).toEqual({ code: 'BAD_REQUEST', reason: 'UNSUPPORTED_CHARSET' });
+    expect(await errorOf(res)).toEqual({ code: 'BAD_REQUEST', reason: 'UNSUPPORTED_CHARSET', requestId: expect.any(String) });
   });
 
   it('leaves a POST without a JSON content type to Apollo, which refuses it as BAD_REQUEST', async () => {

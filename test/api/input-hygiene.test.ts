@@ -9,7 +9,7 @@ const WITHDRAW = `mutation($id: ID!, $comment: String) { withdraw(instanceId: $i
 /** The refusal every control character gets: BAD_USER_INPUT, the field named, the value not repeated. */
 function expectControlCharacter(res: GqlResult, field: string, value: string) {
   expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field, reason: 'CONTROL_CHARACTER' });
+  expect(res.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field, reason: 'CONTROL_CHARACTER', requestId: expect.any(String) });
   expect(res.errors![0].message).toContain(field);
   expect(JSON.stringify(res)).not.toContain(JSON.stringify(value).slice(1, -1));
 }

@@ -44,14 +44,15 @@ const expectThrottled = (res: LoginResult) => {
   expect(res.retryAfter).toBe(String(seconds));
 };
 
-/** The error without the seconds left, which differ from one throttled key to another. */
+/** The error without the seconds left, which differ from one throttled key to another, nor the request's id. */
 const shape = (res: LoginResult) => ({
   status: res.status,
-  errors: res.errors?.map(({ message, path, extensions: { retryAfterSeconds, ...extensions } }) => ({
+  errors: res.errors?.map(({ message, path, extensions: { retryAfterSeconds, requestId, ...extensions } }) => ({
     message,
     path,
     extensions,
     retryAfter: typeof retryAfterSeconds,
+    requestId: typeof requestId,
   })),
 });
 

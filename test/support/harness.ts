@@ -38,7 +38,9 @@ export function productionEnv(): Record<string, string> {
  * A real API (and, on request, real workers) on a database and queue prefix of its own, so test files run in
  * parallel without seeing each other's rows or jobs.
  */
-export async function startTestApp(options: { workers?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { workers?: boolean; env?: Record<string, string>; /** Collects every log line (set LOG_LEVEL in env too). */ logLines?: string[] } = {},
+): Promise<TestApp> {
   const suffix = randomBytes(5).toString('hex');
   const databaseUrl = `${SERVER}/gh_test_${suffix}`;
   const queuePrefix = `gh_test_${suffix}`;
@@ -51,7 +53,8 @@ export async function startTestApp(options: { workers?: boolean; env?: Record<st
     ...options.env,
   };
   const config = loadConfig(process.env, overrides);
-  const app = await bootstrap(config, { api: true, workers: options.workers ?? false });
+  const lines = options.logLines;
+  const app = await bootstrap(config, { api: true, workers: options.workers ?? false, logDestination: lines && { write: (line) => void lines.push(line) } });
   return client(app, overrides, async () => {
     await app.stop();
     await dropDatabase(databaseUrl);
