@@ -6,7 +6,7 @@ import { LoginThrottle } from '../auth/login-throttle';
 import { AwardService } from '../awards/award.service';
 import { NominationSubject } from '../awards/nomination.subject';
 import { TokenSigner } from '../auth/token';
-import { createLogger } from '../common/logger';
+import { createLogger, safeError } from '../common/logger';
 import type { AppConfig } from '../config/env';
 import { createOrm, ensureDatabase, migrate } from '../db/orm';
 import { ExpenseService } from '../expenses/expense.service';
@@ -19,7 +19,7 @@ import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { EffectRegistry } from '../workflow/effects';
 import { SubjectRegistry } from '../workflow/subject.contract';
 import { OutboxRelay } from '../workflow/outbox';
-import { createRedis, createWorkflowQueue } from '../workflow/queue';
+import { closeRedis, createRedis, createWorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
 import { WorkflowStore } from '../workflow/workflow.store';
@@ -88,8 +88,10 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   };
 
   const stops: (() => Promise<void>)[] = [() => orm.close()];
+  // Last started, first stopped: HTTP drains, then the workers finish their jobs, then the pools close. One
+  // failing close does not keep the others open.
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const stop of stops.reverse()) await stop().catch((error) => logger.error('stop failed', safeError(error)));
   };
   let http: RunningServer | undefined;
   try {
@@ -98,7 +100,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
       const queue = createWorkflowQueue(queueConnection, config.QUEUE_PREFIX);
       stops.push(async () => {
         await queue.close();
-        await queueConnection.quit().catch(() => undefined);
+        await closeRedis(queueConnection);
       });
       const relay = new OutboxRelay(orm, queue, config.DATABASE_URL, config.OUTBOX_POLL_MS, logger);
       const workers: RunningWorkers = await startWorkflowWorkers({

@@ -32,9 +32,9 @@ export const TEST_PASSWORD = 'test-password-1';
  * A real API (and, on request, real workers) on a database and queue prefix of its own, so test files run in
  * parallel without seeing each other's rows or jobs.
  */
-export async function startTestApp(options: { workers?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { workers?: boolean; env?: Record<string, string>; server?: string } = {}): Promise<TestApp> {
   const suffix = randomBytes(5).toString('hex');
-  const databaseUrl = `${SERVER}/gh_test_${suffix}`;
+  const databaseUrl = `${options.server ?? SERVER}/gh_test_${suffix}`;
   const queuePrefix = `gh_test_${suffix}`;
   const overrides = {
     NODE_ENV: 'test',
