@@ -24,7 +24,7 @@ import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay } from '../workflow/outbox';
 import { Reconciler } from '../workflow/reconciler';
-import { createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
+import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
 import { WorkflowStore } from '../workflow/workflow.store';
@@ -115,8 +115,10 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   };
 
   const stops: (() => Promise<void>)[] = [() => orm.close()];
+  // Last started, first stopped: HTTP drains, then the workers finish their jobs, then the pools close. One
+  // failing close does not keep the others open.
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const stop of stops.reverse()) await stop().catch((error) => logger.error('stop failed', safeError(error)));
   };
   let http: RunningServer | undefined;
   let reconciler: Reconciler | undefined;
@@ -129,7 +131,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     const opened = (queue = createWorkflowQueue(connection, config.QUEUE_PREFIX, config.JOB_ATTEMPTS));
     stops.push(async () => {
       await opened.close();
-      await connection.quit().catch(() => undefined);
+      await closeRedis(connection);
     });
     // Logged once per outage: the client reconnects on its own, every second or two.
     let down = false;

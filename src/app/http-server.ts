@@ -59,11 +59,13 @@ export async function startHttpServer(
     includeStacktraceInErrorResponses: false,
     introspection: !production,
     allowBatchedHttpRequests: false,
+    // The process stops the server itself on SIGTERM (src/app/process.ts); Apollo's own handler would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      tooManyRequestsStatus,
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: services.config.SHUTDOWN_GRACE_MS }),
+      retryLaterStatus,
       observeOperations(ops.metrics),
       ...limits.plugins,
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -148,17 +150,20 @@ function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string {
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
 
-/** One listener for every request (nothing allocated per request): a throttled operation is answered 429. */
-const throttledResponse: GraphQLRequestListener<GqlContext> = {
+/** HTTP statuses of the errors that tell a client to come back later. */
+const RETRY_LATER_STATUS: Partial<Record<string, number>> = { [ErrorCode.TOO_MANY_REQUESTS]: 429, [ErrorCode.SERVICE_UNAVAILABLE]: 503 };
+
+/** One listener for every request (nothing allocated per request): a throttled operation is answered 429, an outage 503. */
+const retryLaterResponse: GraphQLRequestListener<GqlContext> = {
   async willSendResponse({ response }) {
     if (response.body.kind !== 'single') return;
-    const throttled = response.body.singleResult.errors?.find((e) => e.extensions?.code === ErrorCode.TOO_MANY_REQUESTS);
-    if (!throttled) return;
-    response.http.status = 429;
-    response.http.headers.set('retry-after', String(throttled.extensions!.retryAfterSeconds));
+    const retryLater = response.body.singleResult.errors?.find((e) => RETRY_LATER_STATUS[String(e.extensions?.code)]);
+    if (!retryLater) return;
+    response.http.status = RETRY_LATER_STATUS[String(retryLater.extensions!.code)];
+    response.http.headers.set('retry-after', String(retryLater.extensions!.retryAfterSeconds));
   },
 };
-const tooManyRequestsStatus: ApolloServerPlugin<GqlContext> = { requestDidStart: async () => throttledResponse };
+const retryLaterStatus: ApolloServerPlugin<GqlContext> = { requestDidStart: async () => retryLaterResponse };
 
 /** The parsed body of a JSON request; undefined for any other content type, which Apollo then refuses itself. */
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable } from '../db/availability';
 import { safeError, type Logger } from './logger';
 import { currentRequest } from './request-scope';
 
@@ -12,6 +13,8 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** Over a rate limit; `retryAfterSeconds` says when to try again (also HTTP 429 with Retry-After). */
   TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS',
+  /** A dependency is down (reason `DATABASE_UNAVAILABLE`); try again after `retryAfterSeconds` (HTTP 503, Retry-After). */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   /** A request that is not GraphQL over HTTP (malformed JSON, too large): Apollo's own code for such refusals. */
   BAD_REQUEST = 'BAD_REQUEST',
@@ -44,6 +47,9 @@ export const unauthenticated = (message = 'Sign in first') => new AppError(Error
 export const conflict = (message: string, reason?: string) => new AppError(ErrorCode.CONFLICT, message, { reason });
 export const tooManyRequests = (message: string, reason: string, retryAfterSeconds: number) =>
   new AppError(ErrorCode.TOO_MANY_REQUESTS, message, { reason, retryAfterSeconds: Math.max(1, retryAfterSeconds) });
+/** PostgreSQL could not be reached; a transaction it cut short is rolled back whole, so the client may retry (a filing with its idempotency key). */
+export const databaseUnavailable = () =>
+  new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable; try again shortly', { reason: 'DATABASE_UNAVAILABLE', retryAfterSeconds: 2 });
 
 const PASS_THROUGH_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -126,9 +132,10 @@ function printedValueLength(text: string): number {
 const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean [^?]*\?/g, '');
 
 /**
- * The one place errors become GraphQL errors: AppErrors keep their code and message, GraphQL's own request
- * errors pass, anything else is logged in full and shown to the client only as an opaque internal error.
- * Each names its HTTP request (`extensions.requestId`, also the `x-request-id` header and the log lines' id).
+ * The one place errors become GraphQL errors: AppErrors keep their code and message, an unreachable database
+ * is SERVICE_UNAVAILABLE, GraphQL's own request errors pass, anything else is logged in full and shown to the
+ * client only as an opaque internal error. Each names its HTTP request (`extensions.requestId`, also the
+ * `x-request-id` header and the log lines' id).
  */
 export function createErrorFormatter(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
   const format = formatterOf(logger, options);
@@ -143,7 +150,10 @@ export function createErrorFormatter(logger: Logger, options: { hideSuggestions?
 
 function formatterOf(logger: Logger, { hideSuggestions = false }: { hideSuggestions?: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    const unavailable = isDatabaseUnavailable(unwrapped);
+    if (unavailable) logger.warn('database unavailable', { ...safeError(unwrapped), path: formatted.path });
+    const original = unavailable ? databaseUnavailable() : unwrapped;
     if (original instanceof AppError) {
       const details = Object.fromEntries(Object.entries(original.details).filter(([, v]) => v !== undefined));
       return {

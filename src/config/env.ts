@@ -59,6 +59,8 @@ const envSchema = z
     WORKFLOW_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
     WORKFLOW_DEFINITIONS_DIR: z.string().min(1).optional(),
     OUTBOX_POLL_MS: durationMs.default(200),
+    /** On SIGTERM/SIGINT: how long in-flight requests and jobs may take to finish before the process exits anyway. */
+    SHUTDOWN_GRACE_MS: durationMs.default(10_000),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
     /** Attempts BullMQ makes at a job before it fails for good and becomes failed work. */
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services } from '../app/services';
 import type { Viewer } from '../auth/viewer';
-import { AppError, unauthenticated } from '../common/errors';
+import { AppError, databaseUnavailable, unauthenticated } from '../common/errors';
+import { isDatabaseUnavailable } from '../db/availability';
 import { createLoaders, Loaders } from './loaders';
 
 export interface GqlContext {
@@ -46,8 +47,10 @@ export async function buildContext(services: Services, authorization: string | u
   try {
     ctx.viewer = await services.auth.viewerFromToken(em, match[1]);
   } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    ctx.authError = error;
+    // Raised by the operation rather than here: a failed context would be answered 500 before any plugin runs.
+    if (isDatabaseUnavailable(error)) ctx.authError = databaseUnavailable();
+    else if (error instanceof AppError) ctx.authError = error;
+    else throw error;
   }
   return ctx;
 }

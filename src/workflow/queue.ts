@@ -36,6 +36,15 @@ export function createRedis(url: string): Redis {
   return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
 
+/**
+ * Closes a connection without waiting on a Redis that is down: QUIT would sit in the offline queue behind
+ * the commands already waiting there, until Redis returned.
+ */
+export async function closeRedis(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+  else connection.disconnect();
+}
+
 /** `attempts`: how often BullMQ tries a job before it fails for good and its obligation becomes failed work. */
 export function createWorkflowQueue(connection: Redis, prefix: string, attempts = 8) {
   return new Queue<WorkflowJobData, unknown, WorkflowJobName>(WORKFLOW_QUEUE, {
@@ -61,6 +70,6 @@ export async function obliterateWorkflowQueue(redisUrl: string, prefix: string):
     await queue.obliterate({ force: true });
   } finally {
     await queue.close();
-    await connection.quit().catch(() => undefined);
+    await closeRedis(connection);
   }
 }

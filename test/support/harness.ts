@@ -39,10 +39,17 @@ export function productionEnv(): Record<string, string> {
  * parallel without seeing each other's rows or jobs.
  */
 export async function startTestApp(
-  options: { workers?: boolean; env?: Record<string, string>; /** Collects every log line (set LOG_LEVEL in env too). */ logLines?: string[] } = {},
+  options: {
+    workers?: boolean;
+    env?: Record<string, string>;
+    /** Collects every log line (set LOG_LEVEL in env too). */
+    logLines?: string[];
+    /** Another PostgreSQL server than the shared one (a test's own, to stop and start). */
+    server?: string;
+  } = {},
 ): Promise<TestApp> {
   const suffix = randomBytes(5).toString('hex');
-  const databaseUrl = `${SERVER}/gh_test_${suffix}`;
+  const databaseUrl = `${options.server ?? SERVER}/gh_test_${suffix}`;
   const queuePrefix = `gh_test_${suffix}`;
   const overrides = {
     NODE_ENV: 'test',

@@ -2,7 +2,7 @@ import { bootstrap } from '../../src/app/bootstrap';
 import { loadConfig } from '../../src/config/env';
 import { buildFederation, Federation } from '../support/fixtures';
 import { codeOf, startTestApp, TestApp } from '../support/harness';
-import { startOwnRedis, type OwnRedis } from '../support/redis-server';
+import { ThrowawayRedis } from '../support/throwaway';
 import { eventually, WorkflowClient } from '../support/workflow';
 
 /** The grassroots step's three days last about three seconds; its reminder comes a second before. */
@@ -10,14 +10,14 @@ const TIME_SCALE = String(3 / (3 * 24 * 3600));
 const APPLY = `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { instance { id } } }`;
 
 describe('obligations owned by PostgreSQL', () => {
-  let redis: OwnRedis;
+  let redis: ThrowawayRedis;
   let t: TestApp;
   let fed: Federation;
   let wf: WorkflowClient;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await ThrowawayRedis.start();
     t = await startTestApp({
       workers: true,
       env: { REDIS_URL: redis.url, WORKFLOW_TIME_SCALE: TIME_SCALE, RECONCILE_PERIOD_MS: '200', RECONCILE_GRACE_MS: '300', FAILED_WORK_RETRY_MS: '600000', JOB_ATTEMPTS: '2' },
@@ -28,7 +28,7 @@ describe('obligations owned by PostgreSQL', () => {
   });
   afterAll(async () => {
     await t.close();
-    await redis.stop();
+    await redis.kill();
   });
 
   const sql = (text: string, params: unknown[] = []) => t.app.services.orm.em.fork().getConnection().execute(text, params);
@@ -39,7 +39,7 @@ describe('obligations owned by PostgreSQL', () => {
     const instanceId = await apply();
     const task = await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
     await eventually(async () => (await sql(`select 1 from workflow_outbox where job_name = 'timer' and payload->>'instanceId' = ? and sent_at is not null`, [instanceId])).length > 0, 5000, 'the reminder armed');
-    await redis.flushAll();
+    redis.flushAll();
 
     const reminded = await eventually(async () => (await wf.inbox(tokens['longfeng.approver'])).find((x) => x.id === task.id && x.remindedAt), 15000, 'the reminder');
     expect(reminded.remindedAt).not.toBeNull();
