@@ -1,32 +1,33 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext } from '../graphql/context';
 import { MemberType } from '../members/member.types';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { AidApplication } from './aid-application.entity';
 import { AidApplicationConnection, AidApplicationFilter, AidApplicationType, ApplyForAidInput } from './aid.types';
+import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => AidApplicationType)
 export class AidResolver {
   @Mutation(() => AidApplicationType, { description: 'Applies for aid (for yourself, or for a member of your union) and starts its approval.' })
-  applyForAid(@Ctx() ctx: GqlContext, @Arg('input', () => ApplyForAidInput) input: ApplyForAidInput) {
-    return ctx.services.aid.apply(ctx.em, requireViewer(ctx), input);
+  applyForAid(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => ApplyForAidInput) input: ApplyForAidInput) {
+    return ctx.services.aid.apply(ctx.em, viewer, input);
   }
 
   @Query(() => AidApplicationType)
-  aidApplication(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.aid.get(ctx.em, requireViewer(ctx), id);
+  aidApplication(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+    return ctx.services.aid.get(ctx.em, viewer, id);
   }
 
   @Query(() => AidApplicationConnection, { description: 'Newest first.' })
   aidApplications(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => AidApplicationFilter, { nullable: true }) filter?: AidApplicationFilter,
   ) {
-    return ctx.services.aid.list(ctx.em, requireViewer(ctx), filter, page);
+    return ctx.services.aid.list(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => MemberType)
@@ -40,12 +41,12 @@ export class AidResolver {
   }
 
   @FieldResolver(() => FundType)
-  fund(@Root() a: AidApplication, @Ctx() ctx: GqlContext) {
-    return ctx.services.funds.get(ctx.em, requireViewer(ctx), a.fund.id);
+  fund(@Root() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.funds.get(ctx.em, viewer, a.fund.id);
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true })
-  instance(@Root() a: AidApplication, @Ctx() ctx: GqlContext) {
-    return a.instanceId ? ctx.services.workflow.instance(ctx.em, requireViewer(ctx), a.instanceId) : null;
+  instance(@Root() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return a.instanceId ? ctx.services.workflow.instance(ctx.em, viewer, a.instanceId) : null;
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext } from '../graphql/context';
 import { LoginPayload, ViewerType } from './auth.types';
 import type { Viewer } from './viewer';
 
@@ -14,8 +14,8 @@ const toViewerType = (v: Viewer): ViewerType => ({
 @Resolver()
 export class AuthResolver {
   @Query(() => ViewerType, { description: 'The signed-in account; UNAUTHENTICATED without a valid token.' })
-  viewer(@Ctx() ctx: GqlContext): ViewerType {
-    return toViewerType(requireViewer(ctx));
+  viewer(@CurrentViewer() viewer: Viewer): ViewerType {
+    return toViewerType(viewer);
   }
 
   @Mutation(() => LoginPayload)

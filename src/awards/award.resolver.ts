@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext } from '../graphql/context';
 import { allowed, Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { Honour } from '../members/honour.entity';
 import { HonourType, MemberType } from '../members/member.types';
@@ -19,6 +19,7 @@ import {
   SetAwardQuotaInput,
 } from './award.types';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
+import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => NominationType)
 export class AwardResolver {
@@ -26,56 +27,56 @@ export class AwardResolver {
     description:
       'Nominates a member (individual awards) or an organisation (collective awards) within the county’s quota and starts the selection: county review → city committee vote → public notice → province for PROVINCIAL/NATIONAL → honour recorded. CONFLICT with reason QUOTA_EXCEEDED when the county’s places are used.',
   })
-  nominateForAward(@Ctx() ctx: GqlContext, @Arg('input', () => NominateForAwardInput) input: NominateForAwardInput) {
-    return ctx.services.awards.nominate(ctx.em, requireViewer(ctx), input);
+  nominateForAward(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => NominateForAwardInput) input: NominateForAwardInput) {
+    return ctx.services.awards.nominate(ctx.em, viewer, input);
   }
 
   @Mutation(() => WorkflowInstanceType, {
     description: 'A selection-committee member votes on a vote task. Each member votes once (CONFLICT ALREADY_VOTED); a repeated idempotencyKey returns the first result.',
   })
   castVote(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Arg('taskId', () => ID) taskId: string,
     @Arg('approve', () => Boolean) approve: boolean,
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: 'Required when rejecting.' }) comment?: string,
   ) {
-    return ctx.services.awards.castVote(ctx.em, requireViewer(ctx), { taskId, approve, comment, idempotencyKey });
+    return ctx.services.awards.castVote(ctx.em, viewer, { taskId, approve, comment, idempotencyKey });
   }
 
   @Mutation(() => NominationType, { description: 'Anyone signed in may object while a nomination is on public notice (公示); it then goes to investigation.' })
   objectToNomination(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Arg('reason', () => String) reason: string,
     @Arg('nominationId', () => ID, { nullable: true }) nominationId?: string,
     @Arg('instanceId', () => ID, { nullable: true }) instanceId?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.awards.object(ctx.em, requireViewer(ctx), { nominationId, instanceId, reason, idempotencyKey });
+    return ctx.services.awards.object(ctx.em, viewer, { nominationId, instanceId, reason, idempotencyKey });
   }
 
   @Mutation(() => AwardQuotaType, { description: 'Sets a county’s places for an award, level and year (approvers or administrators above the county).' })
-  setAwardQuota(@Ctx() ctx: GqlContext, @Arg('input', () => SetAwardQuotaInput) input: SetAwardQuotaInput) {
-    return ctx.services.awards.setQuota(ctx.em, requireViewer(ctx), input);
+  setAwardQuota(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SetAwardQuotaInput) input: SetAwardQuotaInput) {
+    return ctx.services.awards.setQuota(ctx.em, viewer, input);
   }
 
   @Query(() => [AwardQuotaType], { description: 'A county’s quotas for a year, with places used and remaining.' })
-  awardQuotas(@Ctx() ctx: GqlContext, @Arg('countyId', () => ID) countyId: string, @Arg('year', () => Int) year: number) {
-    return ctx.services.awards.quotas(ctx.em, requireViewer(ctx), countyId, year);
+  awardQuotas(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('countyId', () => ID) countyId: string, @Arg('year', () => Int) year: number) {
+    return ctx.services.awards.quotas(ctx.em, viewer, countyId, year);
   }
 
   @Query(() => NominationType)
-  nomination(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.awards.get(ctx.em, requireViewer(ctx), id);
+  nomination(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+    return ctx.services.awards.get(ctx.em, viewer, id);
   }
 
   @Query(() => NominationConnection, { description: 'Nominations you made or are staff over, and those on public notice; newest first.' })
   nominations(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => NominationFilter, { nullable: true }) filter?: NominationFilter,
   ) {
-    return ctx.services.awards.list(ctx.em, requireViewer(ctx), filter, page);
+    return ctx.services.awards.list(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => MemberType, { nullable: true, description: 'The nominee, for individual awards. A reader of the public notice sees only their name, union and honours.' })
@@ -104,13 +105,13 @@ export class AwardResolver {
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its selection: state, votes, history, open tasks. Null for readers of a public notice.' })
-  instance(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
-    return ctx.services.awards.instanceFor(ctx.em, requireViewer(ctx), n);
+  instance(@Root() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.awards.instanceFor(ctx.em, viewer, n);
   }
 
   @FieldResolver(() => [NominationObjectionType], { description: 'Objections raised in public notice: all of them for staff over the nominating union, your own otherwise.' })
-  objections(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
-    return ctx.services.awards.objections(ctx.em, requireViewer(ctx), n);
+  objections(@Root() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.awards.objections(ctx.em, viewer, n);
   }
 }
 

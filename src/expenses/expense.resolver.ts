@@ -2,12 +2,13 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Use
 import { PageArgs } from '../common/connection';
 import { FundType, LedgerEntryType } from '../funds/fund.types';
 import { LedgerEntry } from '../funds/ledger-entry.entity';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext } from '../graphql/context';
 import { Guard } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { Expense } from './expense.entity';
 import { ExpenseConnection, ExpenseFilter, ExpenseType, SubmitExpenseInput } from './expense.types';
+import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => ExpenseType)
 export class ExpenseResolver {
@@ -15,22 +16,22 @@ export class ExpenseResolver {
     description:
       'Submits a union’s expense against one of its own funds and starts its review (finance → review committee → county above the threshold → booked). FINANCE, APPROVER or ADMIN over the union.',
   })
-  submitExpense(@Ctx() ctx: GqlContext, @Arg('input', () => SubmitExpenseInput) input: SubmitExpenseInput) {
-    return ctx.services.expenses.submit(ctx.em, requireViewer(ctx), input);
+  submitExpense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SubmitExpenseInput) input: SubmitExpenseInput) {
+    return ctx.services.expenses.submit(ctx.em, viewer, input);
   }
 
   @Query(() => ExpenseType)
-  expense(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.expenses.get(ctx.em, requireViewer(ctx), id);
+  expense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+    return ctx.services.expenses.get(ctx.em, viewer, id);
   }
 
   @Query(() => ExpenseConnection, { description: 'Expenses you submitted or are staff over; newest first.' })
   expenses(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => ExpenseFilter, { nullable: true }) filter?: ExpenseFilter,
   ) {
-    return ctx.services.expenses.list(ctx.em, requireViewer(ctx), filter, page);
+    return ctx.services.expenses.list(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The submitting union.' })
@@ -39,8 +40,8 @@ export class ExpenseResolver {
   }
 
   @FieldResolver(() => FundType)
-  fund(@Root() e: Expense, @Ctx() ctx: GqlContext) {
-    return ctx.services.funds.get(ctx.em, requireViewer(ctx), e.fund.id);
+  fund(@Root() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.funds.get(ctx.em, viewer, e.fund.id);
   }
 
   // An entry of the fund's ledger (with its balance after): read as the ledger is, over the fund's owner, the submitting union.
@@ -51,7 +52,7 @@ export class ExpenseResolver {
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })
-  instance(@Root() e: Expense, @Ctx() ctx: GqlContext) {
-    return e.instanceId ? ctx.services.workflow.instance(ctx.em, requireViewer(ctx), e.instanceId) : null;
+  instance(@Root() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return e.instanceId ? ctx.services.workflow.instance(ctx.em, viewer, e.instanceId) : null;
   }
 }

@@ -1,26 +1,27 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext } from '../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
 import { Fund } from './fund.entity';
 import { CreditFundInput, FundConnection, FundFilter, FundType, LedgerEntryConnection, LedgerEntryType } from './fund.types';
 import type { LedgerEntry } from './ledger-entry.entity';
+import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => FundType)
 export class FundResolver {
   @Query(() => FundType)
-  fund(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.funds.get(ctx.em, requireViewer(ctx), id);
+  fund(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+    return ctx.services.funds.get(ctx.em, viewer, id);
   }
 
   @Query(() => FundConnection, { description: 'Funds of the organisations in the viewer’s scope.' })
-  funds(@Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => FundFilter, { nullable: true }) filter?: FundFilter) {
-    return ctx.services.funds.list(ctx.em, requireViewer(ctx), filter, page);
+  funds(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => FundFilter, { nullable: true }) filter?: FundFilter) {
+    return ctx.services.funds.list(ctx.em, viewer, filter, page);
   }
 
   @Mutation(() => LedgerEntryType, { description: 'Books income to a fund.' })
-  creditFund(@Ctx() ctx: GqlContext, @Arg('input', () => CreditFundInput) input: CreditFundInput) {
-    return ctx.services.funds.credit(ctx.em, requireViewer(ctx), input);
+  creditFund(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => CreditFundInput) input: CreditFundInput) {
+    return ctx.services.funds.credit(ctx.em, viewer, input);
   }
 
   @FieldResolver(() => OrganizationType)
@@ -29,15 +30,15 @@ export class FundResolver {
   }
 
   @FieldResolver(() => LedgerEntryConnection, { description: 'Newest first.' })
-  ledger(@Root() fund: Fund, @Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.funds.ledger(ctx.em, requireViewer(ctx), fund, page);
+  ledger(@Root() fund: Fund, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+    return ctx.services.funds.ledger(ctx.em, viewer, fund, page);
   }
 }
 
 @Resolver(() => LedgerEntryType)
 export class LedgerEntryResolver {
   @FieldResolver(() => FundType)
-  fund(@Root() entry: LedgerEntry, @Ctx() ctx: GqlContext) {
-    return ctx.services.funds.get(ctx.em, requireViewer(ctx), entry.fund.id);
+  fund(@Root() entry: LedgerEntry, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.funds.get(ctx.em, viewer, entry.fund.id);
   }
 }

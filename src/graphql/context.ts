@@ -1,3 +1,4 @@
+import { createParameterDecorator } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services } from '../app/services';
 import type { Viewer } from '../auth/viewer';
@@ -53,4 +54,12 @@ export async function buildContext(services: Services, authorization: string | u
     else throw error;
   }
   return ctx;
+}
+
+/**
+ * The signed-in viewer as a resolver parameter: `@CurrentViewer() viewer: Viewer`. UNAUTHENTICATED (or the
+ * reason the token was refused) before the resolver runs when there is none.
+ */
+export function CurrentViewer() {
+  return createParameterDecorator<GqlContext>(({ context }) => requireViewer(context));
 }

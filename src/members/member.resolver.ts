@@ -2,44 +2,45 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
 import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
 import { Member, memberTarget } from './member.entity';
 import { HonourType, MemberConnection, MemberDetail, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
 import { PersonalDataField } from './personal-data.cipher';
+import type { Viewer } from '../auth/viewer';
 
 const MemberPublic = Guard('member.read', memberTarget);
 
 @Resolver(() => MemberType)
 export class MemberResolver {
   @Query(() => MemberType)
-  member(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.members.get(ctx.em, requireViewer(ctx), id);
+  member(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+    return ctx.services.members.get(ctx.em, viewer, id);
   }
 
   @Query(() => MemberConnection, { description: 'Members in the viewer’s scope, ordered by name.' })
   members(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.em, requireViewer(ctx), filter, page);
+    return ctx.services.members.list(ctx.em, viewer, filter, page);
   }
 
   @Mutation(() => MemberType)
-  registerMember(@Ctx() ctx: GqlContext, @Arg('input', () => RegisterMemberInput) input: RegisterMemberInput) {
-    return ctx.services.members.register(ctx.em, requireViewer(ctx), input);
+  registerMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => RegisterMemberInput) input: RegisterMemberInput) {
+    return ctx.services.members.register(ctx.em, viewer, input);
   }
 
   @Mutation(() => MemberType)
-  updateMember(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput) {
-    return ctx.services.members.update(ctx.em, requireViewer(ctx), id, input);
+  updateMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput) {
+    return ctx.services.members.update(ctx.em, viewer, id, input);
   }
 
   @Mutation(() => MemberType, { description: 'Moves the member to another grassroots union.' })
-  transferMember(@Ctx() ctx: GqlContext, @Arg('id', () => ID) id: string, @Arg('toOrganizationId', () => ID) toOrganizationId: string) {
-    return ctx.services.members.transfer(ctx.em, requireViewer(ctx), id, toOrganizationId);
+  transferMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string, @Arg('toOrganizationId', () => ID) toOrganizationId: string) {
+    return ctx.services.members.transfer(ctx.em, viewer, id, toOrganizationId);
   }
 
   @UseMiddleware(MemberDetail)
@@ -56,8 +57,8 @@ export class MemberResolver {
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether nationalId and phone are shown masked to you.' })
-  personalDataMasked(@Root() member: Member, @Ctx() ctx: GqlContext): boolean {
-    return !may(requireViewer(ctx), 'member.readPersonalData', memberTarget(member));
+  personalDataMasked(@Root() member: Member, @CurrentViewer() viewer: Viewer): boolean {
+    return !may(viewer, 'member.readPersonalData', memberTarget(member));
   }
 
   @UseMiddleware(MemberPublic)

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
-import { GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
 import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { MemberConnection, MemberFilter } from '../members/member.types';
 import { Organization, organizationTarget } from './organization.entity';
@@ -14,6 +14,7 @@ import {
   OrganizationType,
   UpdateOrganizationInput,
 } from './organization.types';
+import type { Viewer } from '../auth/viewer';
 
 const OrganizationPublic = Guard('organization.read', organizationTarget);
 
@@ -21,34 +22,34 @@ const OrganizationPublic = Guard('organization.read', organizationTarget);
 export class OrganizationResolver {
   @Query(() => OrganizationType, { description: 'By id or by code (give exactly one).' })
   organization(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Arg('id', () => ID, { nullable: true }) id?: string,
     @Arg('code', () => String, { nullable: true }) code?: string,
   ) {
-    return ctx.services.organizations.get(ctx.em, requireViewer(ctx), { id, code });
+    return ctx.services.organizations.get(ctx.em, viewer, { id, code });
   }
 
   @Query(() => OrganizationConnection, { description: 'Organizations in the viewer’s scope, ordered by name.' })
   organizations(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => OrganizationFilter, { nullable: true }) filter?: OrganizationFilter,
   ) {
-    return ctx.services.organizations.list(ctx.em, requireViewer(ctx), filter, page);
+    return ctx.services.organizations.list(ctx.em, viewer, filter, page);
   }
 
   @Mutation(() => OrganizationType)
-  createOrganization(@Ctx() ctx: GqlContext, @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput) {
-    return ctx.services.organizations.create(ctx.em, requireViewer(ctx), input);
+  createOrganization(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput) {
+    return ctx.services.organizations.create(ctx.em, viewer, input);
   }
 
   @Mutation(() => OrganizationType)
   updateOrganization(
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput,
   ) {
-    return ctx.services.organizations.update(ctx.em, requireViewer(ctx), id, input);
+    return ctx.services.organizations.update(ctx.em, viewer, id, input);
   }
 
   @UseMiddleware(OrganizationPublic)
@@ -75,19 +76,19 @@ export class OrganizationResolver {
 
   @UseMiddleware(OrganizationDetail)
   @FieldResolver(() => OrganizationConnection, { nullable: true })
-  children(@Root() org: Organization, @Ctx() ctx: GqlContext, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.organizations.children(ctx.em, requireViewer(ctx), org, page);
+  children(@Root() org: Organization, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+    return ctx.services.organizations.children(ctx.em, viewer, org, page);
   }
 
   @UseMiddleware(OrganizationDetail)
   @FieldResolver(() => MemberConnection, { nullable: true, description: 'Members of this organisation and everything below it, those in your scope.' })
   members(
     @Root() org: Organization,
-    @Ctx() ctx: GqlContext,
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.em, requireViewer(ctx), { ...filter, subtreeOf: org.id }, page);
+    return ctx.services.members.list(ctx.em, viewer, { ...filter, subtreeOf: org.id }, page);
   }
 
   @UseMiddleware(OrganizationDetail, Guard('fund.read', organizationTarget))
