@@ -13,6 +13,7 @@
 import { Client } from 'pg';
 import 'reflect-metadata';
 import { bootstrap } from '../src/app/bootstrap';
+import { helpRequested } from '../src/common/cli';
 import { loadConfig } from '../src/config/env';
 
 const TARGET_P99_MS = 50;
@@ -33,6 +34,10 @@ function percentile(sorted: number[], p: number): number {
 const fmt = (ms: number) => ms.toFixed(2).padStart(8);
 
 async function main(): Promise<void> {
+  helpRequested(
+    process.argv.slice(2),
+    'usage: DATABASE_URL=<a database with the full seed> npm run bench:members [-- --warmup 20 --runs 500]\n\np50/p99 of the first page of 50 members of each county, in SQL and over GraphQL.',
+  );
   const warmup = option('warmup', 20);
   const runs = option('runs', 500);
   const client = new Client({ connectionString: loadConfig().DATABASE_URL });

@@ -21,6 +21,7 @@ import { bootstrap } from '../src/app/bootstrap';
 import { Award, AwardLevel } from '../src/awards/nomination.entity';
 import { AidType } from '../src/aid/aid-application.entity';
 import { projectRoot } from '../src/common/project-root';
+import { helpRequested } from '../src/common/cli';
 import { loadConfig } from '../src/config/env';
 import { dropDatabase } from '../src/db/orm';
 import { ExpenseCategory } from '../src/expenses/expense.entity';
@@ -71,6 +72,10 @@ const FIRST_STEP_REVIEWER: Record<string, string> = {
 };
 
 async function main() {
+  helpRequested(
+    process.argv.slice(2),
+    'usage: npm run bench:workflow [-- --decisions 3000 --rate 150 --concurrency 16 --warmup 300]\n\nDecisions per second end to end at saturation, and decide and routing latency at a fixed rate, on the demo data in a database of its own.',
+  );
   const args = parseArgs(process.argv.slice(2));
   const base = loadConfig();
   const target = new URL(base.DATABASE_URL);

@@ -6,6 +6,7 @@
  * DATABASE_URL comes from the environment (loadConfig); the database is created and migrated if needed.
  */
 import 'reflect-metadata';
+import { helpRequested } from '../src/common/cli';
 import { loadConfig } from '../src/config/env';
 import { createOrm, ensureDatabase, migrate } from '../src/db/orm';
 import { PersonalDataCipher } from '../src/members/personal-data.cipher';
@@ -16,6 +17,8 @@ export interface SeedOptions {
   /** Seals national ids and phones; the app must be configured with the same keys to open them. */
   cipher: PersonalDataCipher;
   reset?: boolean;
+  /** Told each step as it starts (the full seed takes a while). */
+  progress?: (step: string) => void;
 }
 
 export interface SeedResult {
@@ -30,15 +33,23 @@ export interface SeedResult {
 export const DEFAULT_SEED = 42;
 
 /** Creates and migrates the database if needed, then generates and loads the data set. */
-export async function seedDatabase(databaseUrl: string, size: SeedSize, seed: number, { cipher, reset = false }: SeedOptions): Promise<SeedResult> {
+export async function seedDatabase(
+  databaseUrl: string,
+  size: SeedSize,
+  seed: number,
+  { cipher, reset = false, progress = () => undefined }: SeedOptions,
+): Promise<SeedResult> {
   const started = Date.now();
+  progress('migrating');
   await ensureDatabase(databaseUrl);
   const { orm } = await createOrm({ databaseUrl, poolMax: 2 });
   try {
     await migrate(orm, databaseUrl, cipher);
     const t0 = Date.now();
+    progress(`generating the ${size} data set`);
     const data = generate(size, seed);
     const t1 = Date.now();
+    progress(`loading ${data.organizations.length} organisations and ${data.members.length} members (national ids and phones encrypted as they go)`);
     const counts = await loadSeed(orm, data, { cipher, reset });
     const t2 = Date.now();
     return {
@@ -89,7 +100,6 @@ export function parseArgs(argv: string[]): CliArgs {
       seed = Number(raw);
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(seed)) throw new Error(`--seed must be a non-negative integer, got "${raw}"\n${USAGE}`);
     } else if (flag === '--reset') reset = true;
-    else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
   if (size !== 'demo' && size !== 'full') throw new Error(`--size must be demo or full${size ? `, got "${size}"` : ''}\n${USAGE}`);
@@ -97,11 +107,14 @@ export function parseArgs(argv: string[]): CliArgs {
 }
 
 async function main(): Promise<void> {
+  helpRequested(process.argv.slice(2), `${USAGE}\n\nDATABASE_URL names the database; it is created and migrated if needed. --reset empties it first.`);
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const safeUrl = config.DATABASE_URL.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   console.log(`Seeding ${safeUrl} with the ${args.size} data set (seed ${args.seed}${args.reset ? ', reset' : ''})…`);
-  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset });
+  const started = Date.now();
+  const progress = (step: string) => console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${step}…`);
+  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset, progress });
   const c = result.counts;
   console.log(
     [
