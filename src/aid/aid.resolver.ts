@@ -46,7 +46,7 @@ export class AidResolver {
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true })
-  instance(@Root() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return a.instanceId ? ctx.services.workflow.instance(ctx.em, viewer, a.instanceId) : null;
+  async instance(@Root() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return a.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(a.instanceId)) : null;
   }
 }

@@ -52,7 +52,7 @@ export class ExpenseResolver {
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })
-  instance(@Root() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return e.instanceId ? ctx.services.workflow.instance(ctx.em, viewer, e.instanceId) : null;
+  async instance(@Root() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return e.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(e.instanceId)) : null;
   }
 }

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
+import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import type { Services } from '../app/services';
 import { Fund } from '../funds/fund.entity';
 import { Honour } from '../members/honour.entity';
@@ -23,12 +24,17 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
  * these, so a page costs a constant number of statements whatever its size.
  */
 export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData'>) {
+  /** Rows of one entity by id, a batch in one statement. */
+  const byId = <T extends { id: string }>(entity: EntityName<T>) =>
+    new DataLoader<string, T | undefined>(async (ids) => {
+      const rows = await em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<T>);
+      const found = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => found.get(id));
+    });
   return {
-    organization: new DataLoader<string, Organization | undefined>(async (ids) => {
-      const rows = await em.find(Organization, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((o) => [o.id, o]));
-      return ids.map((id) => byId.get(id));
-    }),
+    organization: byId(Organization),
+    member: byId(Member),
+    instance: byId(WorkflowInstance),
     fundsByOwner: new DataLoader<string, Fund[]>(async (ownerIds) => {
       const rows = await em.find(Fund, { owner: { $in: [...ownerIds] } }, { orderBy: { kind: 'asc', id: 'asc' } });
       const byOwner = groupBy(rows, (f) => f.owner.id);
@@ -51,11 +57,6 @@ export function createLoaders(em: EntityManager, services: Pick<Services, 'perso
       const rows = await em.find(Honour, { member: { $in: [...memberIds] } }, { orderBy: { year: 'desc', id: 'asc' } });
       const byMember = groupBy(rows, (h) => h.member!.id);
       return memberIds.map((id) => byMember.get(id) ?? []);
-    }),
-    member: new DataLoader<string, Member | undefined>(async (ids) => {
-      const rows = await em.find(Member, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((m) => [m.id, m]));
-      return ids.map((id) => byId.get(id));
     }),
     /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
     personalDataReads: new DataLoader<PersonalDataRead, void, string>(

@@ -170,8 +170,8 @@ export class WorkflowTaskResolver {
   }
 
   @FieldResolver(() => WorkflowInstanceType)
-  instance(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.workflow.instance(ctx.em, viewer, task.instanceId);
+  async instance(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(task.instanceId));
   }
 }
 

@@ -379,7 +379,11 @@ export class WorkflowService {
   }
 
   async instance(em: EntityManager, viewer: Viewer, id: string): Promise<WorkflowInstance> {
-    const instance = await em.findOne(WorkflowInstance, parseId(id));
+    return this.visible(viewer, await em.findOne(WorkflowInstance, parseId(id)));
+  }
+
+  /** An instance loaded elsewhere (a batch of a page's), if the viewer may read it; NOT_FOUND otherwise. */
+  visible(viewer: Viewer, instance: WorkflowInstance | null | undefined): WorkflowInstance {
     if (!instance || !this.canSeeInstance(viewer, instance)) throw notFound('Workflow instance');
     return instance;
   }

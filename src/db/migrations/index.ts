@@ -13,6 +13,7 @@ import { Migration20261126000000_personal_data_sealed } from './Migration2026112
 import { Migration20261126010000_personal_data_plaintext_dropped } from './Migration20261126010000_personal_data_plaintext_dropped';
 import { Migration20261201030000_idempotency_keys } from './Migration20261201030000_idempotency_keys';
 import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
+import { Migration20261201050000_history_by_actor_org } from './Migration20261201050000_history_by_actor_org';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126010000_personal_data_plaintext_dropped', class: Migration20261126010000_personal_data_plaintext_dropped },
   { name: 'Migration20261201030000_idempotency_keys', class: Migration20261201030000_idempotency_keys },
   { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
+  { name: 'Migration20261201050000_history_by_actor_org', class: Migration20261201050000_history_by_actor_org },
 ];
