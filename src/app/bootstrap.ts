@@ -141,7 +141,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     });
     connection.on('ready', () => (down = false));
     metrics.watchQueue(opened, connection);
-    readiness.dependOnRedis(connection);
+    // A worker is no use without Redis; an API serves without it (the dashboard aside), so only workers wait for it to be ready.
+    if (options.workers) readiness.dependOnRedis(connection);
     return opened;
   };
   const placement = metricsPlacement(config);
@@ -171,7 +172,6 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
       // Only the API counts failed logins; it starts even when Redis is down (see LoginThrottle).
       await loginThrottle.connect();
       stops.push(async () => loginThrottle.close());
-      readiness.dependOnRedis(loginThrottle.redis);
       const dashboard = config.QUEUE_DASHBOARD
         ? queueDashboard({ queue: openQueue(), orm, auth: services.auth, jwtSecret: config.JWT_SECRET, secureCookie: config.NODE_ENV === 'production' })
         : undefined;

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/env';
 import { MIGRATIONS } from '../../src/db/migrations';
 import { sqlOn } from '../support/fixtures';
 import { startAnotherInstance, startTestApp, TestApp } from '../support/harness';
+import { ThrowawayRedis } from '../support/throwaway';
 
 const run = promisify(execFile);
 
@@ -102,17 +103,31 @@ describe('health and readiness', () => {
     let noRedis: TestApp;
 
     beforeAll(async () => {
-      // Nothing listens on this port: the process starts (logins fall back to counting in memory) but is not ready.
+      // Nothing listens on this port: the API starts, and logins fall back to counting in memory.
       noRedis = await startAnotherInstance(t, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     });
     afterAll(() => noRedis?.close());
 
-    it('is unavailable: 503 failing redis, within the check timeout, while /healthz stays 200', async () => {
+    it('keeps an API ready: it serves without Redis', async () => {
       const res = await probe(noRedis.url, '/readyz');
-      expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable', failing: ['redis'] });
-      expect(res.ms).toBeLessThan(2500);
+      expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
       expect((await probe(noRedis.url, '/healthz')).status).toBe(200);
+    });
+
+    it('makes a worker unavailable: 503 failing redis, within the check timeout, while /healthz stays 200', async () => {
+      const redis = await ThrowawayRedis.start();
+      const worker = await bootstrap(loadConfig(process.env, { ...t.overrides, REDIS_URL: redis.url, METRICS_PORT: '0' }), { api: false, workers: true });
+      try {
+        expect((await probe(worker.opsUrl!, '/readyz')).status).toBe(200);
+        await redis.kill();
+        const res = await probe(worker.opsUrl!, '/readyz');
+        expect(res.status).toBe(503);
+        expect(res.body).toEqual({ status: 'unavailable', failing: ['redis'] });
+        expect(res.ms).toBeLessThan(2500);
+        expect((await probe(worker.opsUrl!, '/healthz')).status).toBe(200);
+      } finally {
+        await worker.stop();
+      }
     });
   });
 
