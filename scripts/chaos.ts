@@ -8,7 +8,7 @@
  *   npm run chaos [-- --duration 240 --workers 3]
  */
 import 'reflect-metadata';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -89,10 +89,12 @@ class Fleet {
   /** Slots a fault is working on, so two faults never take the same one. */
   readonly busy = new Set<number>();
   private generation = 0;
+  /** The reconcilers' repair lines of worker processes that have exited and been replaced. */
+  private readonly retiredRepairs: string[] = [];
 
   constructor(
     private readonly env: Record<string, string>,
-    readonly logDir: string,
+    private readonly logDir: string,
   ) {}
 
   private spawn(entry: string, name: string, env: Record<string, string> = {}): AppProcess {
@@ -123,9 +125,6 @@ class Fleet {
     return from[Math.floor(Math.random() * from.length)];
   }
 
-  /** The reconcilers' repair lines of worker processes that have exited and been replaced. */
-  private readonly retiredRepairs: string[] = [];
-
   retire(p: AppProcess): void {
     this.retiredRepairs.push(...repairLines(p));
   }
@@ -134,7 +133,14 @@ class Fleet {
   repairs(): Map<string, number> {
     const totals = new Map<string, number>();
     for (const line of [...this.retiredRepairs, ...this.workers.flatMap(repairLines)]) {
-      const entry = JSON.parse(line) as Record<string, number>;
+      // A process killed mid-write leaves half a line.
+      const entry = (() => {
+        try {
+          return JSON.parse(line) as Record<string, number>;
+        } catch {
+          return {};
+        }
+      })();
       for (const k of ['resent', 'failed', 'retried']) count(totals, k, entry[k] ?? 0);
     }
     return totals;
@@ -361,8 +367,10 @@ async function main(): Promise<number> {
   const violationsOf = async (sql: string) => Number(Object.values((await db.query(sql)).rows[0] as object)[0]);
   let client: GraphqlClient | undefined;
   let violations = 0;
+  /** Set once the run has checked everything and found nothing: only then do its logs go. */
+  let passed = false;
   try {
-    say(`Chaos run: ${args.duration} s of load and faults, 1 API and ${args.workers} workers, PostgreSQL on :${pg.port}, Redis on :${redis.port}; logs in ${logDir}`);
+    say(`Chaos run: ${args.duration} s of load and faults, 1 API and ${args.workers} workers, PostgreSQL on :${pg.port}, Redis on :${redis.port}; logs in ${logDir} (kept if it finds violations)`);
     const seeded = await seedDatabase(databaseUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(loadConfig(process.env, env)) });
     say(`Seeded the demo data in ${(seeded.elapsedMs / 1000).toFixed(1)} s.`);
     // Quotas out of the way: the run is about faults, not about counties running out of places.
@@ -498,12 +506,14 @@ async function main(): Promise<number> {
     say(`  instances:  ${stats.map((r) => `${r.definition_key} ${r.status.toLowerCase()} ${r.n}`).join(', ')}`);
     say(`  total time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     say(violations ? `\n${violations} violations.` : '\nNo violations.');
+    passed = !violations;
   } finally {
     client?.close();
     await fleet.stopAll().catch(() => undefined);
     await db.end().catch(() => undefined);
     await redis.kill();
     pg.destroy();
+    if (passed) rmSync(logDir, { recursive: true, force: true });
   }
   return violations;
 }
