@@ -14,8 +14,6 @@
  */
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bootstrap } from '../src/app/bootstrap';
 import { Award, AwardLevel } from '../src/awards/nomination.entity';
@@ -28,6 +26,8 @@ import { ExpenseCategory } from '../src/expenses/expense.entity';
 import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { obliterateWorkflowQueue } from '../src/workflow/queue';
 import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
+import { GraphqlClient } from './support/graphql-client';
+import { freePort } from './support/processes';
 
 interface Args {
   decisions: number;
@@ -53,16 +53,6 @@ const summary = (values: number[]) => {
   return `p50 ${percentile(s, 50).toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The workflow and the reviewer who takes its first step (never the account that filed it). */
 const FIRST_STEP_REVIEWER: Record<string, string> = {
@@ -95,52 +85,19 @@ async function main() {
     // The children get this process's node flags too (e.g. --cpu-prof to profile all three).
     spawn(process.execPath, [...process.execArgv, join(projectRoot(), 'dist', 'src', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
   );
-  const url = `http://127.0.0.1:${port}/`;
-  // A plain keep-alive HTTP client: lighter than fetch, so the load generator takes less of the two cores.
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const client = new GraphqlClient(`http://127.0.0.1:${port}/`);
 
   try {
-    const gql = (query: string, variables: Record<string, unknown>, token?: string) =>
-      new Promise<{ data?: any; errors?: unknown[] }>((resolve, reject) => {
-        const body = JSON.stringify({ query, variables });
-        const req = request(
-          url,
-          {
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              try {
-                resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-              } catch (error) {
-                reject(error);
-              }
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
-    for (let i = 0; ; i++) {
-      const ok = await gql('{ __typename }', {}).catch(() => undefined);
-      if (ok?.data) break;
-      if (i > 200) throw new Error('the API process did not start');
-      await sleep(100);
-    }
-    const signIn = async (username: string) =>
-      (await gql('mutation($u: String!) { login(username: $u, password: "gonghui-demo") { token viewer { accountId } } }', { u: username })).data.login;
+    const gql = client.gql.bind(client);
+    await client.waitUntilServing();
     const tokens = Object.fromEntries(
-      await Promise.all(['city.approver', 'city.finance'].map(async (u) => [u, (await signIn(u)).token] as const)),
+      await Promise.all(['city.approver', 'city.finance'].map(async (u) => [u, (await client.signIn(u)).token] as const)),
     );
 
     // The federation's administrator files everything: aid applications, expenses and nominations, in turn.
     const total = args.warmup + args.decisions * 2;
     process.stdout.write(`Filing ${total} subjects (aid applications, expenses and nominations in turn)…\n`);
-    const admin = await services.auth.viewerFor(services.orm.em.fork(), (await signIn('admin')).viewer.accountId);
+    const admin = await services.auth.viewerFor(services.orm.em.fork(), (await client.signIn('admin')).accountId);
     const [cityAid] = await sql(`select f.id from fund f join organization o on o.id = f.owner_id where o.level = 'CITY' and f.kind = 'HARDSHIP_AID'`);
     const active: { id: string }[] = await sql(`select id from member where status = 'ACTIVE' order by id`);
     const duesFunds: { id: string }[] = await sql(
@@ -243,7 +200,7 @@ async function main() {
     process.stdout.write(`  decide round trip:  ${summary(roundTrips)}\n`);
     process.stdout.write(`  routing latency:    ${summary(latencies)}   (decide sent → next task in the inbox)\n`);
   } finally {
-    agent.destroy();
+    client.close();
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
     await local.stop();

@@ -28,11 +28,7 @@ export interface TestApp {
 
 export const TEST_PASSWORD = 'test-password-1';
 
-/** What the environment schema requires in production, with fresh secrets: for tests that run as production does. */
-export function productionEnv(): Record<string, string> {
-  const key = () => randomBytes(32).toString('base64');
-  return { NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), PII_KEYS: `p1:${key()}`, PII_INDEX_KEY: key() };
-}
+export { productionEnv } from '../../scripts/support/processes';
 
 /**
  * A real API (and, on request, real workers) on a database and queue prefix of its own, so test files run in

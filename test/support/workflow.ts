@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from '../../scripts/support/processes';
 import type { TestApp } from './harness';
 
-/** Polls until `probe` returns a value, for work the queue workers do asynchronously. Bounded, never sleeps blind. */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+// Polling lives with the process helpers, which the scripts share.
+export { eventually };
 
 export const TASK_FIELDS = 'id step kind instanceId actions candidateRoles claimedBy dueAt overdue remindedAt overdueAt escalated status round';
 export const INSTANCE_FIELDS = `id state status outcome seq round definitionKey definitionVersion subjectId
