@@ -29,8 +29,8 @@ void runUntilSignalled(async () => {
   const config = loadConfig();
   await ensureDatabase(config.DATABASE_URL);
   if (await isEmpty(config.DATABASE_URL)) {
-    const seeded = await seedDatabase(config.DATABASE_URL, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(config) });
-    process.stdout.write(`Loaded the demo federation: ${seeded.counts.organizations} organisations, ${seeded.counts.members} members.\n`);
+    const seeded = await seedDatabase(config.DATABASE_URL, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(config), app: config });
+    process.stdout.write(`Loaded the demo federation: ${seeded.counts.organizations} organisations, ${seeded.counts.members} members, ${seeded.inFlight} workflow instances in flight.\n`);
   } else {
     process.stdout.write('The database already holds data; not seeding it again.\n');
   }

@@ -7,22 +7,31 @@
  */
 import 'reflect-metadata';
 import { helpRequested } from '../src/common/cli';
-import { loadConfig } from '../src/config/env';
+import { bootstrap } from '../src/app/bootstrap';
+import { type AppConfig, loadConfig } from '../src/config/env';
 import { createOrm, ensureDatabase, migrate } from '../src/db/orm';
 import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { type DemoLogin, type SeedSize, generate, summarize } from './generator';
+import { putWorkInFlight } from './in-flight';
 import { type LoadResult, loadSeed } from './loader';
 
 export interface SeedOptions {
   /** Seals national ids and phones; the app must be configured with the same keys to open them. */
   cipher: PersonalDataCipher;
   reset?: boolean;
+  /**
+   * The app's configuration: given, the demo seed also puts work in flight at every human step of the three
+   * workflows, through the app's own services (the full seed never does: its data is for benchmarks).
+   */
+  app?: AppConfig;
   /** Told each step as it starts (the full seed takes a while). */
   progress?: (step: string) => void;
 }
 
 export interface SeedResult {
   counts: LoadResult;
+  /** Workflow instances filed and moved on through the engine. */
+  inFlight: number;
   migrantWorkers: number;
   generateMs: number;
   loadMs: number;
@@ -37,7 +46,7 @@ export async function seedDatabase(
   databaseUrl: string,
   size: SeedSize,
   seed: number,
-  { cipher, reset = false, progress = () => undefined }: SeedOptions,
+  { cipher, reset = false, progress = () => undefined, app }: SeedOptions,
 ): Promise<SeedResult> {
   const started = Date.now();
   progress('migrating');
@@ -52,8 +61,20 @@ export async function seedDatabase(
     progress(`loading ${data.organizations.length} organisations and ${data.members.length} members (national ids and phones encrypted as they go)`);
     const counts = await loadSeed(orm, data, { cipher, reset });
     const t2 = Date.now();
+    let inFlight = 0;
+    if (app && size === 'demo') {
+      progress('filing applications, expenses and nominations and deciding their first steps, through the engine');
+      // No HTTP and no queue workers: the seeder runs the workers' handlers itself, so no Redis is needed.
+      const booted = await bootstrap({ ...app, DATABASE_URL: databaseUrl, LOG_LEVEL: app.LOG_LEVEL === 'info' ? 'warn' : app.LOG_LEVEL }, { api: false, workers: false });
+      try {
+        inFlight = (await putWorkInFlight(booted, data)).instances;
+      } finally {
+        await booted.stop();
+      }
+    }
     return {
       counts,
+      inFlight,
       migrantWorkers: summarize(data).migrantWorkers,
       generateMs: t1 - t0,
       loadMs: t2 - t1,
@@ -114,7 +135,7 @@ async function main(): Promise<void> {
   console.log(`Seeding ${safeUrl} with the ${args.size} data set (seed ${args.seed}${args.reset ? ', reset' : ''})…`);
   const started = Date.now();
   const progress = (step: string) => console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${step}…`);
-  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset, progress });
+  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset, progress, app: config });
   const c = result.counts;
   console.log(
     [
@@ -125,6 +146,7 @@ async function main(): Promise<void> {
       `ledger entries     ${c.ledgerEntries}`,
       `accounts           ${c.accounts} (role assignments ${c.roleAssignments})`,
       `award quotas       ${c.awardQuotas}`,
+      `work in flight     ${result.inFlight} workflow instances`,
       `time               ${(result.elapsedMs / 1000).toFixed(1)} s (generate ${(result.generateMs / 1000).toFixed(1)} s, load ${(result.loadMs / 1000).toFixed(1)} s)`,
     ].join('\n'),
   );
