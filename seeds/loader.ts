@@ -70,6 +70,8 @@ async function loadWithClient(client: ClientBase, data: SeedData, { cipher, rese
         `select quote_ident(tablename) as name from pg_tables
           where schemaname = current_schema() and tablename not like 'mikro_orm_%'`,
       );
+      // The audit tables refuse TRUNCATE unless this transaction says it is a deliberate reset.
+      await client.query(`set local gonghui.allow_reset = 'on'`);
       if (rows.length) await client.query(`truncate table ${rows.map((r) => r.name).join(', ')} restart identity cascade`);
     } else {
       const { rows } = await client.query<{ n: string }>('select count(*) as n from organization');

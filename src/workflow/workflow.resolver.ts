@@ -11,6 +11,7 @@ import {
   HistoryEntryConnection,
   HistoryEntryType,
   HistoryFilter,
+  HistoryIntegrityType,
   InboxFilter,
   InstanceFilter,
   VoteType,
@@ -149,6 +150,11 @@ export class WorkflowResolver {
   @FieldResolver(() => [HistoryEntryType], { description: 'Every transition, oldest first.' })
   history(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.instanceHistory(ctx.em, instance);
+  }
+
+  @FieldResolver(() => HistoryIntegrityType, { description: 'Whether the recorded history is as it was written.' })
+  integrity(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.integrity(ctx.em, instance);
   }
 
   @FieldResolver(() => [VoteType], { description: 'Votes cast in the current vote step.' })

@@ -19,6 +19,7 @@ import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, WorkflowStore } from './workflow.store';
 import { reviseSubject, type SubjectRegistry } from './subject.contract';
 import type { ObligationStore } from './obligation.store';
+import { firstBrokenHistorySeq } from '../audit/chain.repository';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 
 export interface StartRequest extends InstanceMeta {
@@ -426,6 +427,12 @@ export class WorkflowService {
 
   instanceHistory(em: EntityManager, instance: WorkflowInstance) {
     return em.find(WorkflowHistory, { instanceId: instance.id, seq: { $lte: instance.seq } }, { orderBy: { id: 'asc' } });
+  }
+
+  /** Whether the instance's history hash chain still verifies; the instance itself was already authorised. */
+  async integrity(em: EntityManager, instance: WorkflowInstance) {
+    const firstBrokenSeq = await firstBrokenHistorySeq(async <T,>(sql: string, params: unknown[]) => (await runSql<T>(em, sql, params)).rows, instance.id);
+    return { intact: firstBrokenSeq === null, firstBrokenSeq };
   }
 
   /** Open tasks; for an instance as a past answer found it, only its then current task, if that is still open. */

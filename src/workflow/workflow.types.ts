@@ -183,6 +183,15 @@ export class WorkflowInstanceType {
   updatedAt!: Date;
 }
 
+@ObjectType('HistoryIntegrity', { description: 'The history hash chain recomputed: an edited or deleted transition breaks it.' })
+export class HistoryIntegrityType {
+  @Field(() => Boolean)
+  intact!: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'The first transition whose hash does not match (after a deleted one, the next).' })
+  firstBrokenSeq?: number | null;
+}
+
 export const WorkflowInstanceConnection = ConnectionType(WorkflowInstanceType, 'WorkflowInstance');
 
 @ObjectType('WorkflowStateInfo')

@@ -14,6 +14,7 @@ import { Migration20261126010000_personal_data_plaintext_dropped } from './Migra
 import { Migration20261201030000_idempotency_keys } from './Migration20261201030000_idempotency_keys';
 import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
 import { Migration20261201050000_history_by_actor_org } from './Migration20261201050000_history_by_actor_org';
+import { Migration20261202000000_audit_chain } from './Migration20261202000000_audit_chain';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201030000_idempotency_keys', class: Migration20261201030000_idempotency_keys },
   { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
   { name: 'Migration20261201050000_history_by_actor_org', class: Migration20261201050000_history_by_actor_org },
+  { name: 'Migration20261202000000_audit_chain', class: Migration20261202000000_audit_chain },
 ];
