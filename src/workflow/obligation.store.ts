@@ -16,6 +16,11 @@ export interface FailedWorkRow {
 }
 
 const BATCH = 200;
+/** Failed work handed back: a new job id (generation), and unsent, so the relay sends it again. */
+const RETRIED = 'generation = generation + 1, failed_at = null, failure = null, sent_at = null, leased_until = null';
+
+/** The `like any` patterns of organisation subtrees, as one array parameter. */
+const subtreePatterns = (subtrees: readonly string[]) => `{${subtrees.map((p) => `"${p}%"`).join(',')}}`;
 
 /**
  * The outbox rows as obligations, outside the transition statement that writes them and the handlers that
@@ -50,21 +55,38 @@ export class ObligationStore {
   }
 
   /**
-   * Puts failed work back in the relay's hands under a new job id: the rows given, or (with `backoffMs`) every
-   * row failed for longer than its back-off, which doubles with each generation up to 64 times. Returns the ids.
+   * Puts failed work back in the relay's hands under a new job id: every row failed for longer than its back-off,
+   * which doubles with each generation up to 64 times. Returns the ids.
    */
-  async retry(em: EntityManager, where: { ids: string[] } | { backoffMs: number }): Promise<string[]> {
-    const filter =
-      'ids' in where
-        ? { sql: 'id = any(?::bigint[])', params: [`{${where.ids.join(',')}}`] }
-        : { sql: 'failed_at < now() - make_interval(secs => ?::float8 / 1000 * power(2, least(generation, 6)))', params: [where.backoffMs] };
+  async retryDue(em: EntityManager, backoffMs: number): Promise<string[]> {
     const { rows } = await runSql<{ id: string }>(
       em,
-      `update workflow_outbox o set generation = generation + 1, failed_at = null, failure = null, sent_at = null, leased_until = null
-         from (select id from workflow_outbox where failed_at is not null and ${filter.sql} limit ${BATCH} for update skip locked) b
+      `update workflow_outbox o set ${RETRIED}
+         from (select id from workflow_outbox
+                where failed_at is not null and failed_at < now() - make_interval(secs => ?::float8 / 1000 * power(2, least(generation, 6)))
+                limit ${BATCH} for update skip locked) b
         where o.id = b.id
         returning o.id`,
-      filter.params,
+      [backoffMs],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  /**
+   * Retries the given failed work now, all or nothing: only when every id is failed work under the subtrees.
+   * Returns the ids retried (none when any was not).
+   */
+  async retryNow(em: EntityManager, ids: readonly string[], subtrees: readonly string[]): Promise<string[]> {
+    const { rows } = await runSql<{ id: string }>(
+      em,
+      `with chosen as (select o.id from workflow_outbox o join workflow_instance i on i.id = (o.payload->>'instanceId')::uuid
+                        where o.id = any(?::bigint[]) and o.failed_at is not null and i.subject_org_path like any(?::text[])
+                        for update of o)
+       update workflow_outbox o set ${RETRIED}
+         from chosen c
+        where o.id = c.id and (select count(*) from chosen) = ?
+        returning o.id`,
+      [`{${ids.join(',')}}`, subtreePatterns(subtrees), ids.length],
     );
     return rows.map((r) => String(r.id));
   }
@@ -79,7 +101,7 @@ export class ObligationStore {
          from workflow_outbox o join workflow_instance i on i.id = (o.payload->>'instanceId')::uuid
         where o.failed_at is not null and i.subject_org_path like any(?::text[])
         order by o.failed_at, o.id limit ?`,
-      [`{${subtrees.map((p) => `"${p}%"`).join(',')}}`, limit],
+      [subtreePatterns(subtrees), limit],
     );
     return rows;
   }

@@ -86,7 +86,7 @@ export class Reconciler {
     }
     if (lost.length) await sendObligations(this.queue, lost);
     repairs.resent = lost.length;
-    repairs.retried = (await this.obligations.retry(em, { backoffMs: this.options.retryBackoffMs })).length;
+    repairs.retried = (await this.obligations.retryDue(em, this.options.retryBackoffMs)).length;
     if (repairs.retried) this.relay.kick();
     if (repairs.resent || repairs.failed || repairs.retried) this.logger.warn('reconciler repaired obligations', { ...repairs });
     for (const k of Object.keys(repairs) as (keyof Repairs)[]) this.repaired[k] += repairs[k];

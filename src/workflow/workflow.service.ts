@@ -362,11 +362,11 @@ export class WorkflowService {
   async retryFailedWork(em: EntityManager, viewer: Viewer, ids: readonly string[]) {
     if (!ids.length || ids.length > 500) throw badInput('Give 1-500 ids', 'ids', 'BAD_LIST');
     for (const id of ids) if (!/^\d{1,18}$/.test(id)) throw badInput('ids are failed work ids', 'ids', 'MALFORMED_ID');
-    const visible = await this.failedWork(em, viewer, 500);
-    const mine = new Set(visible.map((w) => String(w.id)));
-    const unknown = ids.filter((id) => !mine.has(id));
-    if (unknown.length) throw notFound('Failed work');
-    return this.obligations.retry(em, { ids: [...ids] });
+    const scope = scopes(viewer, 'work.manage');
+    if (!scope.subtrees.length) throw forbidden('Failed work is for administrators');
+    const retried = await this.obligations.retryNow(em, [...new Set(ids)], scope.subtrees);
+    if (!retried.length) throw notFound('Failed work');
+    return retried;
   }
 
   // ------------------------------------------------------------------------------------------------ reading

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '../support/throwaway';
 import { buildFederation } from '../support/fixtures';
 import { startAnotherInstance, startTestApp, TEST_PASSWORD, TestApp } from '../support/harness';
 
@@ -55,14 +55,6 @@ const shape = (res: LoginResult) => ({
     requestId: typeof requestId,
   })),
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('login throttling', () => {
   let t: TestApp;
@@ -144,7 +136,7 @@ describe('login throttling', () => {
   });
 
   it('keeps throttling, per process, and keeps signing in when Redis is unreachable', async () => {
-    const offline = await startAnotherInstance(t, { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    const offline = await startAnotherInstance(t, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     try {
       for (let i = 0; i < PER_USERNAME; i++) expectRefused(await fail(offline, 'city.approver', '10.0.6.1'));
       expectThrottled(await login(offline, 'city.approver', TEST_PASSWORD, '10.0.6.1'));
