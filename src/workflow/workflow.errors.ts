@@ -14,6 +14,11 @@ const CODE_MAP: Record<WorkflowRuleCode, ErrorCode> = {
   INVALID_SUBJECT: ErrorCode.BAD_USER_INPUT,
   ROUTE_UNRESOLVED: ErrorCode.BAD_USER_INPUT,
   INVALID_INPUT: ErrorCode.BAD_USER_INPUT,
+  RETURN_TARGET_INVALID: ErrorCode.BAD_USER_INPUT,
+  TRANSFER_TARGET_INVALID: ErrorCode.BAD_USER_INPUT,
+  URGED_RECENTLY: ErrorCode.TOO_MANY_REQUESTS,
+  NOT_ALLOWED_TO_URGE: ErrorCode.FORBIDDEN,
+  ALREADY_COPIED: ErrorCode.CONFLICT,
   // The rest mean the stored state and the definition disagree: an internal fault, not the client's.
   DEFINITION_MISMATCH: ErrorCode.INTERNAL_SERVER_ERROR,
   UNKNOWN_STATE: ErrorCode.INTERNAL_SERVER_ERROR,
