@@ -63,4 +63,79 @@ export class HistoryRepository {
     );
     return rows.length > 0;
   }
+
+  /** One page of history newest first, keyset on id: `first + 1` rows are read to tell whether more follow. */
+  async page(em: EntityManager, where: Where, first: number, afterId: number | undefined): Promise<HistoryRow[]> {
+    const conditions = [...where.sql, ...(afterId !== undefined ? ['h.id < ?::bigint'] : [])];
+    const { rows } = await runSql<HistoryRow>(
+      em,
+      `select ${HISTORY_COLUMNS} from workflow_history h
+        ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by h.id desc limit ?::int`,
+      [...where.params, ...(afterId !== undefined ? [afterId] : []), first + 1],
+    );
+    return rows;
+  }
+
+  async count(em: EntityManager, where: Where): Promise<number> {
+    const { rows } = await runSql<{ n: string }>(
+      em,
+      `select count(*) as n from workflow_history h ${where.sql.length ? `where ${where.sql.join(' and ')}` : ''}`,
+      where.params,
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Every row of one instance up to `seq` (acts after that transition included), in chain order. */
+  async ofInstance(em: EntityManager, instanceId: string, uptoSeq: number): Promise<HistoryRow[]> {
+    const { rows } = await runSql<HistoryRow>(
+      em,
+      `select ${HISTORY_COLUMNS} from workflow_history h where h.instance_id = ?::uuid and h.seq <= ?::int order by h.seq, h.id`,
+      [instanceId, uptoSeq],
+    );
+    return rows;
+  }
+}
+
+/** A history row as the API shows it: plain, never a managed entity. */
+export interface HistoryRow {
+  id: string;
+  instanceId: string;
+  seq: number;
+  definitionKey: string;
+  definitionVersion: number;
+  at: Date;
+  fromState: string | null;
+  toState: string;
+  action: string;
+  actorAccountId: string | null;
+  actorOrganizationId: string | null;
+  actingAs: string | null;
+  actorRole: string | null;
+  onBehalfOfAccountId: string | null;
+  comment: string | null;
+  round: number;
+  transition: boolean;
+  detail: HistoryDetail | null;
+  cause: { type: string; [key: string]: unknown };
+}
+
+/** The columns of a HistoryRow, from `workflow_history h`. */
+export const HISTORY_COLUMNS = `h.id::text as id, h.instance_id as "instanceId", h.seq, h.definition_key as "definitionKey",
+  h.definition_version as "definitionVersion", h.at, h.from_state as "fromState", h.to_state as "toState", h.action,
+  h.actor_account_id as "actorAccountId", h.actor_org_id as "actorOrganizationId", h.acting_as as "actingAs",
+  h.actor_role as "actorRole", h.on_behalf_of_account_id as "onBehalfOfAccountId", h.comment, h.round, h.transition, h.detail, h.cause`;
+
+/** Conditions on `workflow_history h` and their parameters, joined with and. */
+export interface Where {
+  sql: string[];
+  params: unknown[];
+}
+
+/** Why the system acted, for a row no person did: which timer fired, or which effect had which outcome. */
+export function systemReason(row: Pick<HistoryRow, 'actorAccountId' | 'cause'>): string | null {
+  if (row.actorAccountId) return null;
+  const cause = row.cause;
+  if (cause.type === 'timer') return `timer:${String(cause.kind)}`;
+  if (cause.type === 'effect') return `effect:${String(cause.effect)}:${String(cause.outcome)}`;
+  return null;
 }
