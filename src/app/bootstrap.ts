@@ -27,6 +27,7 @@ import { Reconciler } from '../workflow/reconciler';
 import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
+import { HistoryRepository } from '../workflow/history.repository';
 import { WorkflowStore } from '../workflow/workflow.store';
 import { RunningWorkers, startWorkflowWorkers } from '../workflow/workflow.workers';
 import { Metrics } from '../ops/metrics';
@@ -87,7 +88,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const expenseSubject = new ExpenseSubject(funds);
   const nominationSubject = new NominationSubject();
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, (workflow, action) => metrics.decisions.inc({ workflow, action }));
+  const history = new HistoryRepository();
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, (workflow, action) => metrics.decisions.inc({ workflow, action }));
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);

@@ -99,6 +99,8 @@ export const POLICY = {
   /** Releasing someone else's claim. */
   'task.release': { [Role.ADMIN]: COVERED, ANYONE: [SELF] },
   'history.read': staff(COVERED),
+  /** Reviewers' reports over a subtree: the approval-history and ledger exports, the audit aggregates. */
+  'audit.review': { [Role.AUDITOR]: COVERED, [Role.ADMIN]: COVERED },
   /** Work that failed for good (a job no retry fixed): listed and retried by administrators over the subject. */
   'work.manage': { [Role.ADMIN]: COVERED },
 } as const satisfies Record<string, Rule>;

@@ -8,7 +8,7 @@ import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
-import { HistoryEntryResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
+import { HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -21,6 +21,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   WorkflowResolver,
   WorkflowTaskResolver,
   HistoryEntryResolver,
+  VoteResolver,
   AidResolver,
   ExpenseResolver,
   AwardResolver,

@@ -2,11 +2,15 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext } from '../graphql/context';
-import type { SubjectData } from './core/types';
+import type { SubjectData, Vote } from './core/types';
+import { PersonType } from '../people/person.types';
+import type { PersonKey } from '../people/person.repository';
+import { systemReason, type HistoryRow } from './history.repository';
 import { describeDefinition } from './definition.view';
 import { WorkflowInstance } from './workflow-instance.entity';
 import {
   AvailableActionType,
+  FieldChangeType,
   FailedWorkType,
   HistoryEntryConnection,
   HistoryEntryType,
@@ -157,6 +161,12 @@ export class WorkflowResolver {
     return ctx.services.workflow.integrity(ctx.em, instance);
   }
 
+  @FieldResolver(() => PersonType, { description: '提交人 — who filed it, with the organisation it was filed for.' })
+  startedBy(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    const by = instance.data.startedBy;
+    return person(ctx, { accountId: by.accountId, organizationId: by.organizationId, capacity: by.as });
+  }
+
   @FieldResolver(() => [VoteType], { description: 'Votes cast in the current vote step.' })
   votes(@Root() instance: WorkflowInstance): VoteType[] {
     return instance.data.current.votes;
@@ -175,16 +185,60 @@ export class WorkflowTaskResolver {
     return task.status === 'OPEN' && task.dueAt.getTime() < Date.now();
   }
 
+  @FieldResolver(() => PersonType, { nullable: true, description: '认领人 — who claimed it.' })
+  claimant(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return person(ctx, task.claimedBy ? { accountId: task.claimedBy } : null);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true, description: '指派给 — the person it is assigned to (the applicant, for a revision).' })
+  assignee(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return person(ctx, task.assignedTo ? { accountId: task.assignedTo } : null);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true, description: '决定人 — who decided it.' })
+  decider(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return person(ctx, task.decidedBy ? { accountId: task.decidedBy } : null);
+  }
+
   @FieldResolver(() => WorkflowInstanceType)
   async instance(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(task.instanceId));
   }
 }
 
+/** A person by id, or null for none. */
+const person = (ctx: GqlContext, key: PersonKey | null) => (key?.accountId ? ctx.loaders.person.load(key) : null);
+
 @Resolver(() => HistoryEntryType)
 export class HistoryEntryResolver {
-  @FieldResolver(() => ID, { nullable: true })
-  actorOrganizationId(@Root() entry: { actorOrgId?: string | null }) {
-    return entry.actorOrgId ?? null;
+  @FieldResolver(() => PersonType, { nullable: true, description: '操作人 — who acted, with the organisation, role and capacity of the act; null when the system did (see system).' })
+  actor(@Root() entry: HistoryRow, @Ctx() ctx: GqlContext) {
+    return person(ctx, entry.actorAccountId ? { accountId: entry.actorAccountId, organizationId: entry.actorOrganizationId, role: entry.actorRole, capacity: entry.actingAs } : null);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true, description: '被代理人 — delegation: whose task or authority the actor used; null when acting in person.' })
+  onBehalfOf(@Root() entry: HistoryRow, @Ctx() ctx: GqlContext) {
+    return person(ctx, entry.onBehalfOfAccountId ? { accountId: entry.onBehalfOfAccountId } : null);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: '系统操作 — when no person acted, why the system did: timer:reminder, timer:deadline, timer:notice (a public notice ended) or effect:<name>:<outcome> (e.g. effect:disburse:INSUFFICIENT_FUNDS).',
+  })
+  system(@Root() entry: HistoryRow) {
+    return systemReason(entry);
+  }
+
+  @FieldResolver(() => [FieldChangeType], { description: 'A resubmission: the fields it changed, old → new, personal data masked; empty otherwise.' })
+  changes(@Root() entry: HistoryRow) {
+    return entry.detail?.changes ?? [];
+  }
+}
+
+@Resolver(() => VoteType)
+export class VoteResolver {
+  @FieldResolver(() => PersonType, { description: '投票人 — the committee member, with the organisation they sat for.' })
+  voter(@Root() vote: Vote, @Ctx() ctx: GqlContext) {
+    return person(ctx, { accountId: vote.accountId, organizationId: vote.organizationId, capacity: 'voter' });
   }
 }

@@ -2,17 +2,17 @@ import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { PageArgs, paginate } from '../common/connection';
+import { idCursor, PageArgs, pageSize, paginate, rowsConnection } from '../common/connection';
 import { badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
-import { covers, inScope, inSubtrees } from '../common/subtree';
+import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
 import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
 import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
-import { WorkflowHistory } from './workflow-history.entity';
+import { HistoryRepository, type Where } from './history.repository';
 import { instanceFromRow, WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
@@ -81,6 +81,7 @@ export class WorkflowService {
     private readonly subjects: SubjectRegistry,
     private readonly idempotencyKeys: IdempotencyStore,
     private readonly obligations: ObligationStore,
+    private readonly historyRows: HistoryRepository,
     /** Told of every act that moved an instance, once it is committed (the decisions metric). */
     private readonly onActed: (workflow: string, action: string) => void = () => undefined,
   ) {}
@@ -401,32 +402,50 @@ export class WorkflowService {
     return paginate(em, WorkflowInstance, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
   }
 
-  /** Every recorded decision the reviewer may see, newest first. */
+  /** Every recorded act the reviewer may see, newest first. */
   async history(em: EntityManager, viewer: Viewer, filter: HistoryFilter = {}, page: PageArgs) {
-    const where: object[] = [];
-    if (filter.instanceId) {
-      const instance = await this.instance(em, viewer, filter.instanceId);
-      where.push({ instanceId: instance.id });
-    } else {
-      const scope = scopes(viewer, 'history.read');
-      if (!scope.subtrees.length && !scope.exact.length) throw forbidden('Approval history is for staff; open your own applications instead');
-      where.push(inScope('subjectOrgPath', scope));
-    }
-    if (filter.subjectId) {
-      const ids = await em.find(WorkflowInstance, { subjectId: parseId(filter.subjectId, 'filter.subjectId') }, { fields: ['id'] });
-      where.push({ instanceId: { $in: ids.map((i) => i.id) } });
-    }
-    if (filter.actorAccountId) where.push({ actorAccountId: parseId(filter.actorAccountId, 'filter.actorAccountId') });
-    if (filter.organizationId) where.push({ actorOrgId: parseId(filter.organizationId, 'filter.organizationId') });
-    if (filter.action) where.push({ action: text(filter.action, 'filter.action', { max: 64 }) });
-    if (filter.from) where.push({ at: { $gte: filter.from } });
-    if (filter.to) where.push({ at: { $lt: filter.to } });
-    if (filter.from && filter.to && filter.from >= filter.to) throw badInput('from must be before to', 'filter.from', 'BAD_RANGE');
-    return paginate(em, WorkflowHistory, { $and: where }, { id: 'desc' }, page);
+    const first = pageSize(page.first);
+    const afterId = idCursor(page.after);
+    const where = await this.historyWhere(em, viewer, filter, 'history.read');
+    const rows = await this.historyRows.page(em, where, first, afterId);
+    return rowsConnection(rows, first, page.after, () => this.historyRows.count(em, where));
   }
 
+  /**
+   * The SQL of a history filter within the viewer's scope for `op`: `history.read` (approvalHistory; one
+   * instance the viewer may read, applicants included) or `audit.review` (exports and aggregates: auditors and
+   * administrators over the subtree, whatever the filter names). Bad filters are BAD_USER_INPUT.
+   */
+  async historyWhere(em: EntityManager, viewer: Viewer, filter: HistoryFilter, op: 'history.read' | 'audit.review'): Promise<Where> {
+    const where: Where = { sql: [], params: [] };
+    const add = (sql: string, ...params: unknown[]) => {
+      where.sql.push(sql);
+      where.params.push(...params);
+    };
+    if (filter.instanceId && op === 'history.read') {
+      add('h.instance_id = ?::uuid', (await this.instance(em, viewer, filter.instanceId)).id);
+    } else {
+      const scope = scopes(viewer, op);
+      if (!scope.subtrees.length && !scope.exact.length) {
+        throw forbidden(op === 'history.read' ? 'Approval history is for staff; open your own applications instead' : 'Audit reports are for auditors and administrators');
+      }
+      const inScope = scopeSql('h.subject_org_path', scope);
+      add(inScope.sql, ...inScope.params);
+      if (filter.instanceId) add('h.instance_id = ?::uuid', parseId(filter.instanceId, 'filter.instanceId'));
+    }
+    if (filter.subjectId) add('h.instance_id in (select id from workflow_instance where subject_id = ?::uuid)', parseId(filter.subjectId, 'filter.subjectId'));
+    if (filter.actorAccountId) add('h.actor_account_id = ?::uuid', parseId(filter.actorAccountId, 'filter.actorAccountId'));
+    if (filter.organizationId) add('h.actor_org_id = ?::uuid', parseId(filter.organizationId, 'filter.organizationId'));
+    if (filter.action) add('h.action = ?', text(filter.action, 'filter.action', { max: 64 }));
+    if (filter.from && filter.to && filter.from >= filter.to) throw badInput('from must be before to', 'filter.from', 'BAD_RANGE');
+    if (filter.from) add('h.at >= ?::timestamptz', filter.from);
+    if (filter.to) add('h.at < ?::timestamptz', filter.to);
+    return where;
+  }
+
+  /** Every act on the instance, oldest first; for a past answer, those up to its transition. */
   instanceHistory(em: EntityManager, instance: WorkflowInstance) {
-    return em.find(WorkflowHistory, { instanceId: instance.id, seq: { $lte: instance.seq } }, { orderBy: { id: 'asc' } });
+    return this.historyRows.ofInstance(em, instance.id, instance.seq);
   }
 
   /** Whether the instance's history hash chain still verifies; the instance itself was already authorised. */

@@ -5,6 +5,7 @@ import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows } from './outbox';
 import type { WorkflowInstanceRow } from './workflow-instance.entity';
+import type { HistoryDetail } from './workflow-history.entity';
 
 export interface InstanceMeta {
   subjectType: string;
@@ -26,7 +27,20 @@ export interface EffectRecord {
   outcome: string;
 }
 
+/**
+ * What the outer layer knows of the person behind a transition and the core does not: the role they acted in,
+ * on whose behalf (delegation), and the act's detail (a resubmission's changes). Applied to the history rows
+ * whose actor is that account.
+ */
+export interface Attribution {
+  accountId: string;
+  role: string | null;
+  onBehalfOfAccountId?: string | null;
+  detail?: HistoryDetail | null;
+}
+
 export interface SaveOptions {
+  attribution?: Attribution;
   decision?: Decision;
   /** Recorded under its key, which is unique: an effect can never commit twice. */
   effect?: EffectRecord;
@@ -77,7 +91,7 @@ const IF_HEAD = 'exists (select 1 from head)';
 export class WorkflowStore {
   constructor(private readonly idempotencyKeys: IdempotencyStore) {}
 
-  async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<WorkflowInstanceRow> {
+  async insert(em: EntityManager, meta: InstanceMeta, t: Transition, attribution?: Attribution): Promise<WorkflowInstanceRow> {
     const s = t.state;
     const head: Part = {
       sql: `insert into workflow_instance (id, definition_key, definition_version, subject_type, subject_id, subject_org_id,
@@ -89,7 +103,7 @@ export class WorkflowStore {
         s.status, s.outcome, s.seq, JSON.stringify(s),
       ],
     };
-    return (await this.run(em, head, t))!;
+    return (await this.run(em, head, t, { attribution }))!;
   }
 
   /**
@@ -116,7 +130,7 @@ export class WorkflowStore {
 
   private async run(em: EntityManager, head: Part, t: Transition, extra: SaveOptions = {}) {
     const parts = [
-      this.history(t),
+      this.history(t, extra.attribution),
       this.closeTasks(t, extra.decision),
       this.recordVote(t, extra.decision),
       ...this.reminders(t),
@@ -132,20 +146,22 @@ export class WorkflowStore {
     return rows[0] && { ...rows[0], data: t.state };
   }
 
-  private history(t: Transition): Part | undefined {
+  private history(t: Transition, attribution?: Attribution): Part | undefined {
     if (!t.history.length) return undefined;
     const s = t.state;
     const params: unknown[] = [];
     const rows = t.history.map((h) => {
+      const by = attribution && h.actor?.accountId === attribution.accountId ? attribution : undefined;
       params.push(
         h.instanceId, h.seq, s.definitionKey, s.definitionVersion, h.at, h.from, h.to, h.action, h.actor?.accountId ?? null,
         h.actor?.organizationId ?? null, h.actor?.as ?? null, h.comment, h.round, JSON.stringify(h.cause), s.subject.organization.path,
+        by?.onBehalfOfAccountId ?? null, by?.role ?? null, by?.detail ? JSON.stringify(by.detail) : null,
       );
-      return '(?::uuid, ?::int, ?, ?::int, ?::timestamptz, ?, ?, ?, ?::uuid, ?::uuid, ?, ?, ?::int, ?::jsonb, ?)';
+      return '(?::uuid, ?::int, ?, ?::int, ?::timestamptz, ?, ?, ?, ?::uuid, ?::uuid, ?, ?, ?::int, ?::jsonb, ?, ?::uuid, ?, ?::jsonb)';
     });
     return {
       sql: `insert into workflow_history (instance_id, seq, definition_key, definition_version, at, from_state, to_state, action,
-              actor_account_id, actor_org_id, acting_as, comment, round, cause, subject_org_path)
+              actor_account_id, actor_org_id, acting_as, comment, round, cause, subject_org_path, on_behalf_of_account_id, actor_role, detail)
             select * from (values ${rows.join(', ')}) v where ${IF_HEAD}`,
       params,
     };
