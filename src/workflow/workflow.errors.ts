@@ -33,7 +33,10 @@ export function toAppError(error: unknown): unknown {
   if (!(error instanceof WorkflowRuleError)) return error;
   const code = CODE_MAP[error.code];
   if (code === ErrorCode.INTERNAL_SERVER_ERROR) return error;
-  return new AppError(code, error.message, { reason: error.code });
+  const { allowed, nextAllowedAt } = error.details as { allowed?: string[]; nextAllowedAt?: string };
+  // A client may show where a return may go, and when urging is possible again (also as HTTP 429's Retry-After).
+  const retryAfterSeconds = nextAllowedAt ? Math.max(1, Math.ceil((Date.parse(nextAllowedAt) - Date.now()) / 1000)) : undefined;
+  return new AppError(code, error.message, { reason: error.code, allowed, nextAllowedAt, retryAfterSeconds });
 }
 
 /** Runs a core call and translates its rule errors. */
