@@ -5,7 +5,7 @@ import '../auth/auth.types';
 
 @ObjectType('Delegation', { description: '代理 Out-of-office delegation: a substitute may act on the delegator’s tasks of one role at one organisation during a period.' })
 export class DelegationType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The delegation’s id (for revokeDelegation).' })
   id!: string;
 
   @Field(() => ID, { description: '委托人 The account that is away.' })
@@ -29,7 +29,7 @@ export class DelegationType {
   @Field(() => String, { nullable: true, description: 'Why, e.g. 出差 / 休假.' })
   reason?: string | null;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was set.' })
   createdAt!: Date;
 
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the delegator ended it early.' })

@@ -401,12 +401,12 @@ export class CarbonCopyType {
   @Field(() => String, { nullable: true, description: 'The role copied (named in the definition), with organizationId.' })
   role?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The organisation the role copied is held on.' })
   organizationId?: string | null;
 
   @Field(() => String, { description: 'The step in which it was copied.' })
   step!: string;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was copied.' })
   at!: Date;
 }

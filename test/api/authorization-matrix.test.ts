@@ -859,7 +859,8 @@ describe('the authorization matrix', () => {
     /** Urging a fresh open step: the viewer's own application (SELF), or a task whose roles include theirs, in the relation. */
     'task.urge': async (v, rel) => {
       if (rel === PUBLIC || rel === COPIED) return null;
-      if (v.role === Role.ADMIN && expected('task.urge', v.role, rel)) return null;
+      // No definition routes a task to ADMIN, so no administrator holds a step's role higher up.
+      if (v.role === Role.ADMIN && rel !== SELF && expected('task.urge', v.role, rel)) return null;
       let taskId: string | undefined;
       if (rel === SELF) {
         const a = await filings.aid(v.username, v.role === Role.MEMBER ? w.funds.danfengAid.id : w.funds.shangnanAid.id);
