@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from '../db/sql';
+import type { TimelineTask, TimelineTransition } from '../audit/timeline';
 import type { HistoryDetail } from './workflow-history.entity';
 
 /** Who did an act that is not a transition, and in which capacity. */
@@ -73,7 +74,7 @@ export class HistoryRepository {
         ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by h.id desc limit ?::int`,
       [...where.params, ...(afterId !== undefined ? [afterId] : []), first + 1],
     );
-    return rows;
+    return rows.map(withDate);
   }
 
   async count(em: EntityManager, where: Where): Promise<number> {
@@ -85,6 +86,22 @@ export class HistoryRepository {
     return Number(rows[0].n);
   }
 
+  /** What an instance's timeline is built from: its transitions up to `seq`, and its tasks. Two statements. */
+  async timelineRows(em: EntityManager, instanceId: string, uptoSeq: number): Promise<{ transitions: TimelineTransition[]; tasks: TimelineTask[] }> {
+    const { rows: transitions } = await runSql<TimelineTransition>(
+      em,
+      `select seq, at, from_state as "fromState", to_state as "toState", action from workflow_history
+        where instance_id = ?::uuid and transition and seq <= ?::int order by seq, id`,
+      [instanceId, uptoSeq],
+    );
+    const { rows: tasks } = await runSql<TimelineTask>(
+      em,
+      `select split_part(key, ':', 2)::int as "openedSeq", due_at as "dueAt", escalated from workflow_task where instance_id = ?::uuid`,
+      [instanceId],
+    );
+    return { transitions: transitions.map(withDate), tasks: tasks.map((task) => ({ ...task, dueAt: new Date(task.dueAt) })) };
+  }
+
   /** Every row of one instance up to `seq` (acts after that transition included), in chain order. */
   async ofInstance(em: EntityManager, instanceId: string, uptoSeq: number): Promise<HistoryRow[]> {
     const { rows } = await runSql<HistoryRow>(
@@ -92,9 +109,12 @@ export class HistoryRepository {
       `select ${HISTORY_COLUMNS} from workflow_history h where h.instance_id = ?::uuid and h.seq <= ?::int order by h.seq, h.id`,
       [instanceId, uptoSeq],
     );
-    return rows;
+    return rows.map(withDate);
   }
 }
+
+/** The driver hands timestamps over as text (MikroORM's setting); the API and the timeline want Dates. */
+const withDate = <T extends { at: Date | string }>(row: T): T => ({ ...row, at: new Date(row.at) });
 
 /** A history row as the API shows it: plain, never a managed entity. */
 export interface HistoryRow {
