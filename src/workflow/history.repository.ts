@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql';
+import { runSql, streamSql } from '../db/sql';
 import type { TimelineTask, TimelineTransition } from '../audit/timeline';
 import type { HistoryDetail } from './workflow-history.entity';
 
@@ -86,6 +86,19 @@ export class HistoryRepository {
     return Number(rows[0].n);
   }
 
+  /** An export's rows, newest first, in batches from one cursor: with their people's and organisations' names joined in. */
+  async *exportRows(em: EntityManager, where: Where, batch: number): AsyncGenerator<ExportedHistoryRow[]> {
+    const sql = `select ${HISTORY_COLUMNS}, i.subject_type as "subjectType", actor.display_name as "actorName", org.name as "actorOrganizationName",
+              behalf.display_name as "onBehalfOfName", encode(h.hash, 'hex') as hash
+         from workflow_history h
+         join workflow_instance i on i.id = h.instance_id
+         left join account actor on actor.id = h.actor_account_id
+         left join organization org on org.id = h.actor_org_id
+         left join account behalf on behalf.id = h.on_behalf_of_account_id
+        ${where.sql.length ? `where ${where.sql.join(' and ')}` : ''} order by h.id desc`;
+    for await (const rows of streamSql<ExportedHistoryRow>(em, sql, where.params, batch)) yield rows.map(withDate);
+  }
+
   /** What an instance's timeline is built from: its transitions up to `seq`, and its tasks. Two statements. */
   async timelineRows(em: EntityManager, instanceId: string, uptoSeq: number): Promise<{ transitions: TimelineTransition[]; tasks: TimelineTask[] }> {
     const { rows: transitions } = await runSql<TimelineTransition>(
@@ -137,6 +150,15 @@ export interface HistoryRow {
   transition: boolean;
   detail: HistoryDetail | null;
   cause: { type: string; [key: string]: unknown };
+}
+
+/** A history row as the export writes it: with names instead of ids, and its hash. */
+export interface ExportedHistoryRow extends HistoryRow {
+  subjectType: string;
+  actorName: string | null;
+  actorOrganizationName: string | null;
+  onBehalfOfName: string | null;
+  hash: string;
 }
 
 /** The columns of a HistoryRow, from `workflow_history h`. */

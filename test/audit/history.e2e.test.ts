@@ -41,7 +41,7 @@ describe('every act on an application, in one history, by name', () => {
     t = await startTestApp({ workers: true, env: { WORKFLOW_TIME_SCALE: TIME_SCALE } });
     fed = await buildFederation(t.app.services.orm.em.fork());
     wf = new WorkflowClient(t);
-    for (const name of ['wang', 'longfeng.approver', 'danfeng.approver', 'city.approver', 'admin']) tokens[name] = await t.login(name);
+    for (const name of ['wang', 'longfeng.approver', 'danfeng.approver', 'danfeng.auditor', 'city.approver', 'admin']) tokens[name] = await t.login(name);
   });
   afterAll(() => t.close());
 
@@ -168,5 +168,29 @@ describe('every act on an application, in one history, by name', () => {
     ]);
     expect(timeline.at(-1)).toMatchObject({ leftAt: timeline.at(-1).enteredAt, secondsSpent: 0, dueAt: null });
     expect(timeline[2].dueAt).toBeNull();
+  });
+
+  it('sums it up for the county’s review committee: decisions by actor, overdue steps, returns, payments by fund', async () => {
+    const SUMMARY = `query($o: ID!, $from: DateTime!, $to: DateTime!) { auditSummary(organizationId: $o, from: $from, to: $to) {
+      decisionsByActor { actor { displayName organization { name } role } decisions approvals rejections returns }
+      overdueSteps { step secondsOver escalated closedAt }
+      returns { step reason actor { displayName } }
+      paymentsByFund { fundName payments totalFen }
+    } }`;
+    const period = { o: fed.orgs.danfeng.id, from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 3600_000).toISOString() };
+    const { auditSummary: s } = await gqlOk(SUMMARY, period, tokens['danfeng.auditor']);
+    expect(s.decisionsByActor).toContainEqual({ actor: { displayName: 'longfeng.approver', organization: { name: '陕西丹凤龙凤桥集团公司工会委员会' }, role: 'APPROVER' }, decisions: 4, approvals: 3, rejections: 0, returns: 1 });
+    expect(s.decisionsByActor).toContainEqual(expect.objectContaining({ actor: expect.objectContaining({ displayName: 'danfeng.approver' }), approvals: 3 }));
+    expect(s.overdueSteps).toContainEqual(expect.objectContaining({ step: 'GRASSROOTS_VERIFY', escalated: true }));
+    expect(s.overdueSteps.every((o: any) => o.secondsOver > 0)).toBe(true);
+    expect(s.returns).toEqual([{ step: 'GRASSROOTS_VERIFY', reason: '请补充医院证明', actor: { displayName: 'longfeng.approver' } }]);
+    expect(s.paymentsByFund).toEqual([{ fundName: '丹凤县困难职工帮扶资金', payments: 2, totalFen: 300_000 }]);
+
+    const denied = await t.gql(SUMMARY, period, tokens['danfeng.approver']);
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const above = await t.gql(SUMMARY, { ...period, o: fed.orgs.city.id }, tokens['danfeng.auditor']);
+    expect(above.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const backwards = await t.gql(SUMMARY, { ...period, from: period.to, to: period.from }, tokens['danfeng.auditor']);
+    expect(backwards.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'BAD_RANGE' });
   });
 });
