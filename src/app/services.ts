@@ -12,6 +12,7 @@ import type { AwardService } from '../awards/award.service';
 import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
 import type { DelegationService } from '../delegation/delegation.service';
+import type { AuditService } from '../audit/audit.service';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -32,4 +33,6 @@ export interface Services {
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;
+  /** The reviewers' aggregates. */
+  audit: AuditService;
 }

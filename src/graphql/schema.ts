@@ -2,6 +2,7 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { AidResolver } from '../aid/aid.resolver';
 import { DelegationResolver } from '../delegation/delegation.resolver';
+import { ActorDecisionsResolver, AuditResolver, ReturnReasonResolver } from '../audit/audit.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { AwardResolver, OrganizationHonoursResolver } from '../awards/award.resolver';
 import { ExpenseResolver } from '../expenses/expense.resolver';
@@ -25,6 +26,9 @@ const RESOLVERS: NonEmptyArray<Function> = [
   HistoryEntryResolver,
   VoteResolver,
   AidResolver,
+  AuditResolver,
+  ActorDecisionsResolver,
+  ReturnReasonResolver,
   ExpenseResolver,
   AwardResolver,
   OrganizationHonoursResolver,

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql';
+import { runSql, streamSql } from '../db/sql';
+import type { TimelineTask, TimelineTransition } from '../audit/timeline';
 import type { HistoryDetail } from './workflow-history.entity';
 
 /** Who did an act that is not a transition, and in which capacity. */
@@ -73,7 +74,7 @@ export class HistoryRepository {
         ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by h.id desc limit ?::int`,
       [...where.params, ...(afterId !== undefined ? [afterId] : []), first + 1],
     );
-    return rows;
+    return rows.map(withDate);
   }
 
   async count(em: EntityManager, where: Where): Promise<number> {
@@ -85,6 +86,35 @@ export class HistoryRepository {
     return Number(rows[0].n);
   }
 
+  /** An export's rows, newest first, in batches from one cursor: with their people's and organisations' names joined in. */
+  async *exportRows(em: EntityManager, where: Where, batch: number): AsyncGenerator<ExportedHistoryRow[]> {
+    const sql = `select ${HISTORY_COLUMNS}, i.subject_type as "subjectType", actor.display_name as "actorName", org.name as "actorOrganizationName",
+              behalf.display_name as "onBehalfOfName", encode(h.hash, 'hex') as hash
+         from workflow_history h
+         join workflow_instance i on i.id = h.instance_id
+         left join account actor on actor.id = h.actor_account_id
+         left join organization org on org.id = h.actor_org_id
+         left join account behalf on behalf.id = h.on_behalf_of_account_id
+        ${where.sql.length ? `where ${where.sql.join(' and ')}` : ''} order by h.id desc`;
+    for await (const rows of streamSql<ExportedHistoryRow>(em, sql, where.params, batch)) yield rows.map(withDate);
+  }
+
+  /** What an instance's timeline is built from: its transitions up to `seq`, and its tasks. Two statements. */
+  async timelineRows(em: EntityManager, instanceId: string, uptoSeq: number): Promise<{ transitions: TimelineTransition[]; tasks: TimelineTask[] }> {
+    const { rows: transitions } = await runSql<TimelineTransition>(
+      em,
+      `select seq, at, from_state as "fromState", to_state as "toState", action from workflow_history
+        where instance_id = ?::uuid and transition and seq <= ?::int order by seq, id`,
+      [instanceId, uptoSeq],
+    );
+    const { rows: tasks } = await runSql<TimelineTask>(
+      em,
+      `select split_part(key, ':', 2)::int as "openedSeq", due_at as "dueAt", escalated from workflow_task where instance_id = ?::uuid`,
+      [instanceId],
+    );
+    return { transitions: transitions.map(withDate), tasks: tasks.map((task) => ({ ...task, dueAt: new Date(task.dueAt) })) };
+  }
+
   /** Every row of one instance up to `seq` (acts after that transition included), in chain order. */
   async ofInstance(em: EntityManager, instanceId: string, uptoSeq: number): Promise<HistoryRow[]> {
     const { rows } = await runSql<HistoryRow>(
@@ -92,9 +122,12 @@ export class HistoryRepository {
       `select ${HISTORY_COLUMNS} from workflow_history h where h.instance_id = ?::uuid and h.seq <= ?::int order by h.seq, h.id`,
       [instanceId, uptoSeq],
     );
-    return rows;
+    return rows.map(withDate);
   }
 }
+
+/** The driver hands timestamps over as text (MikroORM's setting); the API and the timeline want Dates. */
+const withDate = <T extends { at: Date | string }>(row: T): T => ({ ...row, at: new Date(row.at) });
 
 /** A history row as the API shows it: plain, never a managed entity. */
 export interface HistoryRow {
@@ -117,6 +150,15 @@ export interface HistoryRow {
   transition: boolean;
   detail: HistoryDetail | null;
   cause: { type: string; [key: string]: unknown };
+}
+
+/** A history row as the export writes it: with names instead of ids, and its hash. */
+export interface ExportedHistoryRow extends HistoryRow {
+  subjectType: string;
+  actorName: string | null;
+  actorOrganizationName: string | null;
+  onBehalfOfName: string | null;
+  hash: string;
 }
 
 /** The columns of a HistoryRow, from `workflow_history h`. */

@@ -20,6 +20,7 @@ import {
   HistoryIntegrityType,
   InboxFilter,
   InstanceFilter,
+  StepVisitType,
   VoteType,
   WorkflowDefinitionType,
   WorkflowInstanceConnection,
@@ -217,6 +218,11 @@ export class WorkflowResolver {
   @FieldResolver(() => [HistoryEntryType], { description: 'Every transition, oldest first.' })
   history(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.instanceHistory(ctx.em, instance);
+  }
+
+  @FieldResolver(() => [StepVisitType], { description: '时间线 — each visit of a step, oldest first, with the time spent and whether it ran over its deadline.' })
+  timeline(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.timeline(ctx.em, instance);
   }
 
   @FieldResolver(() => HistoryIntegrityType, { description: 'Whether the recorded history is as it was written.' })

@@ -12,14 +12,15 @@ import * as engine from './core/engine';
 import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
-import { HistoryRepository, type Where } from './history.repository';
+import type { ActAttribution, HistoryRepository, Where } from './history.repository';
 import { instanceFromRow, WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
-import type { InstanceMeta, WorkflowStore } from './workflow.store';
+import type { InstanceMeta, SaveOptions, WorkflowStore } from './workflow.store';
 import { reviseSubject, type SubjectRegistry } from './subject.contract';
 import type { ObligationStore } from './obligation.store';
 import { firstBrokenHistorySeq } from '../audit/chain.repository';
+import { buildTimeline } from '../audit/timeline';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 import type { DelegationService } from '../delegation/delegation.service';
 import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
@@ -119,7 +120,8 @@ export class WorkflowService {
         now: new Date().toISOString(),
       }),
     );
-    return instanceFromRow(await this.store.insert(em, req, t));
+    const role = actingRole(req.startedBy, req.subjectOrg.path);
+    return instanceFromRow(await this.store.insert(em, req, t, { accountId: req.startedBy.accountId, role }));
   }
 
   /**
@@ -183,13 +185,26 @@ export class WorkflowService {
     return terms;
   }
 
+  /**
+   * Claiming, releasing and handing on a task leave the state as it is; each is recorded in the history with
+   * the task's change, in one statement under the instance's lock (HistoryRepository.recordAct), so a claim
+   * that did not happen leaves no row and one that did cannot lose its row.
+   */
   async claim(em: EntityManager, viewer: Viewer, taskId: string): Promise<WorkflowTask> {
     const task = await this.actionableTask(em, viewer, taskId);
     if (task.kind === 'vote') throw badInput('Votes are cast by each committee member; they are not claimed', 'taskId', 'VOTE_NOT_CLAIMABLE');
     if (task.claimedBy === viewer.accountId) return task;
     // Conditional update: of two approvers claiming at once, exactly one sees a row change.
-    const claimed = await em.nativeUpdate(WorkflowTask, { id: task.id, status: 'OPEN', claimedBy: null }, { claimedBy: viewer.accountId, claimedAt: new Date() });
-    if (claimed !== 1) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
+    const claimed = await this.historyRows.recordAct(
+      em,
+      { instanceId: task.instanceId, action: 'claim', actor: taskActor(viewer, task, 'assignee'), detail: { taskId: task.id } },
+      {
+        sql: `update workflow_task t set claimed_by = ?::uuid, claimed_at = now() from i
+               where t.id = ?::uuid and t.instance_id = i.id and t.status = 'OPEN' and t.claimed_by is null returning t.id`,
+        params: [viewer.accountId, task.id],
+      },
+    );
+    if (!claimed) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
     return em.refreshOrFail(task);
   }
 
@@ -197,14 +212,24 @@ export class WorkflowService {
     const task = await this.task(em, viewer, taskId);
     if (!task.claimedBy) return task;
     authorize(viewer, 'task.release', releaseTarget(task), { message: 'Only the claimant or an administrator may release a claim' });
-    await em.nativeUpdate(WorkflowTask, { id: task.id, claimedBy: task.claimedBy }, { claimedBy: null, claimedAt: null });
+    const as = task.claimedBy === viewer.accountId ? 'assignee' : 'administrator';
+    await this.historyRows.recordAct(
+      em,
+      { instanceId: task.instanceId, action: 'unclaim', actor: taskActor(viewer, task, as), detail: { taskId: task.id, fromAccountId: task.claimedBy } },
+      {
+        sql: `update workflow_task t set claimed_by = null, claimed_at = null from i
+               where t.id = ?::uuid and t.instance_id = i.id and t.claimed_by = ?::uuid returning t.id`,
+        params: [task.id, task.claimedBy],
+      },
+    );
     return em.refreshOrFail(task);
   }
 
   /** Hands the task to another holder of a candidate role on the routed organisation. */
   async reassign(em: EntityManager, viewer: Viewer, taskId: string, toAccountId: string): Promise<WorkflowTask> {
     const task = await this.actionableTask(em, viewer, taskId);
-    if (task.claimedBy && !may(viewer, 'task.release', releaseTarget(task))) {
+    const overridden = Boolean(task.claimedBy && task.claimedBy !== viewer.accountId);
+    if (overridden && !may(viewer, 'task.release', releaseTarget(task))) {
       throw conflict('The task is claimed by someone else', 'ALREADY_CLAIMED');
     }
     const target = parseId(toAccountId, 'toAccountId');
@@ -214,7 +239,21 @@ export class WorkflowService {
       [target, pgArray(task.candidateRoles), task.routedOrgPath],
     );
     if (!rows.length) throw badInput('That account does not hold the role this task needs', 'toAccountId', 'NOT_A_CANDIDATE');
-    await em.nativeUpdate(WorkflowTask, { id: task.id, status: 'OPEN' }, { claimedBy: target, claimedAt: new Date() });
+    const reassigned = await this.historyRows.recordAct(
+      em,
+      {
+        instanceId: task.instanceId,
+        action: 'reassign',
+        actor: taskActor(viewer, task, overridden ? 'administrator' : 'assignee'),
+        detail: { taskId: task.id, fromAccountId: task.claimedBy ?? null, toAccountId: target },
+      },
+      {
+        sql: `update workflow_task t set claimed_by = ?::uuid, claimed_at = now() from i
+               where t.id = ?::uuid and t.instance_id = i.id and t.status = 'OPEN' returning t.id`,
+        params: [target, task.id],
+      },
+    );
+    if (!reassigned) throw conflict('This task is closed', 'TASK_CLOSED');
     return em.refreshOrFail(task);
   }
 
@@ -351,10 +390,11 @@ export class WorkflowService {
       rules(() =>
         engine.act(def, instance.data, { action, actor, taskId: input.taskKey ?? null, comment, data, ...approval, now: new Date().toISOString() }),
       );
-    const extra = {
+    const path = input.taskKey && instance.data.current.task?.organizationPath ? instance.data.current.task.organizationPath : instance.subjectOrgPath;
+    const extra: SaveOptions = {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotency,
-      attribution: { accountId: viewer.accountId, role: null, onBehalfOfAccountId: actor.onBehalfOf?.accountId ?? null, detail: approvalDetail(instance, input.args) },
+      attribution: { accountId: viewer.accountId, role: actingRole(viewer, path, instance.data.current.task?.candidateRoles), onBehalfOfAccountId: actor.onBehalfOf?.accountId ?? null, detail: approvalDetail(instance, input.args) },
     };
     // A decision on a task is one statement.
     if (input.taskKey && !data) {
@@ -370,7 +410,8 @@ export class WorkflowService {
     const row = await em.transactional(async (tx) => {
       if (data) {
         const revised = await reviseSubject(tx as EntityManager, viewer, this.subjects.get(instance.subjectType), instance.subjectId, data);
-        t = transition(changedFields(instance.data.subject.data, revised));
+        t = transition(changedFields(instance.data.subject.data, revised.data));
+        extra.attribution = { ...extra.attribution!, detail: { changes: revised.changes } };
       }
       const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
       if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
@@ -543,6 +584,21 @@ export class WorkflowService {
     return this.historyRows.ofInstance(em, instance.id, instance.seq);
   }
 
+  /** Each visit of a step: entered, left, time spent, its deadline and whether it ran over. */
+  async timeline(em: EntityManager, instance: WorkflowInstance) {
+    const { transitions, tasks } = await this.historyRows.timelineRows(em, instance.id, instance.seq);
+    // The current step's task as the transition planned it, while a worker has yet to open it.
+    const current = instance.data.current.task;
+    const currentSeq = current ? Number(current.taskId.split(':')[1]) : undefined;
+    if (current && !tasks.some((task) => task.openedSeq === currentSeq)) tasks.push({ openedSeq: currentSeq!, dueAt: new Date(current.dueAt), escalated: current.escalated });
+    const titles = this.definitionOf(instance).states;
+    return buildTimeline(transitions, tasks, { now: new Date(), completed: instance.status === 'COMPLETED' }).map((v) => ({
+      ...v,
+      title: titles[v.step]?.title ?? v.step,
+      kind: titles[v.step]?.kind ?? 'task',
+    }));
+  }
+
   /** Whether the instance's history hash chain still verifies; the instance itself was already authorised. */
   async integrity(em: EntityManager, instance: WorkflowInstance) {
     const firstBrokenSeq = await firstBrokenHistorySeq(async <T,>(sql: string, params: unknown[]) => (await runSql<T>(em, sql, params)).rows, instance.id);
@@ -602,6 +658,28 @@ function approvalDetail(instance: WorkflowInstance, args: ApprovalArgs | undefin
 /** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
 const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
   t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles };
+
+/**
+ * The role a viewer acts in at an organisation: a grant covering it (one of `roles` where the step names
+ * them), else MEMBER for a member acting for themself.
+ */
+function actingRole(viewer: Viewer, path: string, roles?: readonly string[]): string | null {
+  return actingGrant(viewer, path, roles)?.role ?? (viewer.member ? 'MEMBER' : null);
+}
+
+const actingGrant = (viewer: Viewer, path: string, roles?: readonly string[]) =>
+  viewer.grants.find((g) => covers(g.path, path) && (!roles || roles.includes(g.role))) ?? viewer.grants.find((g) => covers(g.path, path));
+
+/** The viewer as the actor of an act on a task: the grant they hold over its organisation, and their capacity. */
+function taskActor(viewer: Viewer, task: Pick<WorkflowTask, 'routedOrgPath' | 'candidateRoles'>, as: string): ActAttribution {
+  const grant = actingGrant(viewer, task.routedOrgPath ?? '', task.candidateRoles);
+  return {
+    accountId: viewer.accountId,
+    organizationId: grant?.organizationId ?? viewer.member?.organizationId ?? null,
+    role: grant?.role ?? (viewer.member ? 'MEMBER' : null),
+    as,
+  };
+}
 
 /** Who may release a claim: the claimant, or an administrator over the task's organisation. */
 const releaseTarget = (t: Pick<WorkflowTask, 'routedOrgPath' | 'claimedBy'>) => ({ path: t.routedOrgPath ?? null, accountIds: [t.claimedBy] });

@@ -410,3 +410,39 @@ export class CarbonCopyType {
   @Field(() => GraphQLDateTime, { description: 'When it was copied.' })
   at!: Date;
 }
+
+@ObjectType('StepVisit', { description: '环节耗时 — one visit of a step: when it was entered and left, the time spent, its deadline and whether it ran over.' })
+export class StepVisitType {
+  @Field(() => String)
+  step!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String, { description: 'task, vote, timer, system or final.' })
+  kind!: string;
+
+  @Field(() => GraphQLDateTime)
+  enteredAt!: Date;
+
+  @Field(() => String, { description: 'The action that entered it (start, approve, resubmit, escalate…).' })
+  enteredBy!: string;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Null while it is the current step; a final state is left when entered.' })
+  leftAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The action that left it.' })
+  leftBy!: string | null;
+
+  @Field(() => Int, { description: '耗时 — whole seconds spent, until now for the current step.' })
+  secondsSpent!: number;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: '期限 — the deadline it was entered with; null for steps without one.' })
+  dueAt!: Date | null;
+
+  @Field(() => Boolean, { description: '超期 — left after its deadline, or still there past it.' })
+  overran!: boolean;
+
+  @Field(() => Boolean, { description: 'Its task was reopened higher up after the deadline passed.' })
+  escalated!: boolean;
+}

@@ -72,6 +72,7 @@ const ROOT_FIELDS: Record<string, readonly Operation[]> = {
   setDelegation: ['delegation.set'],
   revokeDelegation: ['delegation.revoke'],
   approvalHistory: ['history.read'],
+  auditSummary: ['audit.review'],
   failedWork: ['work.manage'],
   retryFailedWork: ['work.manage'],
   personalDataAccessLog: ['personalData.readAccessLog'],
@@ -979,6 +980,19 @@ describe('the authorization matrix', () => {
         const list = get(res.data, ['failedWork']);
         if (list == null) return [cleanDenial(way, res, s.instanceId)];
         return [{ way, allowed: list.some((w: { instanceId: string }) => w.instanceId === s.instanceId) }];
+      };
+    },
+
+    /** The reviewers' aggregates over the organisation (the CSV exports go through the same rule, test/audit/export.test.ts). */
+    'audit.review': (v, rel) => {
+      const org = atOrg(v, rel, (o) => o);
+      if (!org) return null;
+      return async () => {
+        const way = 'auditSummary';
+        const res = await q(v, 'query($o: ID!) { auditSummary(organizationId: $o, from: "2000-01-01T00:00:00Z", to: "2004-01-01T00:00:00Z") { organizationId } }', { o: org.id });
+        const summary = get(res.data, ['auditSummary']);
+        if (summary == null) return [cleanDenial(way, res, org.id)];
+        return [{ way, allowed: summary.organizationId === org.id }];
       };
     },
 
