@@ -26,6 +26,8 @@ import { OutboxRelay } from '../workflow/outbox';
 import { Reconciler } from '../workflow/reconciler';
 import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
+import { InboxService } from '../workflow/inbox.service';
+import { InboxRepository } from '../workflow/inbox.repository';
 import { WorkflowService } from '../workflow/workflow.service';
 import { WorkflowStore } from '../workflow/workflow.store';
 import { RunningWorkers, startWorkflowWorkers } from '../workflow/workflow.workers';
@@ -109,6 +111,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     personalData: new PersonalDataService(personalDataCipher),
     funds,
     workflow,
+    inbox: new InboxService(new InboxRepository(), definitions, workflow),
+    subjects,
     aid,
     expenses,
     awards,

@@ -11,6 +11,8 @@ import type { AidService } from '../aid/aid.service';
 import type { AwardService } from '../awards/award.service';
 import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
+import type { InboxService } from '../workflow/inbox.service';
+import type { SubjectRegistry } from '../workflow/subject.contract';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -26,6 +28,10 @@ export interface Services {
   personalData: PersonalDataService;
   funds: FundService;
   workflow: WorkflowService;
+  /** The approvers' inbox: myTasks, per-viewer actions, bulk decisions. */
+  inbox: InboxService;
+  /** The workflow subjects plugged in (aid, expenses, nominations). */
+  subjects: SubjectRegistry;
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;

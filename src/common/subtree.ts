@@ -37,3 +37,26 @@ export function inScope<K extends string>(column: K, scope: PathScope, terms: { 
   if (scope.public) any.push(...(terms.public ?? []));
   return any.length ? { $or: any } : { [column]: null };
 }
+
+/**
+ * The same scope as a SQL condition over `column` (a path column), with `?` parameters: prefix LIKEs for the
+ * subtrees, equality for the exact organisations, and `own` (a condition of the caller's) where the scope lets
+ * the viewer's own rows in. `false` when nothing is in scope.
+ */
+export function scopeSql(column: string, scope: PathScope, own?: { sql: string; params: unknown[] }): { sql: string; params: unknown[] } {
+  const terms: string[] = [];
+  const params: unknown[] = [];
+  for (const p of scope.subtrees) {
+    terms.push(`${column} like ?`);
+    params.push(`${p}%`);
+  }
+  if (scope.exact.length) {
+    terms.push(`${column} = any(?::text[])`);
+    params.push(`{${scope.exact.map((e) => `"${e}"`).join(',')}}`);
+  }
+  if (scope.own && own) {
+    terms.push(own.sql);
+    params.push(...own.params);
+  }
+  return { sql: terms.length ? `(${terms.join(' or ')})` : 'false', params };
+}

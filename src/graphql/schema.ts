@@ -9,6 +9,8 @@ import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
 import { HistoryEntryResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
+import { InboxResolver, TaskActionsResolver } from '../workflow/inbox.resolver';
+import { InstanceSubjectResolver } from '../workflow/subject.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -21,6 +23,9 @@ const RESOLVERS: NonEmptyArray<Function> = [
   WorkflowResolver,
   WorkflowTaskResolver,
   HistoryEntryResolver,
+  InboxResolver,
+  TaskActionsResolver,
+  InstanceSubjectResolver,
   AidResolver,
   ExpenseResolver,
   AwardResolver,

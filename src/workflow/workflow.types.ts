@@ -71,8 +71,6 @@ export class WorkflowTaskType {
   decidedAt?: Date | null;
 }
 
-export const WorkflowTaskConnection = ConnectionType(WorkflowTaskType, 'WorkflowTask');
-
 @ObjectType('HistoryEntry', { description: 'One recorded transition: who, in which organisation, when, from which state to which, why.' })
 export class HistoryEntryType {
   @Field(() => ID)
@@ -249,24 +247,6 @@ export class WorkflowDefinitionType {
 
   @Field(() => String, { description: 'A Mermaid stateDiagram-v2 of the definition.' })
   mermaid!: string;
-}
-
-@InputType()
-export class InboxFilter {
-  @Field(() => String, { nullable: true })
-  definitionKey?: string;
-
-  @Field(() => String, { nullable: true })
-  step?: string;
-
-  @Field(() => ID, { nullable: true, description: 'Tasks routed to this organisation.' })
-  organizationId?: string;
-
-  @Field(() => Boolean, { nullable: true, description: 'true: past due; false: not yet due.' })
-  overdue?: boolean;
-
-  @Field(() => Boolean, { nullable: true })
-  claimedByMe?: boolean;
 }
 
 @InputType()

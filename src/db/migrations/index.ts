@@ -15,6 +15,7 @@ import { Migration20261201030000_idempotency_keys } from './Migration20261201030
 import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
 import { Migration20261201050000_history_by_actor_org } from './Migration20261201050000_history_by_actor_org';
 import { Migration20261202000000_audit_chain } from './Migration20261202000000_audit_chain';
+import { Migration20261213000000_inbox_indexes } from './Migration20261213000000_inbox_indexes';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
   { name: 'Migration20261201050000_history_by_actor_org', class: Migration20261201050000_history_by_actor_org },
   { name: 'Migration20261202000000_audit_chain', class: Migration20261202000000_audit_chain },
+  { name: 'Migration20261213000000_inbox_indexes', class: Migration20261213000000_inbox_indexes },
 ];

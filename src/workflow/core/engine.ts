@@ -9,6 +9,7 @@ import type {
   Actor,
   ActorRef,
   Assignee,
+  CommentRule,
   CurrentState,
   EffectCompletedInput,
   EffectSpec,
@@ -361,6 +362,64 @@ export function availableActions(def: WorkflowDefinition, state: InstanceState):
   return list;
 }
 
+/** The open task as the permission checks see it: its candidate roles and the organisation it is routed to. */
+export type TaskRef = Pick<TaskSpec, 'candidateRoles' | 'organizationPath'> & Partial<Pick<TaskSpec, 'route' | 'organizationId'>>;
+
+/**
+ * Why `actor` may not take `found` on `task`, or null when they may: the one check behind `act` and
+ * `offeredActions`, so an inbox never offers what a decision then refuses.
+ */
+function refusal(def: WorkflowDefinition, here: string, found: Found, task: TaskRef | null, a: Actor, action: string): WorkflowRuleError | null {
+  if (found.as === 'applicant' && !a.isApplicant) {
+    return ruleError('NOT_APPLICANT', `only the applicant may ${action} in ${here}`, { action });
+  }
+  if ((found.as === 'assignee' || found.as === 'voter') && !(task?.organizationPath && holdsAnyRole(a.grants ?? [], task.candidateRoles, task.organizationPath))) {
+    return ruleError('NOT_ASSIGNEE', `${action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`, {
+      action,
+      roles: task?.candidateRoles,
+      organizationId: task?.organizationId,
+    });
+  }
+  // A committee is the members seated on that organisation: a role held higher up covers the subtree for
+  // ordinary steps, but does not add seats to the vote.
+  if (found.as === 'voter' && !a.grants.some((g) => task!.candidateRoles.includes(g.role) && samePath(g.path, task!.organizationPath!))) {
+    return ruleError('NOT_ASSIGNEE', `only members of the committee at ${task?.organizationId} vote in ${here}`, { action, organizationId: task?.organizationId });
+  }
+  // Separation of duties: nobody decides on what they submitted themselves.
+  if ((found.as === 'assignee' || found.as === 'voter') && a.isApplicant) {
+    return ruleError('NOT_ASSIGNEE', `the applicant may not ${action} their own ${def.key} in ${here}`, { action, reason: 'OWN_SUBJECT' });
+  }
+  return null;
+}
+
+/** An action on a task as an inbox offers it: who takes it, its label, whether it needs a comment, whether it may be taken in bulk. */
+export interface OfferedAction {
+  action: string;
+  as: ActingAs;
+  label: string;
+  comment: CommentRule;
+  bulk: boolean;
+}
+
+/**
+ * The actions `actor` may take on the open task of step `step` now: its assignee actions (or the ballot) that
+ * pass the same checks as `act`. `votedBy` are the committee members who have already voted on it.
+ */
+export function offeredActions(def: WorkflowDefinition, step: string, task: TaskRef & { votedBy?: readonly string[] }, actor: Actor): OfferedAction[] {
+  const s = def.states[step];
+  if (!s) return [];
+  const candidates: [string, Found, string | undefined, boolean][] =
+    s.kind === 'task'
+      ? Object.entries(s.actions).map(([key, a]) => [key, { as: s.assignee === 'applicant' ? 'applicant' : 'assignee', def: a }, a.label, a.bulk])
+      : s.kind === 'vote'
+        ? (['approve', 'reject'] as const).map((c) => [c, { as: 'voter', choice: c, comment: s.ballot[c].comment }, s.ballot[c].label, false])
+        : [];
+  if (s.kind === 'vote' && task.votedBy?.includes(actor.accountId)) return [];
+  return candidates
+    .filter(([key, found]) => !refusal(def, step, found, task, actor, key))
+    .map(([key, found, label, bulk]) => ({ action: key, as: found.as, label: label ?? key, comment: found.as === 'voter' ? found.comment : found.def.comment, bulk }));
+}
+
 /**
  * Applies a human action. `actor` is a full Actor (checked against roles and the applicant flag) or, when
  * replaying history, a trusted ActorRef whose permissions were checked when the action was first taken.
@@ -382,26 +441,8 @@ function applyAct(def: WorkflowDefinition, prev: InstanceState, input: Omit<ActI
   }
 
   if (!trusted) {
-    const a = actor as Actor;
-    if (found.as === 'applicant' && !a.isApplicant) {
-      throw ruleError('NOT_APPLICANT', `only the applicant may ${input.action} in ${here}`, { action: input.action });
-    }
-    if ((found.as === 'assignee' || found.as === 'voter') && !(task?.organizationPath && holdsAnyRole(a.grants ?? [], task.candidateRoles, task.organizationPath))) {
-      throw ruleError('NOT_ASSIGNEE', `${input.action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`, {
-        action: input.action,
-        roles: task?.candidateRoles,
-        organizationId: task?.organizationId,
-      });
-    }
-    // A committee is the members seated on that organisation: a role held higher up covers the subtree for
-    // ordinary steps, but does not add seats to the vote.
-    if (found.as === 'voter' && !a.grants.some((g) => task!.candidateRoles.includes(g.role) && samePath(g.path, task!.organizationPath!))) {
-      throw ruleError('NOT_ASSIGNEE', `only members of the committee at ${task?.organizationId} vote in ${here}`, { action: input.action, organizationId: task?.organizationId });
-    }
-    // Separation of duties: nobody decides on what they submitted themselves.
-    if ((found.as === 'assignee' || found.as === 'voter') && a.isApplicant) {
-      throw ruleError('NOT_ASSIGNEE', `the applicant may not ${input.action} their own ${def.key} in ${here}`, { action: input.action, reason: 'OWN_SUBJECT' });
-    }
+    const refused = refusal(def, here, found, task, actor as Actor, input.action);
+    if (refused) throw refused;
   }
   const ref: ActorRef = { accountId: actor.accountId, organizationId: actor.organizationId ?? null, as: found.as };
   const rule = found.as === 'voter' ? found.comment : found.def.comment;

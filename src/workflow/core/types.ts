@@ -63,6 +63,8 @@ export interface ActionDef {
   newRound: boolean;
   /** The action may carry replacement subject data (e.g. a corrected amount on resubmit). */
   updatesSubject: boolean;
+  /** The step opts in to bulk decisions (bulkDecide) with this action: many tasks, one call, each its own transition. */
+  bulk: boolean;
 }
 
 export interface Assignee {
@@ -104,6 +106,7 @@ export interface TaskStateDef extends StateBase {
 
 export interface BallotChoice {
   comment: CommentRule;
+  label?: string;
 }
 
 export interface VoteStateDef extends StateBase {

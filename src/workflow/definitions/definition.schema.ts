@@ -103,6 +103,7 @@ const action = z.strictObject({
   label: text.optional(),
   newRound: z.boolean().default(false),
   updatesSubject: z.boolean().default(false),
+  bulk: z.boolean().default(false),
 });
 const actionMap = z.record(camelKey('action'), action).default({});
 
@@ -141,7 +142,7 @@ const taskState = z.strictObject({
   publicActions: actionMap,
 });
 
-const ballotChoice = z.strictObject({ comment: commentRule.default('optional') });
+const ballotChoice = z.strictObject({ comment: commentRule.default('optional'), label: text.optional() });
 
 const voteState = z.strictObject({
   kind: z.literal('vote'),
