@@ -116,6 +116,15 @@ describe('inbox', () => {
       expect(claimant[0].viewerActions.map((a: any) => a.key)).toContain('approve');
     });
 
+    it('answers viewerActions the same on a task reached outside the inbox', async () => {
+      const task = await taskOf('longfeng.approver', own[2]);
+      const TASK = 'query($id: ID!) { task(id: $id) { viewerActions { key label commentRequired bulk } } }';
+      expect((await t.gql(TASK, { id: task.id }, tokens['longfeng.approver'])).data.task.viewerActions).toEqual(task.viewerActions);
+      // The applicant may read his own application's task, but it is not his to decide.
+      const applicant = await t.gql('query($id: ID!) { workflowInstance(id: $id) { openTasks { viewerActions { key } } } }', { id: own[2] }, tokens.wang);
+      expect(applicant.data.workflowInstance.openTasks).toEqual([{ viewerActions: [] }]);
+    });
+
     it('lists nothing below a county for an approver of another county', async () => {
       expect(await nodes('shangnan.approver', { scope: 'SUBTREE' })).toEqual([]);
       expect(await nodes('shangnan.approver')).toEqual([]);
