@@ -44,6 +44,8 @@ export interface ValidAid {
 export class AidSubject implements SubjectModule<AidDraft, ValidAid> {
   readonly subjectType = AID_SUBJECT;
   readonly definitionKey = AID_WORKFLOW;
+  readonly entity = AidApplication;
+  readonly graphqlType = 'AidApplication';
   readonly fields = {
     memberId: { changeable: false },
     aidType: { changeable: false },

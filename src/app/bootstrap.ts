@@ -26,6 +26,8 @@ import { OutboxRelay } from '../workflow/outbox';
 import { Reconciler } from '../workflow/reconciler';
 import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
+import { InboxService } from '../workflow/inbox.service';
+import { InboxRepository } from '../workflow/inbox.repository';
 import { WorkflowService } from '../workflow/workflow.service';
 import { HistoryRepository } from '../workflow/history.repository';
 import { RoleAssignmentRepository } from '../auth/role-assignment.repository';
@@ -139,6 +141,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     funds,
     workflow,
     delegations,
+    inbox: new InboxService(new InboxRepository(), definitions, workflow, delegations),
+    subjects,
     aid,
     expenses,
     awards,

@@ -13,6 +13,8 @@ import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
 import type { DelegationService } from '../delegation/delegation.service';
 import type { AuditService } from '../audit/audit.service';
+import type { InboxService } from '../workflow/inbox.service';
+import type { SubjectRegistry } from '../workflow/subject.contract';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -30,6 +32,10 @@ export interface Services {
   workflow: WorkflowService;
   /** Out-of-office substitutes (代理). */
   delegations: DelegationService;
+  /** The approvers' inbox: myTasks, per-viewer actions, bulk decisions. */
+  inbox: InboxService;
+  /** The workflow subjects plugged in (aid, expenses, nominations). */
+  subjects: SubjectRegistry;
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;

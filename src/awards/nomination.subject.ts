@@ -58,6 +58,8 @@ export interface ValidNomination {
 export class NominationSubject implements SubjectModule<NominationDraft, ValidNomination> {
   readonly subjectType = NOMINATION_SUBJECT;
   readonly definitionKey = NOMINATION_WORKFLOW;
+  readonly entity = Nomination;
+  readonly graphqlType = 'Nomination';
   readonly fields = {
     memberId: { changeable: false },
     nomineeOrganizationId: { changeable: false },

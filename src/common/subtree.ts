@@ -39,12 +39,24 @@ export function inScope<K extends string>(column: K, scope: PathScope, terms: { 
 }
 
 /**
- * The same scope as SQL text with its parameters (for statements run with runSql): prefix ranges for the
- * subtrees, `= any` for the exact organisations; false when nothing is in scope. Own and public rows are the
- * caller's to add.
+ * The same scope as a SQL condition over `column` (a path column), with `?` parameters: prefix LIKEs for the
+ * subtrees, equality for the exact organisations, and `own` (a condition of the caller's) where the scope lets
+ * the viewer's own rows in. `false` when nothing is in scope.
  */
-export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'>): { sql: string; params: string[] } {
-  const terms = [...scope.subtrees.map(() => `${column} like ?`), ...(scope.exact.length ? [`${column} = any(?::text[])`] : [])];
-  const params = [...scope.subtrees.map((p) => `${p}%`), ...(scope.exact.length ? [`{${scope.exact.map((e) => `"${e}"`).join(',')}}`] : [])];
+export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'> & { own?: boolean }, own?: { sql: string; params: unknown[] }): { sql: string; params: unknown[] } {
+  const terms: string[] = [];
+  const params: unknown[] = [];
+  for (const p of scope.subtrees) {
+    terms.push(`${column} like ?`);
+    params.push(`${p}%`);
+  }
+  if (scope.exact.length) {
+    terms.push(`${column} = any(?::text[])`);
+    params.push(`{${scope.exact.map((e) => `"${e}"`).join(',')}}`);
+  }
+  if (scope.own && own) {
+    terms.push(own.sql);
+    params.push(...own.params);
+  }
   return { sql: terms.length ? `(${terms.join(' or ')})` : 'false', params };
 }

@@ -32,6 +32,8 @@ function toPositional(sql: string): string {
  */
 export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
   const text = toPositional(sql);
+  // Through the ORM's logger, so these statements are counted (the no-N+1 tests) and printed at debug like the ORM's own.
+  em.config.getLogger().logQuery({ query: text, level: 'info' });
   // Inside a transaction, knex's client hands out the transaction's own connection and never releases it.
   const client = (em.getTransactionContext<Knex.Transaction>() ?? em.getKnex()).client as unknown as {
     acquireConnection(): Promise<ClientBase>;

@@ -99,6 +99,8 @@ export interface ValidExpense {
 export class ExpenseSubject implements SubjectModule<ExpenseDraft, ValidExpense> {
   readonly subjectType = EXPENSE_SUBJECT;
   readonly definitionKey = EXPENSE_WORKFLOW;
+  readonly entity = Expense;
+  readonly graphqlType = 'Expense';
   readonly fields = {
     organizationId: { changeable: false },
     fundId: { changeable: true },

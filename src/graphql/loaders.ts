@@ -1,13 +1,20 @@
 import DataLoader from 'dataloader';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
-import { WorkflowInstance } from '../workflow/workflow-instance.entity';
+import { instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from '../workflow/workflow-instance.entity';
+import { plainRowsById } from '../db/plain-rows';
+import { pgArray, runSql } from '../db/sql';
 import type { Services } from '../app/services';
+import type { WorkflowSubject } from '../workflow/workflow-subject.entity';
 import { Fund } from '../funds/fund.entity';
 import { Honour } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
 import { Organization } from '../organizations/organization.entity';
 import { loadPeople, personCacheKey, type PersonKey, type PersonRow } from '../people/person.repository';
+
+/** Where a subject row keeps the GraphQL type it is answered as (the WorkflowSubject union resolves by it). */
+export const SUBJECT_TYPE = Symbol('subjectType');
+export type SubjectRow = WorkflowSubject & { [SUBJECT_TYPE]: string };
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -24,7 +31,7 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
  * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
  * these, so a page costs a constant number of statements whatever its size.
  */
-export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData'>) {
+export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData' | 'subjects'>) {
   /** Rows of one entity by id, a batch in one statement. */
   const byId = <T extends { id: string }>(entity: EntityName<T>) =>
     new DataLoader<string, T | undefined>(async (ids) => {
@@ -35,7 +42,26 @@ export function createLoaders(em: EntityManager, services: Pick<Services, 'perso
   return {
     organization: byId(Organization),
     member: byId(Member),
-    instance: byId(WorkflowInstance),
+    /** Instances as plain rows: a page's instances are read, never changed, in the request. */
+    instance: new DataLoader<string, WorkflowInstance | undefined>(async (ids) => {
+      const { rows } = await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)]);
+      const found = new Map(rows.map((r) => [r.id, instanceFromRow(r)]));
+      return ids.map((id) => found.get(id));
+    }),
+    /** Workflow subjects (applications, expenses, nominations) as plain rows, one statement per subject type in the batch. */
+    subject: new DataLoader<{ type: string; id: string }, SubjectRow | undefined, string>(
+      async (keys) => {
+        const byType = groupBy([...keys], (k) => k.type);
+        const found = new Map<string, SubjectRow>();
+        for (const [type, list] of byType) {
+          const module = services.subjects.get(type);
+          const rows = await plainRowsById(em, module.entity, list.map((k) => k.id));
+          for (const row of rows) if (row) found.set(`${type}/${row.id}`, { ...row, [SUBJECT_TYPE]: module.graphqlType });
+        }
+        return keys.map((k) => found.get(`${k.type}/${k.id}`));
+      },
+      { cacheKeyFn: (k) => `${k.type}/${k.id}` },
+    ),
     fundsByOwner: new DataLoader<string, Fund[]>(async (ownerIds) => {
       const rows = await em.find(Fund, { owner: { $in: [...ownerIds] } }, { orderBy: { kind: 'asc', id: 'asc' } });
       const byOwner = groupBy(rows, (f) => f.owner.id);

@@ -11,6 +11,8 @@ import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
 import { HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
+import { InboxResolver, TaskActionsResolver } from '../workflow/inbox.resolver';
+import { InstanceSubjectResolver } from '../workflow/subject.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -25,6 +27,9 @@ const RESOLVERS: NonEmptyArray<Function> = [
   DelegationResolver,
   HistoryEntryResolver,
   VoteResolver,
+  InboxResolver,
+  TaskActionsResolver,
+  InstanceSubjectResolver,
   AidResolver,
   AuditResolver,
   ActorDecisionsResolver,

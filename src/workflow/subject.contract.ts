@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, EntityName } from '@mikro-orm/postgresql';
+import type { WorkflowSubject } from './workflow-subject.entity';
 import type { Viewer } from '../auth/viewer';
 import { badInput } from '../common/errors';
 import type { JsonValue, SubjectData } from './core/types';
@@ -25,6 +26,10 @@ export interface SubjectModule<Draft extends Record<string, unknown> = Record<st
   readonly subjectType: string;
   /** The workflow definition the subject runs on. */
   readonly definitionKey: string;
+  /** The subject's entity: its rows are read as plain objects through it (an instance's `subject`). */
+  readonly entity: EntityName<WorkflowSubject>;
+  /** The GraphQL object type its rows are answered as (a member of the WorkflowSubject union). */
+  readonly graphqlType: string;
   /** Every field a filer sets, and whether a revision may change it; any other key is refused. */
   readonly fields: { readonly [K in keyof Draft]-?: SubjectField };
   /** The effects this subject's system steps name, by their names in the definition. */

@@ -74,8 +74,8 @@ export interface WorkflowInstanceRow {
   outcome: string | null;
   seq: number;
   data: InstanceState;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
 /**
@@ -99,7 +99,8 @@ export function instanceFromRow(row: WorkflowInstanceRow): WorkflowInstance {
     outcome: row.outcome,
     seq: row.seq,
     data: row.data,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    // The driver hands timestamps over as text (the ORM's type parsers).
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }

@@ -18,7 +18,6 @@ import {
   HistoryEntryType,
   HistoryFilter,
   HistoryIntegrityType,
-  InboxFilter,
   InstanceFilter,
   StepVisitType,
   VoteType,
@@ -26,7 +25,6 @@ import {
   WorkflowInstanceConnection,
   WorkflowInstanceType,
   WorkflowNotificationConnection,
-  WorkflowTaskConnection,
   WorkflowTaskType,
 } from './workflow.types';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
@@ -34,11 +32,6 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => WorkflowInstanceType)
 export class WorkflowResolver {
-  @Query(() => WorkflowTaskConnection, { description: 'My inbox: open tasks routed to my roles, or to me; soonest due first.' })
-  myTasks(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => InboxFilter, { nullable: true }) filter?: InboxFilter) {
-    return ctx.services.workflow.inbox(ctx.em, viewer, filter, page);
-  }
-
   @Query(() => WorkflowNotificationConnection, { description: 'Reminders and overdue notices for my roles, or for me; newest first.' })
   myNotifications(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.workflow.notifications(ctx.em, viewer, page);
@@ -241,7 +234,10 @@ export class WorkflowResolver {
     return instance.data.current.votes;
   }
 
-  @FieldResolver(() => [AvailableActionType])
+  @FieldResolver(() => [AvailableActionType], {
+    deprecationReason: 'The same for every viewer: use WorkflowTask.viewerActions, which says what you may do now.',
+    description: 'Actions the current state has, whoever may take them.',
+  })
   availableActions(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.availableActions(instance);
   }

@@ -35,14 +35,6 @@ export interface StartRequest extends InstanceMeta {
   startedBy: Viewer;
 }
 
-export interface InboxFilter {
-  definitionKey?: string;
-  step?: string;
-  organizationId?: string;
-  overdue?: boolean;
-  claimedByMe?: boolean;
-}
-
 export interface InstanceFilter {
   definitionKey?: string;
   state?: string;
@@ -155,21 +147,6 @@ export class WorkflowService {
     return task;
   }
 
-  /** Open tasks routed to an organisation where the viewer holds a candidate role, or assigned to them. */
-  inbox(em: EntityManager, viewer: Viewer, filter: InboxFilter = {}, page: PageArgs) {
-    // A task transferred to one person (转办) is theirs alone; the role's other holders no longer see it.
-    const byRole = this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId').map((term) => ({ ...term, assignedTo: null }));
-    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...byRole];
-    const where: object[] = [{ status: 'OPEN' }, { $or: mine }, { $not: { votedBy: { $contains: [viewer.accountId] } } }];
-    if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
-    if (filter.step) where.push({ step: text(filter.step, 'filter.step', { max: 64 }) });
-    if (filter.organizationId) where.push({ routedOrgId: parseId(filter.organizationId, 'filter.organizationId') });
-    if (filter.overdue === true) where.push({ dueAt: { $lt: new Date() } });
-    if (filter.overdue === false) where.push({ dueAt: { $gte: new Date() } });
-    if (filter.claimedByMe) where.push({ claimedBy: viewer.accountId });
-    return paginate(em, WorkflowTask, { $and: where }, { dueAt: 'asc', id: 'asc' }, page);
-  }
-
   /** Reminders and overdue notices for the viewer: for their roles where they hold them, or for them in person. */
   notifications(em: EntityManager, viewer: Viewer, page: PageArgs) {
     const terms = [{ accountId: viewer.accountId }, ...this.recipientTerms(viewer)];
@@ -177,11 +154,11 @@ export class WorkflowService {
   }
 
   /** "Addressed to me": to my account, or to a role I hold at exactly that organisation. */
-  private recipientTerms(viewer: Viewer, roleColumn: 'candidateRoles' | 'roles' = 'roles', orgColumn: 'routedOrgId' | 'organizationId' = 'organizationId') {
+  private recipientTerms(viewer: Viewer) {
     const rolesByOrg = new Map<string, string[]>();
     for (const g of viewer.grants) rolesByOrg.set(g.organizationId, [...(rolesByOrg.get(g.organizationId) ?? []), g.role]);
     const terms: object[] = [];
-    for (const [orgId, roles] of rolesByOrg) terms.push({ [orgColumn]: orgId, [roleColumn]: { $overlap: roles } });
+    for (const [orgId, roles] of rolesByOrg) terms.push({ organizationId: orgId, roles: { $overlap: roles } });
     return terms;
   }
 
@@ -512,7 +489,7 @@ export class WorkflowService {
     return may(viewer, 'instance.read', instanceTarget(instance));
   }
 
-  private canSeeTask(viewer: Viewer, task: Pick<WorkflowTask, 'assignedTo' | 'claimedBy' | 'routedOrgPath'>): boolean {
+  canSeeTask(viewer: Viewer, task: Pick<WorkflowTask, 'assignedTo' | 'claimedBy' | 'routedOrgPath'>): boolean {
     return may(viewer, 'task.read', { path: task.routedOrgPath ?? null, accountIds: [task.assignedTo, task.claimedBy] });
   }
 
@@ -656,7 +633,7 @@ function approvalDetail(instance: WorkflowInstance, args: ApprovalArgs | undefin
 }
 
 /** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
-const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
+export const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
   t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles };
 
 /**

@@ -281,24 +281,6 @@ export class WorkflowDefinitionType {
 }
 
 @InputType()
-export class InboxFilter {
-  @Field(() => String, { nullable: true })
-  definitionKey?: string;
-
-  @Field(() => String, { nullable: true })
-  step?: string;
-
-  @Field(() => ID, { nullable: true, description: 'Tasks routed to this organisation.' })
-  organizationId?: string;
-
-  @Field(() => Boolean, { nullable: true, description: 'true: past due; false: not yet due.' })
-  overdue?: boolean;
-
-  @Field(() => Boolean, { nullable: true })
-  claimedByMe?: boolean;
-}
-
-@InputType()
 export class InstanceFilter {
   @Field(() => String, { nullable: true })
   definitionKey?: string;

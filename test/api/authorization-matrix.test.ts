@@ -62,6 +62,9 @@ const ROOT_FIELDS: Record<string, readonly Operation[]> = {
   task: ['task.read'],
   claimTask: ['task.act'],
   decide: ['task.act'],
+  bulkDecide: ['task.act'],
+  // The SUBTREE inbox lists what task.read scopes; the ASSIGNED one what task.act allows.
+  myTasks: ['task.read', 'task.act'],
   castVote: ['task.act'],
   reassignTask: ['task.act', 'task.release'],
   unclaimTask: ['task.release'],
@@ -77,8 +80,8 @@ const ROOT_FIELDS: Record<string, readonly Operation[]> = {
   retryFailedWork: ['work.manage'],
   personalDataAccessLog: ['personalData.readAccessLog'],
 };
-/** Root fields that need no policy: signing in, who am I, the definitions (any signed-in account), one's own inbox. */
-const NO_POLICY = new Set(['login', 'viewer', 'workflowDefinitions', 'myTasks', 'myNotifications', 'myDelegations']);
+/** Root fields that need no policy: signing in, who am I, the definitions (any signed-in account), one's own notices and delegations. */
+const NO_POLICY = new Set(['login', 'viewer', 'workflowDefinitions', 'myNotifications', 'myDelegations']);
 
 /** Accounts holding each role, at 丹凤 county, the 龙凤桥 union and the city: a cell takes the first with a target in its relation. */
 const HOMES: Record<Role, readonly [string, OrgKey][]> = {

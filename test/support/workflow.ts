@@ -5,7 +5,7 @@ import type { TestApp } from './harness';
 // Polling lives with the process helpers, which the scripts share.
 export { eventually };
 
-export const TASK_FIELDS = 'id step kind instanceId actions candidateRoles claimedBy dueAt overdue remindedAt overdueAt escalated status round';
+export const TASK_FIELDS = 'id step kind instanceId actions candidateRoles claimedBy dueAt overdue remindedAt overdueAt escalated status round viewerActions { key }';
 export const INSTANCE_FIELDS = `id state status outcome seq round definitionKey definitionVersion subjectId
   openTasks { id step } history { seq fromState toState action actorAccountId actorOrganizationId actingAs comment round }
   availableActions { action as }`;
@@ -14,10 +14,11 @@ export const INSTANCE_FIELDS = `id state status outcome seq round definitionKey 
 export class WorkflowClient {
   constructor(private readonly t: TestApp) {}
 
-  async inbox(token: string, filter: Record<string, unknown> = {}) {
+  /** The viewer's inbox: what they may act on now (ASSIGNED), or the open work they supervise (SUBTREE). */
+  async inbox(token: string, filter: Record<string, unknown> = {}, scope: 'ASSIGNED' | 'SUBTREE' = 'ASSIGNED') {
     const res = await this.t.gql(
-      `query($filter: InboxFilter) { myTasks(filter: $filter, first: 100) { totalCount edges { node { ${TASK_FIELDS} } } } }`,
-      { filter },
+      `query($filter: InboxFilter, $scope: InboxScope) { myTasks(filter: $filter, scope: $scope, first: 100) { totalCount edges { node { ${TASK_FIELDS} } } } }`,
+      { filter, scope },
       token,
     );
     if (res.errors) throw new Error(JSON.stringify(res.errors));
@@ -25,9 +26,9 @@ export class WorkflowClient {
   }
 
   /** The open task of `instanceId` in this viewer's inbox, once the workers have opened it. */
-  taskFor(token: string, instanceId: string, step?: string) {
+  taskFor(token: string, instanceId: string, step?: string, scope: 'ASSIGNED' | 'SUBTREE' = 'ASSIGNED') {
     return eventually(async () => {
-      const tasks = await this.inbox(token);
+      const tasks = await this.inbox(token, {}, scope);
       return tasks.find((task) => task.instanceId === instanceId && (!step || task.step === step));
     }, 15000, `task ${step ?? ''} of ${instanceId} in inbox`);
   }

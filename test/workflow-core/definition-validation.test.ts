@@ -37,7 +37,7 @@ describe('workflow definitions', () => {
     const def = parseDefinition(source('aid-application'), 'aid-application.yaml');
     const verify = def.states.GRASSROOTS_VERIFY;
     if (verify.kind !== 'task') throw new Error('expected a task');
-    expect(verify.actions.approve).toEqual({ to: 'COUNTY_REVIEW', comment: 'optional', newRound: false, updatesSubject: false });
+    expect(verify.actions.approve).toEqual({ to: 'COUNTY_REVIEW', comment: 'optional', label: '核实无误', newRound: false, updatesSubject: false, bulk: false });
     expect(verify.publicActions).toEqual({});
     expect(def.parameters.thresholdFen).toMatchObject({ type: 'integer', value: 500000 });
   });
@@ -52,6 +52,26 @@ describe('workflow definitions', () => {
     it('for a duplicated YAML key (which would otherwise silently win)', () => {
       const text = source('aid-application').replace('  PAID:\n', '  PAID:\n    kind: final\n    title: again\n    outcome: PAID\n  PAID:\n');
       expect(issuesOf(text, 'aid-application.yaml')[0].message).toMatch(/unique/i);
+    });
+
+    it('for bulk decisions on an applicant’s step, on an action carrying subject data, or outside a task’s assignee actions', () => {
+      const issues = issuesAfter('aid-application', (d) => {
+        d.states.RETURNED.actions.withdraw.bulk = true;
+        d.states.COUNTY_REVIEW.applicantActions.withdraw.bulk = true;
+      });
+      expect(issues).toEqual([
+        { file: 'aid-application.yaml', path: 'states.COUNTY_REVIEW.applicantActions.withdraw.bulk', message: 'only assignee actions (actions of a task state) may opt in to bulk decisions' },
+        { file: 'aid-application.yaml', path: 'states.RETURNED.actions.withdraw.bulk', message: "an applicant's step cannot be decided in bulk" },
+      ]);
+      const carrying = issuesAfter('expense-review', (d) => {
+        d.states.FINANCE_REVIEW.actions.approve.updatesSubject = true;
+      });
+      expect(carrying).toContainEqual({ file: 'expense-review.yaml', path: 'states.FINANCE_REVIEW.actions.approve.bulk', message: 'an action that carries subject data cannot be taken in bulk' });
+    });
+
+    it('for a bulk flag that is not a boolean', () => {
+      const issues = issuesAfter('expense-review', (d) => (d.states.FINANCE_REVIEW.actions.approve.bulk = 'yes'));
+      expect(at(issues)).toEqual(['states.FINANCE_REVIEW.actions.approve.bulk']);
     });
 
     it('for an initial state that does not exist', () => {

@@ -5,12 +5,14 @@ import {
   effectCompleted,
   evaluate,
   grantCovers,
+  offeredActions,
   parseDuration,
   replay,
   resolveRoute,
   start,
   timerFired,
   toMermaid,
+  type Actor,
   type InstanceState,
   type ParameterDef,
 } from '../../src/workflow/core';
@@ -131,6 +133,61 @@ describe('engine rules', () => {
         { action: 'reject', as: 'assignee' },
         { action: 'return', as: 'assignee' },
         { action: 'withdraw', as: 'applicant' },
+      ]);
+    });
+  });
+
+  describe('offered actions', () => {
+    const award = definition('award-nomination');
+    const everyone: Actor[] = [
+      ...Object.values(actors).flat(),
+      // An approver who filed for a member (separation of duties).
+      { ...actors.grassrootsApprover, isApplicant: true },
+      { ...actors.countyApprover, isApplicant: true },
+    ];
+    /** The keys `act` accepts from the actor on the current task, a comment given. */
+    const accepted = (run: Run, keys: string[], actor: Actor) =>
+      keys.filter((key) => {
+        try {
+          act(run.def, run.state, { action: key, actor, taskId: run.state.current.task!.taskId, comment: '意见', now: run.now() });
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    const offered = (run: Run, actor: Actor, votedBy: string[] = []) =>
+      offeredActions(run.def, run.state.current.state, { ...run.state.current.task!, votedBy }, actor).map((a) => a.action);
+
+    it('offers every actor exactly the actions act would accept from them, at each kind of step', () => {
+      const verify = new Run(aid, subjectData.aid(700_000));
+      const review = new Run(aid, subjectData.aid(700_000));
+      review.act('approve', actors.grassrootsApprover);
+      const vote = new Run(award, subjectData.award('CITY'));
+      vote.act('approve', actors.countyApprover);
+      vote.effect('ok');
+      expect(vote.at).toBe('SELECTION_VOTE');
+      for (const [run, keys] of [[verify, ['approve', 'reject', 'return']], [review, ['approve', 'reject', 'return']], [vote, ['approve', 'reject']]] as const) {
+        for (const actor of everyone) expect([actor.accountId, offered(run, actor)]).toEqual([actor.accountId, accepted(run, [...keys], actor)]);
+      }
+      // Spot checks of what that means: the county covers the grassroots step, the filer does not decide, a seat is needed to vote.
+      expect(offered(verify, actors.countyApprover)).toEqual(['approve', 'reject', 'return']);
+      expect(offered(verify, { ...actors.grassrootsApprover, isApplicant: true })).toEqual([]);
+      expect(offered(vote, actors.voters[0])).toEqual(['approve', 'reject']);
+      expect(offered(vote, actors.provinceApprover)).toEqual([]);
+    });
+
+    it('offers no ballot to a committee member who has voted', () => {
+      const vote = new Run(award, subjectData.award('CITY'));
+      vote.act('approve', actors.countyApprover);
+      vote.effect('ok');
+      expect(offered(vote, actors.voters[0], [actors.voters[0].accountId])).toEqual([]);
+    });
+
+    it('carries the definition’s labels, comment rules and bulk opt-ins', () => {
+      const run = new Run(definition('expense-review'), subjectData.expense(100_000));
+      expect(offeredActions(run.def, run.at, run.state.current.task!, actors.grassrootsFinance)).toEqual([
+        { action: 'approve', as: 'assignee', label: '审核通过', comment: 'optional', bulk: true },
+        { action: 'sendBack', as: 'assignee', label: '退回整改', comment: 'required', bulk: false },
       ]);
     });
   });

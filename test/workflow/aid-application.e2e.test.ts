@@ -162,8 +162,13 @@ describe('aid application', () => {
   it('lets the grassroots union apply on a member’s behalf, but not verify its own filing', async () => {
     const res = await t.gql(APPLY, { input: { memberId: fed.members.li.id, aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 150_000, reason: '代为申请' } }, tokens['longfeng.approver']);
     expect(res.errors).toBeUndefined();
-    const task = await wf.taskFor(tokens['longfeng.approver'], res.data.applyForAid.instance.id, 'GRASSROOTS_VERIFY');
-    // Separation of duties: whoever filed it may not also verify it; another approver (or the county) must.
+    const instanceId = res.data.applyForAid.instance.id;
+    // Separation of duties: whoever filed it may not also verify it; another approver (or the county) must. So
+    // it is not in the filer's inbox, only among the work they supervise, with nothing they may do to it.
+    const task = await wf.taskFor(tokens['danfeng.approver'], instanceId, 'GRASSROOTS_VERIFY', 'SUBTREE');
+    expect((await wf.inbox(tokens['longfeng.approver'])).map((x) => x.instanceId)).not.toContain(instanceId);
+    const supervised = await wf.inbox(tokens['longfeng.approver'], {}, 'SUBTREE');
+    expect(supervised.find((x) => x.id === task.id)).toMatchObject({ viewerActions: [] });
     const own = await wf.decide(tokens['longfeng.approver'], task.id, 'approve');
     expect(codeOf(own)).toBe('FORBIDDEN');
     expect(own.errors![0].message).toMatch(/own/);

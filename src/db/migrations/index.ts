@@ -17,6 +17,7 @@ import { Migration20261201050000_history_by_actor_org } from './Migration2026120
 import { Migration20261202000000_audit_chain } from './Migration20261202000000_audit_chain';
 import { Migration20261212000000_history_attribution } from './Migration20261212000000_history_attribution';
 import { Migration20261214000000_approval_actions } from './Migration20261214000000_approval_actions';
+import { Migration20261213000000_inbox_indexes } from './Migration20261213000000_inbox_indexes';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202000000_audit_chain', class: Migration20261202000000_audit_chain },
   { name: 'Migration20261212000000_history_attribution', class: Migration20261212000000_history_attribution },
   { name: 'Migration20261214000000_approval_actions', class: Migration20261214000000_approval_actions },
+  { name: 'Migration20261213000000_inbox_indexes', class: Migration20261213000000_inbox_indexes },
 ];

@@ -13,6 +13,7 @@ import type {
   ApprovalAction,
   Assignee,
   CarbonCopy,
+  CommentRule,
   CurrentState,
   EffectCompletedInput,
   EffectSpec,
@@ -371,33 +372,112 @@ export function availableActions(def: WorkflowDefinition, state: InstanceState):
   return list;
 }
 
+/** The open task as the permission checks see it: its candidate roles and the organisation it is routed to. */
+export type TaskRef = Pick<TaskSpec, 'candidateRoles' | 'organizationPath'> & Partial<Pick<TaskSpec, 'route' | 'organizationId' | 'assignedTo'>>;
+
+/**
+ * Why `actor` may not take `found` on `task`, or on whose behalf they take it: the one check behind `act` and
+ * `offeredActions`, so an inbox never offers what a decision then refuses.
+ */
+function actorCheck(
+  def: WorkflowDefinition,
+  s: StateDef,
+  here: string,
+  found: Found,
+  task: TaskRef | null,
+  a: Actor,
+  action: string,
+): { refused: WorkflowRuleError } | { onBehalfOf: string | undefined } {
+  if (found.as === 'applicant' && !a.isApplicant) {
+    return { refused: ruleError('NOT_APPLICANT', `only the applicant may ${action} in ${here}`, { action }) };
+  }
+  if (found.as === 'assignee') return assigneeCheck(def, s, here, task, a, action);
+  if (found.as === 'voter') {
+    if (!(task?.organizationPath && holdsAnyRole(a.grants ?? [], task.candidateRoles, task.organizationPath))) {
+      return {
+        refused: ruleError('NOT_ASSIGNEE', `${action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`, {
+          action,
+          roles: task?.candidateRoles,
+          organizationId: task?.organizationId,
+        }),
+      };
+    }
+    // A committee is the members seated on that organisation: a role held higher up covers the subtree for
+    // ordinary steps, but does not add seats to the vote.
+    if (!a.grants.some((g) => task.candidateRoles.includes(g.role) && samePath(g.path, task.organizationPath!))) {
+      return { refused: ruleError('NOT_ASSIGNEE', `only members of the committee at ${task.organizationId} vote in ${here}`, { action, organizationId: task.organizationId }) };
+    }
+    // Separation of duties: nobody votes on what they submitted themselves.
+    if (a.isApplicant) {
+      return { refused: ruleError('NOT_ASSIGNEE', `the applicant may not ${action} their own ${def.key} in ${here}`, { action, reason: 'OWN_SUBJECT' }) };
+    }
+  }
+  return { onBehalfOf: undefined };
+}
+
+/** An action on a task as an inbox offers it: who takes it, its label, whether it needs a comment, whether it may be taken in bulk. */
+export interface OfferedAction {
+  action: string;
+  as: ActingAs;
+  label: string;
+  comment: CommentRule;
+  bulk: boolean;
+}
+
+/**
+ * The actions `actor` may take on the open task of step `step` now: its assignee actions (or the ballot) that
+ * pass the same checks as `act`. `votedBy` are the committee members who have already voted on it.
+ */
+export function offeredActions(def: WorkflowDefinition, step: string, task: TaskRef & { votedBy?: readonly string[] }, actor: Actor): OfferedAction[] {
+  const s = def.states[step];
+  if (!s) return [];
+  const candidates: [string, Found, string | undefined, boolean][] =
+    s.kind === 'task'
+      ? Object.entries(s.actions).map(([key, a]) => [key, { as: s.assignee === 'applicant' ? 'applicant' : 'assignee', def: a }, a.label, a.bulk])
+      : s.kind === 'vote'
+        ? (['approve', 'reject'] as const).map((c) => [c, { as: 'voter', choice: c, comment: s.ballot[c].comment }, s.ballot[c].label, false])
+        : [];
+  if (s.kind === 'vote' && task.votedBy?.includes(actor.accountId)) return [];
+  return candidates
+    .filter(([key, found]) => !('refused' in actorCheck(def, s, step, found, task, actor, key)))
+    .map(([key, found, label, bulk]) => ({ action: key, as: found.as, label: label ?? key, comment: found.as === 'voter' ? found.comment : found.def.comment, bulk }));
+}
+
 /**
  * Who acts as the task's assignee: the actor on their own grants (or, on a transferred task, the person it was
  * transferred to), or, where the step is delegable, as the substitute of the delegator the outer layer named.
  * Returns the delegator's account id when a substitute acts. Separation of duties holds for both.
  */
-function assigneeCapacity(def: WorkflowDefinition, s: StateDef, here: string, task: TaskSpec | null, a: Actor, action: string): string | undefined {
+function assigneeCheck(def: WorkflowDefinition, s: StateDef, here: string, task: TaskRef | null, a: Actor, action: string): { refused: WorkflowRuleError } | { onBehalfOf: string | undefined } {
   const entitled = (accountId: string, grants: readonly Grant[]) =>
     task?.assignedTo ? task.assignedTo === accountId : !!task?.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
   const delegator = s.kind === 'task' && s.delegable ? (a.onBehalfOf ?? null) : null;
   let onBehalfOf: string | undefined;
   if (!entitled(a.accountId, a.grants ?? [])) {
     if (!delegator || !entitled(delegator.accountId, delegator.grants)) {
-      throw ruleError(
-        'NOT_ASSIGNEE',
-        task?.assignedTo
-          ? `${action} in ${here} is for the person the task was transferred to`
-          : `${action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`,
-        { action, roles: task?.candidateRoles, organizationId: task?.organizationId },
-      );
+      return {
+        refused: ruleError(
+          'NOT_ASSIGNEE',
+          task?.assignedTo
+            ? `${action} in ${here} is for the person the task was transferred to`
+            : `${action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`,
+          { action, roles: task?.candidateRoles, organizationId: task?.organizationId },
+        ),
+      };
     }
     onBehalfOf = delegator.accountId;
   }
   // Separation of duties: nobody decides on what they submitted themselves, in person or through a substitute.
   if (a.isApplicant || (onBehalfOf && delegator?.isApplicant)) {
-    throw ruleError('NOT_ASSIGNEE', `the applicant may not ${action} their own ${def.key} in ${here}`, { action, reason: 'OWN_SUBJECT' });
+    return { refused: ruleError('NOT_ASSIGNEE', `the applicant may not ${action} their own ${def.key} in ${here}`, { action, reason: 'OWN_SUBJECT' }) };
   }
-  return onBehalfOf;
+  return { onBehalfOf };
+}
+
+function assigneeCapacity(def: WorkflowDefinition, s: StateDef, here: string, task: TaskRef | null, a: Actor, action: string): string | undefined {
+  const checked = assigneeCheck(def, s, here, task, a, action);
+  if ('refused' in checked) throw checked.refused;
+  return checked.onBehalfOf;
 }
 
 const actorRef = (actor: Actor | ActorRef, as: ActingAs, onBehalfOf: string | undefined): ActorRef => ({
@@ -432,28 +512,9 @@ function applyAct(def: WorkflowDefinition, prev: InstanceState, input: Omit<ActI
 
   let onBehalfOf = trusted ? (actor as ActorRef).onBehalfOf : undefined;
   if (!trusted) {
-    const a = actor as Actor;
-    if (found.as === 'applicant' && !a.isApplicant) {
-      throw ruleError('NOT_APPLICANT', `only the applicant may ${input.action} in ${here}`, { action: input.action });
-    }
-    if (found.as === 'assignee') onBehalfOf = assigneeCapacity(def, s, here, task, a, input.action);
-    if (found.as === 'voter') {
-      if (!(task?.organizationPath && holdsAnyRole(a.grants ?? [], task.candidateRoles, task.organizationPath))) {
-        throw ruleError('NOT_ASSIGNEE', `${input.action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`, {
-          action: input.action,
-          roles: task?.candidateRoles,
-          organizationId: task?.organizationId,
-        });
-      }
-      // A committee is the members seated on that organisation: a role held higher up covers the subtree for
-      // ordinary steps, but does not add seats to the vote.
-      if (!a.grants.some((g) => task.candidateRoles.includes(g.role) && samePath(g.path, task.organizationPath!))) {
-        throw ruleError('NOT_ASSIGNEE', `only members of the committee at ${task.organizationId} vote in ${here}`, { action: input.action, organizationId: task.organizationId });
-      }
-      if (a.isApplicant) {
-        throw ruleError('NOT_ASSIGNEE', `the applicant may not ${input.action} their own ${def.key} in ${here}`, { action: input.action, reason: 'OWN_SUBJECT' });
-      }
-    }
+    const checked = actorCheck(def, s, here, found, task, actor as Actor, input.action);
+    if ('refused' in checked) throw checked.refused;
+    onBehalfOf = checked.onBehalfOf;
   }
   const ref = actorRef(actor, found.as, onBehalfOf);
   const rule = found.as === 'voter' ? found.comment : found.def.comment;

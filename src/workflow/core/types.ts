@@ -63,6 +63,8 @@ export interface ActionDef {
   newRound: boolean;
   /** The action may carry replacement subject data (e.g. a corrected amount on resubmit). */
   updatesSubject: boolean;
+  /** The step opts in to bulk decisions (bulkDecide) with this action: many tasks, one call, each its own transition. */
+  bulk: boolean;
 }
 
 export interface Assignee {
@@ -134,6 +136,7 @@ export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 
 export interface BallotChoice {
   comment: CommentRule;
+  label?: string;
 }
 
 export interface VoteStateDef extends StateBase {

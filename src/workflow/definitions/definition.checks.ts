@@ -163,6 +163,19 @@ function checkState(def: WorkflowDefinition, name: string, s: StateDef, add: Add
     if (s.assignee === 'applicant' && Object.keys(s.applicantActions).length) {
       add(`${base}.applicantActions`, "the applicant is this step's assignee: declare these under actions");
     }
+    // Bulk decisions are one comment for many tasks, taken by the step's assignees: a revision, with its own
+    // corrected data, is one applicant's answer and never a batch.
+    for (const [name, a] of Object.entries(s.actions)) {
+      if (!a.bulk) continue;
+      if (s.assignee === 'applicant') add(`${base}.actions.${name}.bulk`, "an applicant's step cannot be decided in bulk");
+      else if (a.updatesSubject) add(`${base}.actions.${name}.bulk`, 'an action that carries subject data cannot be taken in bulk');
+    }
+  }
+  for (const m of ['applicantActions', 'publicActions'] as const) {
+    const map = (s as unknown as Record<string, ActionMap | undefined>)[m];
+    for (const [name, a] of Object.entries(map ?? {})) {
+      if (a.bulk) add(`${base}.${m}.${name}.bulk`, 'only assignee actions (actions of a task state) may opt in to bulk decisions');
+    }
   }
 
   if (s.kind === 'vote' && s.quorum.approvals > s.quorum.of) {

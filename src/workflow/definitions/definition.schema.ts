@@ -103,6 +103,7 @@ const action = z.strictObject({
   label: text.optional(),
   newRound: z.boolean().default(false),
   updatesSubject: z.boolean().default(false),
+  bulk: z.boolean().default(false),
 });
 const actionMap = z.record(camelKey('action'), action).default({});
 
@@ -147,7 +148,7 @@ const taskState = z.strictObject({
   carbonCopy: z.strictObject({ recipients: z.array(assignee).default([]), byAssignee: z.boolean().default(false) }).optional(),
 });
 
-const ballotChoice = z.strictObject({ comment: commentRule.default('optional') });
+const ballotChoice = z.strictObject({ comment: commentRule.default('optional'), label: text.optional() });
 
 const voteState = z.strictObject({
   kind: z.literal('vote'),
