@@ -28,6 +28,9 @@ import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
 import { HistoryRepository } from '../workflow/history.repository';
+import { RoleAssignmentRepository } from '../auth/role-assignment.repository';
+import { DelegationService } from '../delegation/delegation.service';
+import { DelegationStore } from '../delegation/delegation.store';
 import { WorkflowStore } from '../workflow/workflow.store';
 import { RunningWorkers, startWorkflowWorkers } from '../workflow/workflow.workers';
 import { Metrics } from '../ops/metrics';
@@ -109,7 +112,11 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const nominationSubject = new NominationSubject();
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
   const history = new HistoryRepository();
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, (workflow, action) => metrics.decisions.inc({ workflow, action }));
+  const roleAssignments = new RoleAssignmentRepository();
+  const delegations = new DelegationService(new DelegationStore(), roleAssignments);
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, (workflow, action) =>
+    metrics.decisions.inc({ workflow, action }),
+  );
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);
@@ -131,6 +138,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     personalData: new PersonalDataService(personalDataCipher),
     funds,
     workflow,
+    delegations,
     aid,
     expenses,
     awards,

@@ -1,6 +1,7 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { AidResolver } from '../aid/aid.resolver';
+import { DelegationResolver } from '../delegation/delegation.resolver';
 import { ActorDecisionsResolver, AuditResolver, ReturnReasonResolver } from '../audit/audit.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { AwardResolver, OrganizationHonoursResolver } from '../awards/award.resolver';
@@ -21,6 +22,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   LedgerEntryResolver,
   WorkflowResolver,
   WorkflowTaskResolver,
+  DelegationResolver,
   HistoryEntryResolver,
   VoteResolver,
   AidResolver,

@@ -8,8 +8,10 @@ import type { PersonKey } from '../people/person.repository';
 import { systemReason, type HistoryRow } from './history.repository';
 import { describeDefinition } from './definition.view';
 import { WorkflowInstance } from './workflow-instance.entity';
+import { returnTargets } from './core/engine';
 import {
   AvailableActionType,
+  CarbonCopyType,
   FieldChangeType,
   FailedWorkType,
   HistoryEntryConnection,
@@ -115,6 +117,57 @@ export class WorkflowResolver {
     return ctx.services.workflow.decide(ctx.em, viewer, { taskId, action, comment, idempotencyKey });
   }
 
+  @Mutation(() => WorkflowInstanceType, {
+    description: '驳回到任意节点 Returns the instance to an earlier step of this round (one of returnTargets), or to the applicant, with a reason; it goes on from there.',
+  })
+  returnToStep(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID, { description: 'The open task of the step returning it.' }) taskId: string,
+    @Arg('step', () => String, { description: 'The step to resume from: one of the instance’s returnTargets.' }) step: string,
+    @Arg('comment', () => String, { description: 'Why (required).' }) comment: string,
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
+  ) {
+    return ctx.services.workflow.returnToStep(ctx.em, viewer, { taskId, step, comment, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: '转办 Transfers the task to another person who could hold its role on its organisation, with a reason; the deadline stays.',
+  })
+  transferTask(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID) taskId: string,
+    @Arg('toAccountId', () => ID, { description: 'Who takes it over: holds the role there or above, or is staff of that organisation; not you, not the applicant.' }) toAccountId: string,
+    @Arg('reason', () => String, { description: 'Why (required).' }) reason: string,
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
+  ) {
+    return ctx.services.workflow.transferTask(ctx.em, viewer, { taskId, toAccountId, reason, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: '抄送 Copies the instance to accounts: each gets a read-only notice and may read the instance.',
+  })
+  carbonCopy(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID, { description: 'The open task of the step copying it.' }) taskId: string,
+    @Arg('accountIds', () => [ID], { description: '1-20 accounts, none copied before.' }) accountIds: string[],
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
+    @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
+  ) {
+    return ctx.services.workflow.carbonCopy(ctx.em, viewer, { taskId, accountIds, comment, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: '催办 Nudges the assignees of the open step (applicant, or a holder of its role higher up); once per step per day (URGED_RECENTLY).',
+  })
+  urge(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('instanceId', () => ID) instanceId: string,
+    @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
+  ) {
+    return ctx.services.workflow.urge(ctx.em, viewer, { instanceId, comment, idempotencyKey });
+  }
+
   @Mutation(() => WorkflowInstanceType, { description: 'The applicant withdraws before a final decision.' })
   withdraw(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
@@ -140,6 +193,16 @@ export class WorkflowResolver {
   @FieldResolver(() => Int, { description: 'Revision round: 1, then +1 on each resubmission.' })
   round(@Root() instance: WorkflowInstance) {
     return instance.data.round;
+  }
+
+  @FieldResolver(() => [String], { description: '驳回目标 The steps returnToStep may send the instance back to from its current step: earlier steps of this round, and the applicant’s step.' })
+  returnTargets(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return returnTargets(ctx.services.workflow.definitionOf(instance), instance.data);
+  }
+
+  @FieldResolver(() => [CarbonCopyType], { description: '抄送 Everyone the instance was copied to, oldest first.' })
+  carbonCopies(@Root() instance: WorkflowInstance) {
+    return (instance.data.carbonCopies ?? []).map((c) => ({ ...c, at: new Date(c.at) }));
   }
 
   @FieldResolver(() => String, { description: 'The title of the current state.' })

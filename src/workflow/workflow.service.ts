@@ -3,7 +3,7 @@ import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgres
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { idCursor, PageArgs, pageSize, paginate, rowsConnection } from '../common/connection';
-import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
 import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
 import { jsonText, optionalText, text } from '../common/validate';
@@ -22,6 +22,10 @@ import type { ObligationStore } from './obligation.store';
 import { firstBrokenHistorySeq } from '../audit/chain.repository';
 import { buildTimeline } from '../audit/timeline';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
+import type { DelegationService } from '../delegation/delegation.service';
+import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
+import { holdsAnyRole } from './core/routing';
+import type { HistoryDetail } from './workflow-history.entity';
 
 export interface StartRequest extends InstanceMeta {
   definitionKey: string;
@@ -69,7 +73,20 @@ interface InstanceSnapshot {
 }
 
 /** The GraphQL operations that act on workflows, as idempotency keys scope them. */
-export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination';
+export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination' | 'returnToStep' | 'transferTask' | 'carbonCopy' | 'urge';
+
+/** What an approval action names besides its task and comment: the step to return to, the transferee, the people copied. */
+export interface ApprovalArgs {
+  returnTo?: string;
+  transferTo?: string;
+  copyTo?: string[];
+}
+
+/** The lookups an approval action needs beyond the workflow's own tables. */
+export interface ApprovalLookups {
+  delegations: DelegationService;
+  roleAssignments: RoleAssignmentRepository;
+}
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
@@ -83,6 +100,7 @@ export class WorkflowService {
     private readonly idempotencyKeys: IdempotencyStore,
     private readonly obligations: ObligationStore,
     private readonly historyRows: HistoryRepository,
+    private readonly lookups: ApprovalLookups,
     /** Told of every act that moved an instance, once it is committed (the decisions metric). */
     private readonly onActed: (workflow: string, action: string) => void = () => undefined,
   ) {}
@@ -139,7 +157,9 @@ export class WorkflowService {
 
   /** Open tasks routed to an organisation where the viewer holds a candidate role, or assigned to them. */
   inbox(em: EntityManager, viewer: Viewer, filter: InboxFilter = {}, page: PageArgs) {
-    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId')];
+    // A task transferred to one person (转办) is theirs alone; the role's other holders no longer see it.
+    const byRole = this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId').map((term) => ({ ...term, assignedTo: null }));
+    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...byRole];
     const where: object[] = [{ status: 'OPEN' }, { $or: mine }, { $not: { votedBy: { $contains: [viewer.accountId] } } }];
     if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
     if (filter.step) where.push({ step: text(filter.step, 'filter.step', { max: 64 }) });
@@ -243,16 +263,47 @@ export class WorkflowService {
   async decide(
     em: EntityManager,
     viewer: Viewer,
-    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string; operation?: WorkflowOperation },
+    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string; operation?: WorkflowOperation; args?: ApprovalArgs },
   ): Promise<WorkflowInstance> {
     const taskId = parseId(input.taskId, 'taskId');
-    const request = idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation ?? 'decide', taskId, { action: input.action, comment: input.comment });
+    const args = input.args ?? {};
+    const request = idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation ?? 'decide', taskId, { action: input.action, comment: input.comment, ...args });
     return this.firstResultOnRepeat(em, request, async () => {
       const { task, instance } = await this.taskWithInstance(em, viewer, taskId);
       if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
       if (task.claimedBy && task.claimedBy !== viewer.accountId) throw conflict('This task is claimed by someone else', 'ALREADY_CLAIMED');
-      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, taskKey: task.key, idempotency: request });
+      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, taskKey: task.key, idempotency: request, args });
     });
+  }
+
+  /** 驳回到任意节点: the assignee sends the instance back to an earlier step of this round (or to the applicant), with a reason. */
+  returnToStep(em: EntityManager, viewer: Viewer, input: { taskId: string; step: string; comment: string; idempotencyKey: string }) {
+    const step = text(input.step, 'step', { max: 64 });
+    return this.decide(em, viewer, { ...input, action: 'returnTo', operation: 'returnToStep', args: { returnTo: step } });
+  }
+
+  /** 转办: the assignee hands the task to another person who could hold its role on its organisation, with a reason. */
+  transferTask(em: EntityManager, viewer: Viewer, input: { taskId: string; toAccountId: string; reason: string; idempotencyKey: string }) {
+    const to = parseId(input.toAccountId, 'toAccountId');
+    return this.decide(em, viewer, { taskId: input.taskId, comment: input.reason, idempotencyKey: input.idempotencyKey, action: 'transfer', operation: 'transferTask', args: { transferTo: to } });
+  }
+
+  /** 抄送: the assignee copies accounts on the instance; they get a notice and may read it. */
+  carbonCopy(em: EntityManager, viewer: Viewer, input: { taskId: string; accountIds: string[]; comment?: string | null; idempotencyKey: string }) {
+    if (!input.accountIds.length || input.accountIds.length > 20) throw badInput('Copy 1-20 accounts', 'accountIds', 'BAD_LIST');
+    const copyTo = [...new Set(input.accountIds.map((id) => parseId(id, 'accountIds')))];
+    return this.decide(em, viewer, { ...input, action: 'carbonCopy', operation: 'carbonCopy', args: { copyTo } });
+  }
+
+  /** 催办: the applicant, or a holder of the step's role higher up, nudges the assignees of the open step. */
+  async urge(em: EntityManager, viewer: Viewer, input: { instanceId: string; comment?: string | null; idempotencyKey?: string | null }) {
+    const instance = this.visible(viewer, await em.findOne(WorkflowInstance, parseId(input.instanceId, 'instanceId')));
+    const task = instance.data.current.task;
+    const target = task?.organizationPath
+      ? { path: task.organizationPath, roles: task.candidateRoles, accountIds: [instance.applicantAccountId], memberId: instance.applicantMemberId }
+      : { path: null, accountIds: [instance.applicantAccountId], memberId: instance.applicantMemberId };
+    authorize(viewer, 'task.urge', target, { message: 'Only the applicant, or a holder of the step’s role higher up, may urge it' });
+    return this.actOnInstance(em, viewer, instance.id, { operation: 'urge', action: 'urge', comment: input.comment, idempotencyKey: input.idempotencyKey });
   }
 
   /** The task and its instance in one statement, as plain rows: a decision is the hottest path of the API. */
@@ -324,7 +375,7 @@ export class WorkflowService {
     em: EntityManager,
     viewer: Viewer,
     instance: WorkflowInstance | null,
-    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotency?: IdempotentRequest },
+    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotency?: IdempotentRequest; args?: ApprovalArgs },
   ): Promise<WorkflowInstance> {
     const action = text(input.action, 'action', { max: 64 });
     // A public action (an objection during public notice) is open to any signed-in account, not only those who may read the instance.
@@ -333,16 +384,17 @@ export class WorkflowService {
     const data = input.data ? jsonText(input.data, 'changes') : null;
     const def = this.definitionOf(instance);
     const prevSeq = instance.seq;
-    const actor = this.actorFor(viewer, instance, input.taskKey);
+    const actor = await this.actorFor(em, viewer, instance, input.taskKey);
+    const approval = await this.approvalInput(em, instance, input.args ?? {});
     const transition = (data: SubjectData | null): Transition =>
       rules(() =>
-        engine.act(def, instance.data, { action, actor, taskId: input.taskKey ?? null, comment, data, now: new Date().toISOString() }),
+        engine.act(def, instance.data, { action, actor, taskId: input.taskKey ?? null, comment, data, ...approval, now: new Date().toISOString() }),
       );
     const path = input.taskKey && instance.data.current.task?.organizationPath ? instance.data.current.task.organizationPath : instance.subjectOrgPath;
     const extra: SaveOptions = {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotency,
-      attribution: { accountId: viewer.accountId, role: actingRole(viewer, path, instance.data.current.task?.candidateRoles) },
+      attribution: { accountId: viewer.accountId, role: actingRole(viewer, path, instance.data.current.task?.candidateRoles), onBehalfOfAccountId: actor.onBehalfOf?.accountId ?? null, detail: approvalDetail(instance, input.args) },
     };
     // A decision on a task is one statement.
     if (input.taskKey && !data) {
@@ -370,18 +422,60 @@ export class WorkflowService {
   }
 
   /** The actor as the core checks it: the viewer's grants, and whether they stand for the applicant. */
-  private actorFor(viewer: Viewer, instance: WorkflowInstance, taskKey?: string): Actor {
+  private async actorFor(em: EntityManager, viewer: Viewer, instance: WorkflowInstance, taskKey?: string): Promise<Actor> {
     const task = instance.data.current.task;
     const path = taskKey && task?.organizationPath ? task.organizationPath : instance.subjectOrgPath;
     const acting = viewer.grants.find((g) => covers(g.path, path) && (!task || task.candidateRoles.includes(g.role)));
-    return {
+    const grants = viewer.grants.map((g) => ({ role: g.role, path: g.path }));
+    const actor: Actor = {
       accountId: viewer.accountId,
       organizationId: acting?.organizationId ?? viewer.member?.organizationId ?? null,
-      grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })),
+      grants,
       isApplicant:
         instance.applicantAccountId === viewer.accountId ||
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
+    // Delegations are looked up only when the viewer could not act on the task in person: the usual decision pays nothing.
+    const inPerson = task?.assignedTo ? task.assignedTo === viewer.accountId : !!task?.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
+    if (!taskKey || !task || task.kind !== 'task' || inPerson) return actor;
+    const held = await this.lookups.delegations.actingFor(em, viewer);
+    const covering = (d: (typeof held)[number]) =>
+      task.assignedTo ? d.delegatorAccountId === task.assignedTo : task.candidateRoles.includes(d.role) && covers(d.organizationPath, task.organizationPath!);
+    const used = held.find(covering);
+    if (!used) return actor;
+    return {
+      ...actor,
+      organizationId: used.organizationId,
+      onBehalfOf: {
+        accountId: used.delegatorAccountId,
+        organizationId: used.organizationId,
+        grants: held.filter((d) => d.delegatorAccountId === used.delegatorAccountId).map((d) => ({ role: d.role, path: d.organizationPath })),
+        isApplicant: instance.applicantAccountId === used.delegatorAccountId || (!!used.delegatorMemberId && used.delegatorMemberId === instance.applicantMemberId),
+      },
+    };
+  }
+
+  /**
+   * The engine's inputs for an approval action, checked where the core cannot look: a transferee must be able to
+   * hold the task's role on its organisation (and is the applicant or not), the people copied must exist.
+   */
+  private async approvalInput(em: EntityManager, instance: WorkflowInstance, args: ApprovalArgs) {
+    const task = instance.data.current.task;
+    let transferTo: { accountId: string; isApplicant: boolean } | undefined;
+    if (args.transferTo) {
+      const to = args.transferTo;
+      if (!task?.organizationPath || !(await this.lookups.roleAssignments.couldHold(em, to, task.candidateRoles, task.organizationPath))) {
+        throw badInput('That account could not hold the role this task needs on its organisation', 'toAccountId', ApprovalReason.NOT_ELIGIBLE);
+      }
+      const { rows: [member] } = await runSql<{ member_id: string | null }>(em, 'select member_id from account where id = ?::uuid', [to]);
+      transferTo = { accountId: to, isApplicant: instance.applicantAccountId === to || (!!member?.member_id && member.member_id === instance.applicantMemberId) };
+    }
+    if (args.copyTo) {
+      const known = await this.lookups.roleAssignments.activeAccounts(em, args.copyTo);
+      const unknown = args.copyTo.filter((id) => !known.has(id));
+      if (unknown.length) throw badInput(`Unknown or disabled accounts: ${unknown.join(', ')}`, 'accountIds', ApprovalReason.UNKNOWN_ACCOUNT);
+    }
+    return { returnTo: args.returnTo ?? null, transferTo: transferTo ?? null, copyTo: args.copyTo ?? null };
   }
 
   private async actionableTask(em: EntityManager, viewer: Viewer, taskId: string) {
@@ -543,12 +637,23 @@ function changedFields(before: SubjectData, after: SubjectData): SubjectData {
   return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)));
 }
 
-/** An instance as the policy sees it: its subject's organisation and its applicant. */
-const instanceTarget = (i: Pick<WorkflowInstance, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId'>) => ({
+/** An instance as the policy sees it: its subject's organisation, its applicant, and who it was copied to. */
+const instanceTarget = (i: Pick<WorkflowInstance, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId' | 'data'>) => ({
   path: i.subjectOrgPath,
   accountIds: [i.applicantAccountId],
   memberId: i.applicantMemberId,
+  copies: i.data?.carbonCopies ?? [],
 });
+
+/** What the history row of an approval action names beyond the engine's entry (see HistoryDetail). */
+function approvalDetail(instance: WorkflowInstance, args: ApprovalArgs | undefined): HistoryDetail | null {
+  if (!args) return null;
+  const task = instance.data.current.task;
+  if (args.transferTo) return { taskId: task?.taskId ?? undefined, fromAccountId: task?.assignedTo ?? null, toAccountId: args.transferTo };
+  if (args.copyTo) return { recipients: args.copyTo };
+  if (args.returnTo) return { returnTo: args.returnTo };
+  return null;
+}
 
 /** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
 const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>

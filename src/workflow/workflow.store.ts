@@ -155,7 +155,7 @@ export class WorkflowStore {
       params.push(
         h.instanceId, h.seq, s.definitionKey, s.definitionVersion, h.at, h.from, h.to, h.action, h.actor?.accountId ?? null,
         h.actor?.organizationId ?? null, h.actor?.as ?? null, h.comment, h.round, JSON.stringify(h.cause), s.subject.organization.path,
-        by?.onBehalfOfAccountId ?? null, by?.role ?? null, by?.detail ? JSON.stringify(by.detail) : null,
+        h.actor?.onBehalfOf ?? by?.onBehalfOfAccountId ?? null, by?.role ?? null, by?.detail ? JSON.stringify(by.detail) : null,
       );
       return '(?::uuid, ?::int, ?, ?::int, ?::timestamptz, ?, ?, ?, ?::uuid, ?::uuid, ?, ?, ?::int, ?::jsonb, ?, ?::uuid, ?, ?::jsonb)';
     });
@@ -208,16 +208,16 @@ export class WorkflowStore {
     const rows = t.openTasks.map((task) => {
       params.push(
         task.taskId, task.step, task.title, task.kind, task.organizationId, task.organizationPath, pgArray(task.candidateRoles),
-        pgArray(task.actions), task.round, task.kind === 'applicant', task.openedAt, task.dueAt, task.escalated,
+        pgArray(task.actions), task.round, task.kind === 'applicant', task.assignedTo ?? null, task.openedAt, task.dueAt, task.escalated,
       );
-      return '(?, ?, ?, ?, ?::uuid, ?, ?::text[], ?::text[], ?::int, ?::boolean, ?::timestamptz, ?::timestamptz, ?::boolean)';
+      return '(?, ?, ?, ?, ?::uuid, ?, ?::text[], ?::text[], ?::int, ?::boolean, ?::uuid, ?::timestamptz, ?::timestamptz, ?::boolean)';
     });
     return {
       sql: `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
               candidate_roles, actions, round, assigned_to, opened_at, due_at, escalated)
             select gen_random_uuid(), v.key, head.id, head.definition_key, v.step, v.title, v.kind, v.org_id, v.org_path, v.roles,
-                   v.actions, v.round, case when v.for_applicant then head.applicant_account_id end, v.opened_at, v.due_at, v.escalated
-              from (values ${rows.join(', ')}) as v(key, step, title, kind, org_id, org_path, roles, actions, round, for_applicant, opened_at, due_at, escalated),
+                   v.actions, v.round, coalesce(v.assigned_to, case when v.for_applicant then head.applicant_account_id end), v.opened_at, v.due_at, v.escalated
+              from (values ${rows.join(', ')}) as v(key, step, title, kind, org_id, org_path, roles, actions, round, for_applicant, assigned_to, opened_at, due_at, escalated),
                    head
             on conflict (key) do nothing`,
       params,
@@ -284,7 +284,7 @@ export class WorkflowStore {
        select gen_random_uuid(), t->>'taskId', i.id, i.definition_key, t->>'step', t->>'title', t->>'kind',
               (t->>'organizationId')::uuid, t->>'organizationPath',
               array(select jsonb_array_elements_text(t->'candidateRoles')), array(select jsonb_array_elements_text(t->'actions')),
-              (t->>'round')::int, case when t->>'kind' = 'applicant' then i.applicant_account_id end,
+              (t->>'round')::int, coalesce((t->>'assignedTo')::uuid, case when t->>'kind' = 'applicant' then i.applicant_account_id end),
               (t->>'openedAt')::timestamptz, (t->>'dueAt')::timestamptz, (t->>'escalated')::boolean
          from (select w.id, w.definition_key, w.applicant_account_id, w.data->'current'->'task' as t
                  from workflow_instance w join unnest(?::uuid[], ?::text[]) as job(instance_id, task_key) on w.id = job.instance_id

@@ -343,7 +343,7 @@ export class HistoryFilter {
   to?: Date;
 }
 
-@ObjectType('WorkflowNotification', { description: 'A reminder before a deadline, or a notice that a step is overdue.' })
+@ObjectType('WorkflowNotification', { description: 'A reminder before a deadline, a notice that a step is overdue, an urge (催办) from the applicant or a supervisor, or a read-only carbon copy (抄送) of an instance.' })
 export class WorkflowNotificationType {
   @Field(() => ID)
   id!: string;
@@ -351,7 +351,7 @@ export class WorkflowNotificationType {
   @Field(() => ID)
   instanceId!: string;
 
-  @Field(() => String, { description: 'reminder or overdue.' })
+  @Field(() => String, { description: 'reminder, overdue, urge (催办) or carbonCopy (抄送).' })
   reason!: string;
 
   @Field(() => String)
@@ -391,6 +391,24 @@ export class FailedWorkType {
 
   @Field(() => Int, { description: 'How often it has been retried so far.' })
   retries!: number;
+}
+
+@ObjectType('CarbonCopy', { description: '抄送 Someone copied on an instance: an account, or a role at an organisation. They may read the instance.' })
+export class CarbonCopyType {
+  @Field(() => ID, { nullable: true, description: 'The account copied, when one was named.' })
+  accountId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The role copied (named in the definition), with organizationId.' })
+  role?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The organisation the role copied is held on.' })
+  organizationId?: string | null;
+
+  @Field(() => String, { description: 'The step in which it was copied.' })
+  step!: string;
+
+  @Field(() => GraphQLDateTime, { description: 'When it was copied.' })
+  at!: Date;
 }
 
 @ObjectType('StepVisit', { description: '环节耗时 — one visit of a step: when it was entered and left, the time spent, its deadline and whether it ran over.' })

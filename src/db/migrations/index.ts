@@ -16,6 +16,7 @@ import { Migration20261201040000_outbox_obligations } from './Migration202612010
 import { Migration20261201050000_history_by_actor_org } from './Migration20261201050000_history_by_actor_org';
 import { Migration20261202000000_audit_chain } from './Migration20261202000000_audit_chain';
 import { Migration20261212000000_history_attribution } from './Migration20261212000000_history_attribution';
+import { Migration20261214000000_approval_actions } from './Migration20261214000000_approval_actions';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201050000_history_by_actor_org', class: Migration20261201050000_history_by_actor_org },
   { name: 'Migration20261202000000_audit_chain', class: Migration20261202000000_audit_chain },
   { name: 'Migration20261212000000_history_attribution', class: Migration20261212000000_history_attribution },
+  { name: 'Migration20261214000000_approval_actions', class: Migration20261214000000_approval_actions },
 ];
