@@ -77,7 +77,7 @@ export class AuditRepository {
       em,
       `select t.instance_id as "instanceId", t.definition_key as "definitionKey", t.step, t.routed_org_id as "organizationId", t.due_at as "dueAt",
               case when t.status <> 'OPEN' then t.decided_at end as "closedAt",
-              floor(extract(epoch from (coalesce(case when t.status <> 'OPEN' then t.decided_at end, now()) - t.due_at)))::int as "secondsOver",
+              ceil(extract(epoch from (coalesce(case when t.status <> 'OPEN' then t.decided_at end, now()) - t.due_at)))::int as "secondsOver",
               t.escalated or t.overdue_at is not null as escalated
          from workflow_task t join workflow_instance i on i.id = t.instance_id
         where i.subject_org_path like ? and t.due_at >= ?::timestamptz and t.due_at < ?::timestamptz

@@ -40,7 +40,7 @@ export class OverdueStepType {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When it was closed; null while open.' })
   closedAt!: Date | null;
 
-  @Field(() => Int, { description: 'Seconds past the deadline (until now while open).' })
+  @Field(() => Int, { description: 'Seconds past the deadline, rounded up (until now while open).' })
   secondsOver!: number;
 
   @Field(() => Boolean)

@@ -11,6 +11,9 @@ export function pgArray(values: readonly (string | number)[]): string {
 
 const positional = new Map<string, string>();
 
+/** Through the ORM's logger, like the ORM's own statements: counted (tests' statement counts) and printed at debug. */
+const logged = (em: EntityManager, text: string) => em.config.getLogger().logQuery({ query: text, level: 'info' });
+
 /** `?` placeholders become `$1…$n` (outside quoted literals), once per distinct statement text. */
 function toPositional(sql: string): string {
   let text = positional.get(sql);
@@ -32,8 +35,7 @@ function toPositional(sql: string): string {
  */
 export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
   const text = toPositional(sql);
-  // Through the ORM's logger, so these statements are counted (the no-N+1 tests) and printed at debug like the ORM's own.
-  em.config.getLogger().logQuery({ query: text, level: 'info' });
+  logged(em, text);
   // Inside a transaction, knex's client hands out the transaction's own connection and never releases it.
   const client = (em.getTransactionContext<Knex.Transaction>() ?? em.getKnex()).client as unknown as {
     acquireConnection(): Promise<ClientBase>;
@@ -60,9 +62,13 @@ export async function* streamSql<T = Record<string, unknown>>(em: EntityManager,
   try {
     await connection.query('begin isolation level repeatable read read only');
     open = true;
-    await connection.query({ text: `declare export_cursor no scroll cursor for ${toPositional(sql)}`, values: params as unknown[] });
+    const declare = `declare export_cursor no scroll cursor for ${toPositional(sql)}`;
+    logged(em, declare);
+    await connection.query({ text: declare, values: params as unknown[] });
     for (;;) {
-      const { rows } = await connection.query<T & object>(`fetch ${Math.trunc(batch)} from export_cursor`);
+      const fetch = `fetch ${Math.trunc(batch)} from export_cursor`;
+      logged(em, fetch);
+      const { rows } = await connection.query<T & object>(fetch);
       if (rows.length) yield rows;
       if (rows.length < batch) break;
     }

@@ -10,6 +10,7 @@ import { Honour } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
 import { Organization } from '../organizations/organization.entity';
+import type { HistoryRow } from '../workflow/history.repository';
 import { loadPeople, personCacheKey, type PersonKey, type PersonRow } from '../people/person.repository';
 
 /** Where a subject row keeps the GraphQL type it is answered as (the WorkflowSubject union resolves by it). */
@@ -31,7 +32,7 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
  * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
  * these, so a page costs a constant number of statements whatever its size.
  */
-export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData' | 'subjects'>) {
+export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData' | 'subjects' | 'workflow'>) {
   /** Rows of one entity by id, a batch in one statement. */
   const byId = <T extends { id: string }>(entity: EntityName<T>) =>
     new DataLoader<string, T | undefined>(async (ids) => {
@@ -84,6 +85,10 @@ export function createLoaders(em: EntityManager, services: Pick<Services, 'perso
       const rows = await em.find(Honour, { member: { $in: [...memberIds] } }, { orderBy: { year: 'desc', id: 'asc' } });
       const byMember = groupBy(rows, (h) => h.member!.id);
       return memberIds.map((id) => byMember.get(id) ?? []);
+    }),
+    /** Each instance's history (up to the seq it is shown at), a page of instances in one statement. */
+    history: new DataLoader<{ id: string; seq: number }, HistoryRow[], string>((instances) => services.workflow.instanceHistories(em, instances), {
+      cacheKeyFn: (i) => `${i.id}/${i.seq}`,
     }),
     /** People by name, with the organisation (and role, capacity) of the act they are shown for: one statement per batch. */
     person: new DataLoader<PersonKey, PersonRow | undefined, string>((keys) => loadPeople(em, keys), { cacheKeyFn: personCacheKey }),

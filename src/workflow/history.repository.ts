@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, streamSql } from '../db/sql';
+import { pgArray, runSql, streamSql } from '../db/sql';
 import type { TimelineTask, TimelineTransition } from '../audit/timeline';
 import type { HistoryDetail } from './workflow-history.entity';
 
@@ -115,14 +115,24 @@ export class HistoryRepository {
     return { transitions: transitions.map(withDate), tasks: tasks.map((task) => ({ ...task, dueAt: new Date(task.dueAt) })) };
   }
 
-  /** Every row of one instance up to `seq` (acts after that transition included), in chain order. */
-  async ofInstance(em: EntityManager, instanceId: string, uptoSeq: number): Promise<HistoryRow[]> {
+  /**
+   * Every row of each instance up to its `seq` (acts after that transition included), in chain order: one
+   * statement for a page of instances (the history loader's batch).
+   */
+  async ofInstances(em: EntityManager, instances: readonly { id: string; seq: number }[]): Promise<HistoryRow[][]> {
     const { rows } = await runSql<HistoryRow>(
       em,
-      `select ${HISTORY_COLUMNS} from workflow_history h where h.instance_id = ?::uuid and h.seq <= ?::int order by h.seq, h.id`,
-      [instanceId, uptoSeq],
+      `select ${HISTORY_COLUMNS} from workflow_history h join unnest(?::uuid[], ?::int[]) as k(instance_id, upto) on h.instance_id = k.instance_id
+        where h.seq <= k.upto order by h.instance_id, h.seq, h.id`,
+      [pgArray(instances.map((i) => i.id)), pgArray(instances.map((i) => i.seq))],
     );
-    return rows.map(withDate);
+    const byInstance = new Map<string, HistoryRow[]>();
+    for (const row of rows) {
+      const list = byInstance.get(row.instanceId);
+      if (list) list.push(withDate(row));
+      else byInstance.set(row.instanceId, [withDate(row)]);
+    }
+    return instances.map((i) => byInstance.get(i.id) ?? []);
   }
 }
 

@@ -208,9 +208,9 @@ export class WorkflowResolver {
     return ctx.services.workflow.openTasks(ctx.em, instance);
   }
 
-  @FieldResolver(() => [HistoryEntryType], { description: 'Every transition, oldest first.' })
+  @FieldResolver(() => [HistoryEntryType], { description: 'Every act, oldest first: transitions and the acts beside them (claims, reassignments…).' })
   history(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return ctx.services.workflow.instanceHistory(ctx.em, instance);
+    return ctx.loaders.history.load({ id: instance.id, seq: instance.seq });
   }
 
   @FieldResolver(() => [StepVisitType], { description: '时间线 — each visit of a step, oldest first, with the time spent and whether it ran over its deadline.' })

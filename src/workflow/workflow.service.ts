@@ -556,9 +556,9 @@ export class WorkflowService {
     return where;
   }
 
-  /** Every act on the instance, oldest first; for a past answer, those up to its transition. */
-  instanceHistory(em: EntityManager, instance: WorkflowInstance) {
-    return this.historyRows.ofInstance(em, instance.id, instance.seq);
+  /** Every act on each instance, oldest first; for a past answer, those up to its transition. For the history loader. */
+  instanceHistories(em: EntityManager, instances: readonly Pick<WorkflowInstance, 'id' | 'seq'>[]) {
+    return this.historyRows.ofInstances(em, instances);
   }
 
   /** Each visit of a step: entered, left, time spent, its deadline and whether it ran over. */

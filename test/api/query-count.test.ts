@@ -113,4 +113,52 @@ describe('statement count per request', () => {
     expect(big.count).toBe(small.count);
     expect(big.count).toBeLessThanOrEqual(8);
   });
+
+  describe('approval history and instances, with people resolved', () => {
+    const PERSON = 'displayName organization { name } role capacity';
+    const HISTORY = `query($first: Int) { approvalHistory(first: $first) { edges { node { action actor { ${PERSON} } onBehalfOf { ${PERSON} } system changes { field } } } } }`;
+    const INSTANCES = `query($first: Int) { workflowInstances(first: $first) { edges { node {
+      state startedBy { ${PERSON} } history { action actor { ${PERSON} } } votes { voter { displayName } }
+    } } } }`;
+
+    beforeAll(async () => {
+      // Filings by different people for members of different unions: a page's people and organisations differ.
+      const filers: [string, string | undefined][] = [['wang', undefined], ['longfeng.approver', fed.members.li.id], ['danfeng.approver', fed.members.zhao.id], ['shangnan.approver', fed.members.chen.id]];
+      for (let i = 0; i < 24; i++) {
+        const [filer, memberId] = filers[i % filers.length];
+        const res = await t.gql(
+          `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { id } }`,
+          { input: { memberId, aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 10_000 + i, reason: '困难补助' } },
+          await token(filer),
+        );
+        expect(res.errors).toBeUndefined();
+      }
+    });
+
+    it('a page of approval history with each actor by name costs the same for 3 rows as for 24', async () => {
+      const tok = await token('city.approver');
+      const small = await statementsFor(HISTORY, { first: 3 }, tok);
+      const big = await statementsFor(HISTORY, { first: 24 }, tok);
+      const actors = big.res.data.approvalHistory.edges.map((e: any) => e.node.actor);
+      expect(new Set(actors.map((a: any) => a.displayName)).size).toBe(4);
+      expect(new Set(actors.map((a: any) => a.organization.name)).size).toBeGreaterThanOrEqual(3);
+      console.info(`statements for a page of approval history: ${small.count} (3 rows), ${big.count} (24 rows)`);
+      expect(big.count).toBe(small.count);
+      expect(big.count).toBeLessThanOrEqual(2);
+    });
+
+    it('a page of instances with their filers, histories and actors costs the same for 3 as for 24', async () => {
+      const tok = await token('city.approver');
+      const small = await statementsFor(INSTANCES, { first: 3 }, tok);
+      const big = await statementsFor(INSTANCES, { first: 24 }, tok);
+      const nodes = big.res.data.workflowInstances.edges.map((e: any) => e.node);
+      expect(nodes).toHaveLength(24);
+      expect(new Set(nodes.map((n: any) => n.startedBy.displayName)).size).toBe(4);
+      expect(nodes.every((n: any) => n.history[0].actor.displayName === n.startedBy.displayName)).toBe(true);
+      console.info(`statements for a page of instances: ${small.count} (3), ${big.count} (24)`);
+      expect(big.count).toBe(small.count);
+      expect(big.count).toBeLessThanOrEqual(3);
+    });
+  });
 });
+

@@ -48,7 +48,7 @@ describe('CSV exports for reviewers', () => {
     const elsewhere = await t.gql(APPLY, { input: { memberId: fed.members.chen.id, aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 100_000, reason: '茶园受灾' } }, tokens['shangnan.approver']);
     expect(elsewhere.errors).toBeUndefined();
     shangnanId = elsewhere.data.applyForAid.instance.id;
-  }, 60000);
+  }, 180000);
   afterAll(() => t.close());
 
   it('streams the approval history with a UTF-8 BOM and zh-CN headings', async () => {
