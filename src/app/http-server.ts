@@ -14,6 +14,7 @@ import type { Metrics } from '../ops/metrics';
 import type { OpsRoutes } from '../ops/ops.http';
 import { observeOperations, recordRequest } from '../ops/request-log';
 import type { Services } from './services';
+import { attachLiveServer } from '../live/live.server';
 
 export interface RunningServer {
   url: string;
@@ -53,9 +54,18 @@ export async function startHttpServer(
   // Production describes nothing of the schema: no introspection, no "Did you mean", no sandbox page.
   const production = services.config.NODE_ENV === 'production';
   const limits = queryLimits(services.config);
+  const schema = await getSchema();
+  const formatError = createErrorFormatter(services.logger, { hideSuggestions: production });
+  const live = attachLiveServer(httpServer, services, {
+    schema,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    formatError,
+    clientAddressOf: (req) => clientAddressOf(req, services.config.TRUST_PROXY),
+  });
   const server = new ApolloServer<GqlContext>({
-    schema: await getSchema(),
-    formatError: createErrorFormatter(services.logger, { hideSuggestions: production }),
+    schema,
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !production,
     allowBatchedHttpRequests: false,
@@ -65,6 +75,8 @@ export async function startHttpServer(
     parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: services.config.SHUTDOWN_GRACE_MS }),
+      // Subscriptions end with the server: every socket is closed (1001) when it drains.
+      { serverWillStart: async () => ({ drainServer: () => live.dispose() }) },
       retryLaterStatus,
       observeOperations(ops.metrics),
       ...limits.plugins,

@@ -11,6 +11,7 @@ import type { AidService } from '../aid/aid.service';
 import type { AwardService } from '../awards/award.service';
 import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
+import type { LiveFeeds } from '../live/live.feeds';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -29,4 +30,6 @@ export interface Services {
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;
+  /** The subscriptions' event streams (an API process feeds them from its LISTEN connection). */
+  live: LiveFeeds;
 }
