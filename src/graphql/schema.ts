@@ -9,6 +9,7 @@ import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
 import { LiveResolver } from '../live/live.resolver';
+import { NodeResolver } from './node.resolver';
 import { HistoryEntryResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,6 +28,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   AwardResolver,
   OrganizationHonoursResolver,
   LiveResolver,
+  NodeResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -1,0 +1,165 @@
+/**
+ * Delivery latency of the live updates: how long after a routed task commits its approver's `inboxChanged`
+ * subscription receives it, with the API and the workers as two processes (`dist/src/main.js`,
+ * `dist/src/worker.js`) on the demo data in a database of its own.
+ *
+ *   npm run bench:live [-- --tasks 500 --rate 20 --subscribers 50 --warmup 50]
+ *
+ * The federation's administrator files aid applications for members of one grassroots union (陕西丹凤龙凤桥
+ * 集团公司工会委员会) at `rate` per second; each opens a verification task in a worker process, routed to
+ * `longfengqiao.approver`, who is subscribed over WebSocket. `subscribers` more sockets (the other demo
+ * approvers and finance officers, round robin) stay subscribed too, so every event is fanned out and checked
+ * against each of them. Printed: p50/p99 from the task row's commit (its `inserted_at`, PostgreSQL's clock on
+ * this machine) to the client receiving it, and from filing to receiving. `warmup` tasks go first, unmeasured.
+ */
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { bootstrap } from '../src/app/bootstrap';
+import { AidType } from '../src/aid/aid-application.entity';
+import { helpRequested } from '../src/common/cli';
+import { projectRoot } from '../src/common/project-root';
+import { loadConfig } from '../src/config/env';
+import { dropDatabase } from '../src/db/orm';
+import { PersonalDataCipher } from '../src/members/personal-data.cipher';
+import { obliterateWorkflowQueue } from '../src/workflow/queue';
+import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
+import { GraphqlClient } from './support/graphql-client';
+import { connectLive, type LiveConnection, type LiveStream } from './support/live-client';
+import { freePort } from './support/processes';
+import { percentile, summary } from './support/stats';
+
+const USAGE = `usage: npm run bench:live [-- --tasks 500 --rate 20 --subscribers 50 --warmup 50]
+
+Delivery latency of inboxChanged over WebSocket: routed task committed (in a worker process) → the approver's
+client receives it (from the API process), p50/p99, on the demo data in a database of its own.`;
+
+interface Args {
+  tasks: number;
+  rate: number;
+  subscribers: number;
+  warmup: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { tasks: 500, rate: 20, subscribers: 50, warmup: 50 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '') as keyof Args;
+    const value = Number(argv[i + 1]);
+    if (!(key in args) || !Number.isInteger(value) || value < (key === 'tasks' || key === 'rate' ? 1 : 0)) throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ''}`);
+    args[key] = value;
+  }
+  return args;
+}
+
+const INBOX = 'subscription { inboxChanged { change task { id instanceId step } } }';
+const UNION = '陕西丹凤龙凤桥集团公司工会委员会';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  helpRequested(process.argv.slice(2), USAGE);
+  const args = parseArgs(process.argv.slice(2));
+  const base = loadConfig();
+  const target = new URL(base.DATABASE_URL);
+  target.pathname = '/gonghui_bench_live';
+  const databaseUrl = target.toString();
+  const queuePrefix = `gh_bench_live_${Date.now()}`;
+  await dropDatabase(databaseUrl);
+  await seedDatabase(databaseUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(base) });
+  // In this process: only the services, to file the applications (no HTTP, no workers).
+  const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
+  const { services } = local;
+  const sql = (q: string, p: unknown[] = []): Promise<any[]> => services.orm.em.fork().getConnection().execute(q, p);
+
+  const port = await freePort();
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
+  const children: ChildProcess[] = ['main.js', 'worker.js'].map((entry) =>
+    spawn(process.execPath, [...process.execArgv, join(projectRoot(), 'dist', 'src', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
+  );
+  const client = new GraphqlClient(`http://127.0.0.1:${port}/`);
+  const sockets: LiveConnection[] = [];
+  try {
+    // Generous: on a loaded machine the two processes take a while to start.
+    await client.waitUntilServing(90_000);
+    const admin = await services.auth.viewerFor(services.orm.em.fork(), (await client.signIn('admin')).accountId);
+    const [fund] = await sql(`select f.id from fund f join organization o on o.id = f.owner_id where o.level = 'CITY' and f.kind = 'HARDSHIP_AID'`);
+    const members: { id: string }[] = await sql(`select m.id from member m join organization o on o.id = m.organization_id where o.name = ? and m.status = 'ACTIVE'`, [UNION]);
+    if (!members.length) throw new Error(`no active members in ${UNION}`);
+
+    // The bystanders: every other demo approver and finance officer, round robin.
+    const others: { username: string }[] = await sql(
+      `select distinct a.username from account a join role_assignment r on r.account_id = a.id
+        where r.role in ('APPROVER', 'FINANCE') and a.username <> 'longfengqiao.approver' order by a.username`,
+    );
+    const otherTokens = await Promise.all(others.slice(0, Math.min(others.length, args.subscribers)).map(async (o) => (await client.signIn(o.username)).token));
+    for (let i = 0; i < args.subscribers && otherTokens.length; i++) {
+      const socket = connectLive(client.url, otherTokens[i % otherTokens.length]);
+      sockets.push(socket);
+      socket.subscribe(INBOX);
+    }
+    const approver = connectLive(client.url, (await client.signIn('longfengqiao.approver')).token);
+    sockets.push(approver);
+    const stream: LiveStream = approver.subscribe(INBOX);
+
+    let filed = 0;
+    const fileOne = () =>
+      services.aid.apply(services.orm.em.fork(), admin, {
+        memberId: members[filed++ % members.length].id, aidType: AidType.HARDSHIP, fundId: fund.id, amount: 100_000, reason: '压测 benchmark',
+      });
+
+    /** Files `n` applications at the rate and collects each routed task's arrival; returns them once all have come. */
+    const run = async (n: number) => {
+      const filedAt = new Map<string, number>();
+      const received = new Map<string, { taskId: string; at: number }>();
+      const collecting = (async () => {
+        while (received.size < n) {
+          const result = await stream.next(30_000);
+          const change = result.data?.inboxChanged;
+          if (result.errors) throw new Error(JSON.stringify(result.errors));
+          if (change?.change === 'ROUTED' && change.task.step === 'GRASSROOTS_VERIFY') received.set(change.task.instanceId, { taskId: change.task.id, at: Date.now() });
+        }
+      })();
+      const start = Date.now();
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          await sleep(Math.max(0, start + (i * 1000) / args.rate - Date.now()));
+          const sent = Date.now();
+          const application = await fileOne();
+          filedAt.set(application.instanceId!, sent);
+        }),
+      );
+      await collecting;
+      return { filedAt, received };
+    };
+
+    // The first events also prove every socket subscribed: the approver's is the last one opened.
+    process.stdout.write(`${args.subscribers + 1} sockets subscribed; warming up with ${args.warmup} tasks…\n`);
+    await sleep(500);
+    if (args.warmup) await run(args.warmup);
+    process.stdout.write(`Filing ${args.tasks} aid applications at ${args.rate}/s, each routed to longfengqiao.approver…\n`);
+    const { filedAt, received } = await run(args.tasks);
+    const ids = [...received.values()].map((r) => r.taskId);
+    const rows: { id: string; at: Date }[] = await sql('select id, inserted_at as at from workflow_task where id = any(?::uuid[])', [`{${ids.join(',')}}`]);
+    const committedAt = new Map(rows.map((r) => [r.id, new Date(r.at).getTime()]));
+    const delivery = [...received.values()].map((r) => r.at - committedAt.get(r.taskId)!);
+    const endToEnd = [...received.entries()].map(([instanceId, r]) => r.at - filedAt.get(instanceId)!);
+    const sorted = [...delivery].sort((a, b) => a - b);
+    process.stdout.write(`\nDelivery of ${delivery.length} routed tasks to an inboxChanged subscriber (with ${args.subscribers} other subscribers):\n`);
+    process.stdout.write(`  task committed → client received:  ${summary(delivery)}\n`);
+    process.stdout.write(`  application filed → client received: ${summary(endToEnd)}   (the worker opening the task included)\n`);
+    process.stdout.write(`  p99 target ≤ 200 ms from commit: ${percentile(sorted, 99) <= 200 ? 'MET' : 'NOT MET'}\n`);
+  } finally {
+    await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
+    client.close();
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await local.stop();
+    await dropDatabase(databaseUrl);
+    await obliterateWorkflowQueue(base.REDIS_URL, queuePrefix);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
