@@ -113,14 +113,17 @@ async function main() {
       const received = new Map<string, { taskId: string; at: number }>();
       const collecting = (async () => {
         while (received.size < n) {
-          const result = await stream.next(30_000);
+          const result = await stream.next(30_000).catch(async (error: Error) => {
+            const closed = await Promise.race([approver.closed, sleep(1000).then(() => undefined)]);
+            throw new Error(`${error.message}${closed ? ` (socket closed ${closed.code} ${closed.reason})` : ''}`);
+          });
           const change = result.data?.inboxChanged;
           if (result.errors) throw new Error(JSON.stringify(result.errors));
           if (change?.change === 'ROUTED' && change.task.step === 'GRASSROOTS_VERIFY') received.set(change.task.instanceId, { taskId: change.task.id, at: Date.now() });
         }
       })();
       const start = Date.now();
-      await Promise.all(
+      const filing = Promise.all(
         Array.from({ length: n }, async (_, i) => {
           await sleep(Math.max(0, start + (i * 1000) / args.rate - Date.now()));
           const sent = Date.now();
@@ -128,7 +131,7 @@ async function main() {
           filedAt.set(application.instanceId!, sent);
         }),
       );
-      await collecting;
+      await Promise.all([filing, collecting]);
       return { filedAt, received };
     };
 

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { may } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { AppError, ErrorCode } from '../common/errors';
+import { safeError } from '../common/logger';
 import { requireViewer, type GqlContext } from '../graphql/context';
 import { createLoaders } from '../graphql/loaders';
 import type { WorkflowInstance } from '../workflow/workflow-instance.entity';
@@ -125,8 +126,8 @@ export class LiveFeeds {
           continue;
         }
         const viewer = await this.reauthenticate(ctx);
-        if (!viewer) break;
-        if (!offered.visibleTo(viewer)) continue;
+        if (viewer === undefined) break;
+        if (!viewer || !offered.visibleTo(viewer)) continue;
         refresh(ctx, viewer);
         return { value: offered.payload, done: false };
       }
@@ -144,16 +145,23 @@ export class LiveFeeds {
     };
   }
 
-  /** The viewer as the socket's token gives them now; undefined (and the socket closed) once it no longer does. */
-  private async reauthenticate(ctx: GqlContext): Promise<Viewer | undefined> {
+  /**
+   * The viewer as the socket's token gives them now; undefined (and the socket closed) once it no longer does;
+   * null when it cannot be told now.
+   */
+  private async reauthenticate(ctx: GqlContext): Promise<Viewer | undefined | null> {
     if (!ctx.socket) return requireViewer(ctx);
     const token = ctx.socket.authorization.replace(/^Bearer\s+/i, '');
     try {
       return await ctx.services.auth.viewerFromToken(ctx.services.orm.em.fork() as EntityManager, token);
     } catch (error) {
-      if (!(error instanceof AppError) || error.code !== ErrorCode.UNAUTHENTICATED) throw error;
-      ctx.socket.close(CLOSE_UNAUTHORIZED, error.message);
-      return undefined;
+      if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
+        ctx.socket.close(CLOSE_UNAUTHORIZED, error.message);
+        return undefined;
+      }
+      // The account could not be looked up (PostgreSQL busy or down): this event is not sent, the stream stays open.
+      ctx.services.logger.warn('live event skipped: viewer lookup failed', safeError(error));
+      return null;
     }
   }
 }

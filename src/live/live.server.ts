@@ -16,6 +16,8 @@ export interface LiveServerOptions {
   clientAddressOf: (req: import('node:http').IncomingMessage) => string;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Per socket: the token it signed in with, and when that token expires. */
 interface Connection {
   authorization?: string;
@@ -58,7 +60,13 @@ export function attachLiveServer(httpServer: HttpServer, services: Services, opt
         const connection = connectionOf(ctx.extra);
         connection.authorization = authorization;
         const expiresAt = await services.auth.tokenExpiry(authorization.replace(/^Bearer\s+/i, ''));
-        connection.expiry = setTimeout(() => ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Token has expired; sign in again'), Math.max(0, expiresAt - Date.now()));
+        // A timer longer than 2³¹ ms would fire at once; such a socket is checked again when it is due.
+        const closeWhenExpired = () => {
+          const left = expiresAt - Date.now();
+          connection.expiry = left > 0 ? setTimeout(closeWhenExpired, Math.min(left, MAX_TIMER_MS)) : undefined;
+          if (left <= 0) ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Token has expired; sign in again');
+        };
+        closeWhenExpired();
         return true;
       },
       onClose(ctx) {
