@@ -118,3 +118,31 @@ describe('live updates over WebSocket', () => {
     expect((await socket.closed).code).toBe(1001);
   });
 });
+
+describe('live notifications', () => {
+  /** A 3-day step lasts 5 s, so its reminder (a day before the deadline) comes after about 3 s. */
+  const TIME_SCALE = String(5 / (3 * 24 * 3600));
+  let t: TestApp;
+  let fed: Federation;
+  let socket: LiveConnection;
+
+  beforeAll(async () => {
+    t = await startTestApp({ workers: true, env: { WORKFLOW_TIME_SCALE: TIME_SCALE } });
+    fed = await buildFederation(t.app.services.orm.em.fork());
+  });
+  afterAll(async () => {
+    await socket?.close();
+    await t.close();
+  });
+
+  it('delivers the reminder of a task to the approver it is routed to', async () => {
+    socket = connectLive(t.url, await t.login('longfeng.approver'));
+    const notices = socket.subscribe('subscription { notificationAdded { reason step instanceId dueAt } }');
+    await eventually(async () => t.app.services.live.open >= 1, 5000, 'subscription open');
+    const res = await t.gql(APPLY, { input: { aidType: 'HARDSHIP', fundId: fed.funds.danfengAid.id, amount: 100_000, reason: '生活困难' } }, await t.login('wang'));
+    const instanceId = res.data.applyForAid.instance.id;
+    const notice = await notices.next(20_000);
+    expect(notice.errors).toBeUndefined();
+    expect(notice.data.notificationAdded).toMatchObject({ reason: 'reminder', step: 'GRASSROOTS_VERIFY', instanceId });
+  });
+});
