@@ -13,20 +13,10 @@
  * this machine) to the client receiving it, and from filing to receiving. `warmup` tasks go first, unmeasured.
  */
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { bootstrap } from '../src/app/bootstrap';
 import { AidType } from '../src/aid/aid-application.entity';
 import { helpRequested } from '../src/common/cli';
-import { projectRoot } from '../src/common/project-root';
-import { loadConfig } from '../src/config/env';
-import { dropDatabase } from '../src/db/orm';
-import { PersonalDataCipher } from '../src/members/personal-data.cipher';
-import { obliterateWorkflowQueue } from '../src/workflow/queue';
-import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
-import { GraphqlClient } from './support/graphql-client';
+import { startBenchDeployment } from './support/bench-deployment';
 import { connectLive, type LiveConnection, type LiveStream } from './support/live-client';
-import { freePort } from './support/processes';
 import { percentile, summary } from './support/stats';
 
 const USAGE = `usage: npm run bench:live [-- --tasks 500 --rate 20 --subscribers 50 --warmup 50]
@@ -61,28 +51,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   helpRequested(process.argv.slice(2), USAGE);
   const args = parseArgs(process.argv.slice(2));
-  const base = loadConfig();
-  const target = new URL(base.DATABASE_URL);
-  target.pathname = '/gonghui_bench_live';
-  const databaseUrl = target.toString();
-  const queuePrefix = `gh_bench_live_${Date.now()}`;
-  await dropDatabase(databaseUrl);
-  await seedDatabase(databaseUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(base) });
-  // In this process: only the services, to file the applications (no HTTP, no workers).
-  const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
-  const { services } = local;
-  const sql = (q: string, p: unknown[] = []): Promise<any[]> => services.orm.em.fork().getConnection().execute(q, p);
-
-  const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
-  const children: ChildProcess[] = ['main.js', 'worker.js'].map((entry) =>
-    spawn(process.execPath, [...process.execArgv, join(projectRoot(), 'dist', 'src', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
-  );
-  const client = new GraphqlClient(`http://127.0.0.1:${port}/`);
+  const { services, sql, client, stop } = await startBenchDeployment('gonghui_bench_live');
   const sockets: LiveConnection[] = [];
   try {
-    // Generous: on a loaded machine the two processes take a while to start.
-    await client.waitUntilServing(90_000);
     const admin = await services.auth.viewerFor(services.orm.em.fork(), (await client.signIn('admin')).accountId);
     const [fund] = await sql(`select f.id from fund f join organization o on o.id = f.owner_id where o.level = 'CITY' and f.kind = 'HARDSHIP_AID'`);
     const members: { id: string }[] = await sql(`select m.id from member m join organization o on o.id = m.organization_id where o.name = ? and m.status = 'ACTIVE'`, [UNION]);
@@ -159,12 +130,7 @@ async function main() {
     process.stdout.write(`  p99 target ≤ 200 ms from commit: ${percentile(sorted, 99) <= 200 ? 'MET' : 'NOT MET'}\n`);
   } finally {
     await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
-    client.close();
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
-    await local.stop();
-    await dropDatabase(databaseUrl);
-    await obliterateWorkflowQueue(base.REDIS_URL, queuePrefix);
+    await stop();
   }
 }
 

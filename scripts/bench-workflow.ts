@@ -28,7 +28,6 @@ import { obliterateWorkflowQueue } from '../src/workflow/queue';
 import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
 import { GraphqlClient } from './support/graphql-client';
 import { freePort } from './support/processes';
-import { summary } from './support/stats';
 
 interface Args {
   decisions: number;
@@ -48,6 +47,11 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const summary = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  return `p50 ${percentile(s, 50).toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The workflow and the reviewer who takes its first step (never the account that filed it). */
