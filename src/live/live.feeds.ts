@@ -108,6 +108,9 @@ export class LiveFeeds {
       needs,
       offer: (batch) =>
         select(batch, (offered) => {
+          // Sifted first with the viewer as last looked up, so an event for someone else costs no lookup; what
+          // passes is checked again with the viewer as they are when it is sent.
+          if (ctx.viewer && !offered.visibleTo(ctx.viewer)) return;
           if (waiting.push(offered) > MAX_WAITING) waiting.shift();
           wake?.();
         }),
