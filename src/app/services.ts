@@ -12,6 +12,8 @@ import type { AwardService } from '../awards/award.service';
 import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
 import type { LiveFeeds } from '../live/live.feeds';
+import type { DelegationService } from '../delegation/delegation.service';
+import type { AuditService } from '../audit/audit.service';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -27,9 +29,13 @@ export interface Services {
   personalData: PersonalDataService;
   funds: FundService;
   workflow: WorkflowService;
+  /** Out-of-office substitutes (代理). */
+  delegations: DelegationService;
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;
   /** The subscriptions' event streams (an API process feeds them from its LISTEN connection). */
   live: LiveFeeds;
+  /** The reviewers' aggregates. */
+  audit: AuditService;
 }

@@ -15,6 +15,8 @@ import { Migration20261201030000_idempotency_keys } from './Migration20261201030
 import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
 import { Migration20261201050000_history_by_actor_org } from './Migration20261201050000_history_by_actor_org';
 import { Migration20261202000000_audit_chain } from './Migration20261202000000_audit_chain';
+import { Migration20261212000000_history_attribution } from './Migration20261212000000_history_attribution';
+import { Migration20261214000000_approval_actions } from './Migration20261214000000_approval_actions';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -34,4 +36,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
   { name: 'Migration20261201050000_history_by_actor_org', class: Migration20261201050000_history_by_actor_org },
   { name: 'Migration20261202000000_audit_chain', class: Migration20261202000000_audit_chain },
+  { name: 'Migration20261212000000_history_attribution', class: Migration20261212000000_history_attribution },
+  { name: 'Migration20261214000000_approval_actions', class: Migration20261214000000_approval_actions },
 ];
