@@ -43,12 +43,13 @@ export class GraphqlClient {
     });
   }
 
-  /** Waits (20 s at most) for the API process to answer. */
-  async waitUntilServing(): Promise<void> {
-    for (let i = 0; ; i++) {
+  /** Waits (20 s at most, or `timeoutMs`) for the API process to answer. */
+  async waitUntilServing(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
       const ok = await this.gql('{ __typename }').catch(() => undefined);
       if (ok?.data) return;
-      if (i > 200) throw new Error(`the API at ${this.url} did not start`);
+      if (Date.now() > deadline) throw new Error(`the API at ${this.url} did not start`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

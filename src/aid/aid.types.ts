@@ -3,13 +3,14 @@ import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { AidType } from './aid-application.entity';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
+import { NodeInterface } from '../graphql/node.types';
 
 registerEnumType(AidType, {
   name: 'AidType',
   description: 'HARDSHIP 困难帮扶, MEDICAL_SECOND_REIMBURSEMENT 二次报销, EDUCATION 求学圆梦, SEASONAL_RELIEF 送温暖/送清凉.',
 });
 
-@ObjectType('AidApplication')
+@ObjectType('AidApplication', { implements: NodeInterface })
 export class AidApplicationType {
   @Field(() => ID)
   id!: string;

@@ -24,6 +24,9 @@ import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay } from '../workflow/outbox';
 import { Reconciler } from '../workflow/reconciler';
+import { LivePublisher } from '../live/live.publisher';
+import { LiveFeeds } from '../live/live.feeds';
+import { LiveHub } from '../live/live.hub';
 import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { InboxService } from '../workflow/inbox.service';
@@ -106,7 +109,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const idempotencyKeys = new IdempotencyStore();
   const organizations = new OrganizationService();
   const funds = new FundService(idempotencyKeys);
-  const store = new WorkflowStore(idempotencyKeys);
+  const live = new LivePublisher(orm, logger);
+  const store = new WorkflowStore(idempotencyKeys, live);
   const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);
@@ -125,8 +129,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const effects = new EffectRegistry();
   for (const [name, handler] of subjects.effects()) effects.register(name, handler);
   effects.assertHandles(definitions.all());
-  const runner = new WorkflowRunner(orm, definitions, effects, store, logger);
+  const runner = new WorkflowRunner(orm, definitions, effects, store, live, logger);
   const loginThrottle = new LoginThrottle(config, logger);
+  const liveHub = new LiveHub(orm, config.DATABASE_URL, logger);
 
   const services: Services = {
     config,
@@ -146,10 +151,12 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     aid,
     expenses,
     awards,
+    live: new LiveFeeds(liveHub),
     audit: new AuditService(new AuditRepository()),
   };
 
-  const stops: (() => Promise<void>)[] = [() => orm.close()];
+  // The pools close last; just before, the live events of the last commits are sent.
+  const stops: (() => Promise<void>)[] = [() => orm.close(), () => live.flush()];
   // Last started, first stopped: HTTP drains, then the workers finish their jobs, then the pools close. One
   // failing close does not keep the others open.
   const stopAll = async () => {
@@ -211,6 +218,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
         ? queueDashboard({ queue: openQueue(), orm, auth: services.auth, jwtSecret: config.JWT_SECRET, secureCookie: config.NODE_ENV === 'production' })
         : undefined;
       const routes = opsRoutes({ metrics, readiness, serveMetrics: placement === 'api-port', metricsToken: config.METRICS_TOKEN, dashboard });
+      // Stopped after HTTP (stops run last first): the sockets are closed by then.
+      await liveHub.start();
+      stops.push(() => liveHub.stop());
       const exports = new ExportService(workflow, history, funds, new LedgerRepository());
       http = await startHttpServer(services, config.PORT, config.HOST, { routes, metrics }, exportRoutes(services, exports));
       stops.push(() => http!.stop());

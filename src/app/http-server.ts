@@ -15,6 +15,7 @@ import type { OpsRoutes } from '../ops/ops.http';
 import type { ExportRoutes } from '../audit/export.http';
 import { observeOperations, recordRequest } from '../ops/request-log';
 import type { Services } from './services';
+import { attachLiveServer } from '../live/live.server';
 
 export interface RunningServer {
   url: string;
@@ -55,9 +56,18 @@ export async function startHttpServer(
   // Production describes nothing of the schema: no introspection, no "Did you mean", no sandbox page.
   const production = services.config.NODE_ENV === 'production';
   const limits = queryLimits(services.config);
+  const schema = await getSchema();
+  const formatError = createErrorFormatter(services.logger, { hideSuggestions: production });
+  const live = attachLiveServer(httpServer, services, {
+    schema,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    formatError,
+    clientAddressOf: (req) => clientAddressOf(req, services.config.TRUST_PROXY),
+  });
   const server = new ApolloServer<GqlContext>({
-    schema: await getSchema(),
-    formatError: createErrorFormatter(services.logger, { hideSuggestions: production }),
+    schema,
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !production,
     allowBatchedHttpRequests: false,
@@ -67,6 +77,8 @@ export async function startHttpServer(
     parseOptions: limits.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: services.config.SHUTDOWN_GRACE_MS }),
+      // Subscriptions end with the server: every socket is closed (1001) when it drains.
+      { serverWillStart: async () => ({ drainServer: () => live.dispose() }) },
       retryLaterStatus,
       observeOperations(ops.metrics),
       ...limits.plugins,

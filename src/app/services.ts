@@ -11,6 +11,7 @@ import type { AidService } from '../aid/aid.service';
 import type { AwardService } from '../awards/award.service';
 import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
+import type { LiveFeeds } from '../live/live.feeds';
 import type { DelegationService } from '../delegation/delegation.service';
 import type { AuditService } from '../audit/audit.service';
 import type { InboxService } from '../workflow/inbox.service';
@@ -39,6 +40,8 @@ export interface Services {
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;
+  /** The subscriptions' event streams (an API process feeds them from its LISTEN connection). */
+  live: LiveFeeds;
   /** The reviewers' aggregates. */
   audit: AuditService;
 }

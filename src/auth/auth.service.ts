@@ -47,6 +47,11 @@ export class AuthService {
     return this.cachedViewer(em, await this.tokens.verify(token));
   }
 
+  /** When a valid token expires (epoch ms): a subscription's socket is closed then. */
+  async tokenExpiry(token: string): Promise<number> {
+    return (await this.tokens.claims(token)).expiresAt;
+  }
+
   /**
    * Every request needs its viewer's grants; they are cached for a few seconds per account, so a busy approver
    * costs no lookups per decision. A changed role or a disabled account takes effect within VIEWER_TTL_MS.

@@ -29,14 +29,18 @@ export class TokenSigner {
 
   /** Returns the account id, or throws UNAUTHENTICATED for a token that is bad, forged or expired. */
   async verify(token: string): Promise<string> {
+    return (await this.claims(token)).accountId;
+  }
+
+  /** The account id and when the token expires (epoch ms); UNAUTHENTICATED as `verify`. */
+  async claims(token: string): Promise<{ accountId: string; expiresAt: number }> {
     const hit = this.verified.get(token);
-    if (hit && hit.expiresAt > Date.now()) return hit.accountId;
+    if (hit && hit.expiresAt > Date.now()) return hit;
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
       // The subject goes into SQL as a uuid: anything else is a bad token, not a database error.
       if (!payload.sub || !isId(payload.sub)) throw unauthenticated('Token has no valid subject');
-      this.remember(token, payload.sub, (payload.exp ?? 0) * 1000);
-      return payload.sub;
+      return this.remember(token, payload.sub, (payload.exp ?? 0) * 1000);
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw unauthenticated('Token has expired; sign in again');
       throw unauthenticated('Token is not valid');
@@ -47,8 +51,10 @@ export class TokenSigner {
    * A token that verified stays valid until it expires (tokens are not revoked; a disabled account is caught
    * by the viewer lookup), so an approver's stream of requests checks the signature once, not every time.
    */
-  private remember(token: string, accountId: string, expiresAt: number): void {
+  private remember(token: string, accountId: string, expiresAt: number) {
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { accountId, expiresAt });
+    const claims = { accountId, expiresAt };
+    this.verified.set(token, claims);
+    return claims;
   }
 }

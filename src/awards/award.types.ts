@@ -3,6 +3,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { Award, AwardLevel, NomineeKind } from './nomination.entity';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
+import { NodeInterface } from '../graphql/node.types';
 
 registerEnumType(Award, {
   name: 'Award',
@@ -12,7 +13,7 @@ registerEnumType(Award, {
 registerEnumType(AwardLevel, { name: 'AwardLevel', description: 'CITY awards end at the city; PROVINCIAL and NATIONAL go on to the province.' });
 registerEnumType(NomineeKind, { name: 'NomineeKind' });
 
-@ObjectType('Nomination', { description: 'A union’s nomination of a member or a collective for an award (评选表彰).' })
+@ObjectType('Nomination', { implements: NodeInterface, description: 'A union’s nomination of a member or a collective for an award (评选表彰).' })
 export class NominationType {
   @Field(() => ID)
   id!: string;

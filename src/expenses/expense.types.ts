@@ -3,6 +3,7 @@ import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { ExpenseCategory } from './expense.entity';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
+import { NodeInterface } from '../graphql/node.types';
 
 registerEnumType(ExpenseCategory, {
   name: 'ExpenseCategory',
@@ -24,7 +25,7 @@ export class ExpenseAttachmentType {
   sha256!: string;
 }
 
-@ObjectType('Expense', { description: 'A union’s spending from one of its funds (经费审查), reviewed and then booked against the fund.' })
+@ObjectType('Expense', { implements: NodeInterface, description: 'A union’s spending from one of its funds (经费审查), reviewed and then booked against the fund.' })
 export class ExpenseType {
   @Field(() => ID)
   id!: string;

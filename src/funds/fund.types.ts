@@ -3,10 +3,11 @@ import { GraphQLDateTime, GraphQLSafeInt } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { FundKind } from './fund.entity';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
+import { NodeInterface } from '../graphql/node.types';
 
 registerEnumType(FundKind, { name: 'FundKind' });
 
-@ObjectType('Fund', { description: 'A fund pool owned by an organisation; money is in integer fen (分).' })
+@ObjectType('Fund', { implements: NodeInterface, description: 'A fund pool owned by an organisation; money is in integer fen (分).' })
 export class FundType {
   @Field(() => ID)
   id!: string;

@@ -20,6 +20,14 @@ export interface GqlContext {
   clientAddress: string;
   /** Why the bearer token was refused; raised only when an operation needs a viewer. */
   authError?: AppError;
+  /** For a subscription: the token its WebSocket signed in with, and how to close that socket. */
+  socket?: LiveSocket;
+}
+
+/** The WebSocket a subscription runs on (src/live/live.server.ts). */
+export interface LiveSocket {
+  authorization: string;
+  close(code: number, reason: string): void;
 }
 
 export function requireViewer(ctx: GqlContext): Viewer {

@@ -1,5 +1,5 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { buildSchema, NonEmptyArray, type PubSub } from 'type-graphql';
 import { AidResolver } from '../aid/aid.resolver';
 import { DelegationResolver } from '../delegation/delegation.resolver';
 import { ActorDecisionsResolver, AuditResolver, ReturnReasonResolver } from '../audit/audit.resolver';
@@ -10,6 +10,8 @@ import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
+import { LiveResolver } from '../live/live.resolver';
+import { NodeResolver } from './node.resolver';
 import { HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 import { InboxResolver, TaskActionsResolver } from '../workflow/inbox.resolver';
 import { InstanceSubjectResolver } from '../workflow/subject.resolver';
@@ -37,13 +39,28 @@ const RESOLVERS: NonEmptyArray<Function> = [
   ExpenseResolver,
   AwardResolver,
   OrganizationHonoursResolver,
+  LiveResolver,
+  NodeResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;
 
+/**
+ * type-graphql insists on a PubSub once there are subscriptions, for its `topics` style. Ours all bring their
+ * own `subscribe` (src/live/live.feeds.ts, fed by PostgreSQL NOTIFY across processes), so a topic is a mistake.
+ */
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error('subscriptions are fed by src/live, not by type-graphql topics');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions are fed by src/live, not by type-graphql topics');
+  },
+};
+
 /** Built once per process: type-graphql's metadata is global, so every server in the process shares it. */
 export function getSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS });
   return cached;
 }
 

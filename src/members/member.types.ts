@@ -4,6 +4,7 @@ import { ConnectionType } from '../common/connection';
 import { HonourLevel } from './honour.entity';
 import { Guard } from '../graphql/field-guard.middleware';
 import { EmploymentForm, Gender, HardshipStatus, memberTarget, MemberStatus } from './member.entity';
+import { NodeInterface } from '../graphql/node.types';
 
 /** Everything of a member but their name, union and honours: not part of what a public notice shows. */
 export const MemberDetail = Guard('member.readDetails', memberTarget);
@@ -30,7 +31,7 @@ export class HonourType {
 }
 
 @UseMiddleware(Guard('member.read', memberTarget))
-@ObjectType('Member', {
+@ObjectType('Member', { implements: NodeInterface,
   description:
     'A union member. nationalId and phone are masked unless your role allows the full value. A reader of a public notice sees only id, name, organization and honours; the other fields answer FORBIDDEN.',
 })

@@ -3,6 +3,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { Guard } from '../graphql/field-guard.middleware';
 import { OrganizationKind, OrganizationLevel, organizationTarget } from './organization.entity';
+import { NodeInterface } from '../graphql/node.types';
 
 /** Funds, members, counts and children: not part of an organisation's public face. */
 export const OrganizationDetail = Guard('organization.readDetails', organizationTarget);
@@ -11,7 +12,7 @@ registerEnumType(OrganizationLevel, { name: 'OrganizationLevel' });
 registerEnumType(OrganizationKind, { name: 'OrganizationKind' });
 
 @UseMiddleware(Guard('organization.read', organizationTarget))
-@ObjectType('Organization', { description: 'A union organisation in the federation tree.' })
+@ObjectType('Organization', { implements: NodeInterface, description: 'A union organisation in the federation tree.' })
 export class OrganizationType {
   @Field(() => ID)
   id!: string;

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { PgListener } from '../db/listener';
 import { pgArray, runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
@@ -8,8 +8,6 @@ import { bullJobId, jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowJobs, Wo
 const CHANNEL = 'gonghui_outbox';
 const BATCH = 500;
 const LEASE_SECONDS = 30;
-/** A lost LISTEN connection is retried after 0.25 s, 0.5 s, 1 s … up to this; the poll covers the gap. */
-const LISTEN_RETRY_MAX_MS = 5000;
 
 /** A job a transition owes, typed by its name; `runAt` is when it should run (timers), now when absent. */
 export type OutboxMessage = { [N in WorkflowJobName]: { name: N; data: WorkflowJobs[N]; runAt?: Date } }[WorkflowJobName];
@@ -57,9 +55,7 @@ export function sendObligations(queue: WorkflowQueue, rows: readonly ObligationR
  * SKIP LOCKED, and job ids are deterministic so a batch re-sent after a crash adds nothing new.
  */
 export class OutboxRelay {
-  private listener?: Client;
-  private listenTimer?: NodeJS.Timeout;
-  private listenFailures = 0;
+  private readonly listener: PgListener;
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private again = false;
@@ -70,13 +66,16 @@ export class OutboxRelay {
   constructor(
     private readonly orm: Orm,
     private readonly queue: WorkflowQueue,
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly pollMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // What was committed while nobody listened goes as soon as the listener is back, not at the next poll.
+    this.listener = new PgListener(databaseUrl, CHANNEL, { onNotify: () => this.kick(), onReconnect: () => this.kick() }, logger);
+  }
 
   async start(): Promise<void> {
-    await this.listen();
+    await this.listener.start();
     // Polling covers notifications missed while disconnected and rows left by a relay that crashed mid-batch.
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.kick();
@@ -84,62 +83,15 @@ export class OutboxRelay {
 
   /** Whether NOTIFY wakes this relay; while it does not (PostgreSQL restarted), rows wait for the poll. */
   get listening(): boolean {
-    return this.listener !== undefined;
+    return this.listener.listening;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    clearTimeout(this.listenTimer);
     await this.draining;
     await this.forgetSent().catch((error) => this.logger.warn('outbox rows sent but not deleted; their lease will expire', safeError(error)));
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
-  }
-
-  /** Connects and LISTENs; a connection lost later is replaced with a capped back-off. */
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl });
-    const lost = (error?: Error) => {
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      this.logger.warn('outbox listener lost; polling until it is back', { error: error?.message });
-      client.end().catch(() => undefined);
-      this.scheduleListen();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', () => this.kick());
-    try {
-      await client.connect();
-      await client.query(`listen ${CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.stopped) return void (await client.end().catch(() => undefined));
-    this.listener = client;
-    this.listenFailures = 0;
-  }
-
-  private scheduleListen(): void {
-    if (this.stopped || this.listenTimer) return;
-    const delay = Math.min(LISTEN_RETRY_MAX_MS, 250 * 2 ** this.listenFailures++);
-    this.listenTimer = setTimeout(() => {
-      this.listenTimer = undefined;
-      this.listen().then(
-        () => {
-          this.logger.info('outbox listener reconnected');
-          // What was committed while nobody listened goes now, not at the next poll.
-          this.kick();
-        },
-        (error) => {
-          this.logger.warn('outbox listener reconnect failed; polling meanwhile', { error: (error as Error).message });
-          this.scheduleListen();
-        },
-      );
-    }, delay);
+    await this.listener.stop();
   }
 
   /** Drains until empty; a kick during a drain schedules one more pass instead of a parallel one. */

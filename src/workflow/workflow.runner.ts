@@ -10,6 +10,7 @@ import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { EffectRegistry } from './effects';
 import type { WorkflowJob } from './queue';
 import type { WorkflowStore } from './workflow.store';
+import type { LivePublisher } from '../live/live.publisher';
 
 /**
  * What the queue workers do with each job. Every handler reads the instance, asks the pure core, and writes
@@ -21,6 +22,7 @@ export class WorkflowRunner {
     private readonly definitions: DefinitionRegistry,
     private readonly effects: EffectRegistry,
     private readonly store: WorkflowStore,
+    private readonly live: LivePublisher,
     private readonly logger: Logger,
   ) {}
 
@@ -42,8 +44,9 @@ export class WorkflowRunner {
   /** Files a reminder or overdue notice for the task's candidates (or the applicant), once per key. */
   async notify(instanceId: string, key: string, params: Record<string, JsonValue>, obligationId?: string): Promise<void> {
     const roles = Array.isArray(params.roles) ? params.roles.map(String) : [];
-    await runSql(
-      this.orm.em.fork() as EntityManager,
+    const em = this.orm.em.fork() as EntityManager;
+    const { rowCount } = await runSql(
+      em,
       `with fulfilled as (delete from workflow_outbox where id = ?::bigint)
        insert into workflow_notification (key, instance_id, reason, step, task_key, due_at, roles, organization_id, account_id)
        values (?, ?, ?, ?, ?, ?, ?::text[], ?, ?) on conflict (key) do nothing`,
@@ -52,6 +55,7 @@ export class WorkflowRunner {
         params.organizationId ?? null, params.accountId ?? null,
       ],
     );
+    if (rowCount) this.live.after(em, [{ type: 'notification', key }]);
     this.logger.info('workflow notice', { instanceId, reason: params.reason, step: params.step, organizationId: params.organizationId });
   }
 

@@ -5,6 +5,8 @@ import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows } from './outbox';
 import type { WorkflowInstanceRow } from './workflow-instance.entity';
+import type { LiveEvent } from '../live/live.events';
+import type { LivePublisher } from '../live/live.publisher';
 import type { HistoryDetail } from './workflow-history.entity';
 
 export interface InstanceMeta {
@@ -68,6 +70,20 @@ function timersToArm(t: Transition): TimerSpec[] {
   return pending.filter((timer) => timer.fireAt === first);
 }
 
+/**
+ * What a written transition changed, for the live updates: the instance; the tasks it closed and, when it
+ * opens them itself, opened; a vote that leaves its task open takes it out of the voter's inbox only.
+ */
+function liveEvents(t: Transition, extra: SaveOptions): LiveEvent[] {
+  const decision = extra.decision;
+  return [
+    { type: 'instance', id: t.state.instanceId },
+    ...t.closeTasks.map((key): LiveEvent => ({ type: 'task', change: 'closed', key })),
+    ...(extra.openTasksNow ? t.openTasks.map((task): LiveEvent => ({ type: 'task', change: 'opened', key: task.taskId })) : []),
+    ...(decision && !t.closeTasks.includes(decision.taskKey) ? [{ type: 'task', change: 'voted', key: decision.taskKey, accountId: decision.accountId } as const] : []),
+  ];
+}
+
 /** One part of a transition's statement: a data-modifying CTE and its parameters. */
 interface Part {
   sql: string;
@@ -89,7 +105,11 @@ const IF_HEAD = 'exists (select 1 from head)';
  * data-modifying CTEs: atomic on its own, one round trip, and inside the caller's transaction when there is one.
  */
 export class WorkflowStore {
-  constructor(private readonly idempotencyKeys: IdempotencyStore) {}
+  constructor(
+    private readonly idempotencyKeys: IdempotencyStore,
+    /** Told what each statement changed, for the live updates, once it has committed. */
+    private readonly live: LivePublisher,
+  ) {}
 
   async insert(em: EntityManager, meta: InstanceMeta, t: Transition, attribution?: Attribution): Promise<WorkflowInstanceRow> {
     const s = t.state;
@@ -143,6 +163,7 @@ export class WorkflowStore {
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
     const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
+    if (rows[0]) this.live.after(em, liveEvents(t, extra));
     return rows[0] && { ...rows[0], data: t.state };
   }
 
@@ -259,14 +280,16 @@ export class WorkflowStore {
    * in its transaction, this cancels every open task of the instance that is not its current one.
    */
   async cancelStaleTasks(em: EntityManager, instanceId: string): Promise<void> {
-    await runSql(
+    const { rows } = await runSql<{ key: string }>(
       em,
       `update workflow_task t set status = 'CANCELLED', decided_at = now()
          from workflow_instance i
         where i.id = ? and t.instance_id = i.id and t.status = 'OPEN'
-          and t.key is distinct from (i.data->'current'->'task'->>'taskId')`,
+          and t.key is distinct from (i.data->'current'->'task'->>'taskId')
+       returning t.key`,
       [instanceId],
     );
+    this.live.after(em, rows.map((r) => ({ type: 'task', change: 'closed', key: r.key })));
   }
 
   /**
@@ -276,7 +299,7 @@ export class WorkflowStore {
    */
   async openCurrentTasks(em: EntityManager, tasks: readonly { instanceId: string; taskKey: string; obligationId?: string }[]): Promise<void> {
     const fulfilled = tasks.flatMap((t) => (t.obligationId ? [t.obligationId] : []));
-    await runSql(
+    const { rows } = await runSql<{ key: string }>(
       em,
       `with fulfilled as (delete from workflow_outbox where id = any(?::bigint[]))
        insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
@@ -290,9 +313,11 @@ export class WorkflowStore {
                  from workflow_instance w join unnest(?::uuid[], ?::text[]) as job(instance_id, task_key) on w.id = job.instance_id
                 where w.status = 'ACTIVE' and w.data->'current'->'task'->>'taskId' = job.task_key
                 for share of w) i
-       on conflict (key) do nothing`,
+       on conflict (key) do nothing
+       returning key`,
       [pgArray(fulfilled), pgArray(tasks.map((t) => t.instanceId)), pgArray(tasks.map((t) => t.taskKey))],
     );
+    this.live.after(em, rows.map((r) => ({ type: 'task', change: 'opened', key: r.key })));
   }
 
   /** Deletes outbox rows whose jobs found nothing left to do (a stale timer, an effect already run). */

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
+import { NodeInterface } from '../graphql/node.types';
 
 export enum InstanceStatus {
   ACTIVE = 'ACTIVE',
@@ -8,7 +9,7 @@ export enum InstanceStatus {
 }
 registerEnumType(InstanceStatus, { name: 'WorkflowInstanceStatus' });
 
-@ObjectType('WorkflowTask', { description: 'A step waiting for a person: routed to a role at an organisation, or to the applicant.' })
+@ObjectType('WorkflowTask', { implements: NodeInterface, description: 'A step waiting for a person: routed to a role at an organisation, or to the applicant.' })
 export class WorkflowTaskType {
   @Field(() => ID)
   id!: string;
@@ -173,7 +174,7 @@ export class AvailableActionType {
   as!: string;
 }
 
-@ObjectType('WorkflowInstance')
+@ObjectType('WorkflowInstance', { implements: NodeInterface })
 export class WorkflowInstanceType {
   @Field(() => ID)
   id!: string;

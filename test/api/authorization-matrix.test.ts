@@ -79,6 +79,7 @@ const ROOT_FIELDS: Record<string, readonly Operation[]> = {
   failedWork: ['work.manage'],
   retryFailedWork: ['work.manage'],
   personalDataAccessLog: ['personalData.readAccessLog'],
+  node: ['organization.read', 'member.read', 'fund.read', 'aid.read', 'expense.read', 'nomination.read', 'instance.read', 'task.read'],
 };
 /** Root fields that need no policy: signing in, who am I, the definitions (any signed-in account), one's own notices and delegations. */
 const NO_POLICY = new Set(['login', 'viewer', 'workflowDefinitions', 'myNotifications', 'myDelegations']);

@@ -9,7 +9,7 @@ describe('the scripts', () => {
     dist = buildDist();
   }, 300000);
 
-  it.each(['seeds/run.js', 'scripts/bench-workflow.js', 'scripts/bench-members.js', 'scripts/bench-inbox.js', 'scripts/verify.js'])('%s --help prints its usage and exits 0', (script) => {
+  it.each(['seeds/run.js', 'scripts/bench-workflow.js', 'scripts/bench-members.js', 'scripts/bench-inbox.js', 'scripts/bench-live.js', 'scripts/verify.js'])('%s --help prints its usage and exits 0', (script) => {
     const out = execFileSync(process.execPath, [join(dist, script), '--help'], {
       env: { ...process.env, DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' },
       timeout: 30000,

@@ -1,0 +1,179 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { may } from '../auth/authorization.policy';
+import type { Viewer } from '../auth/viewer';
+import { AppError, ErrorCode } from '../common/errors';
+import { safeError } from '../common/logger';
+import { requireViewer, type GqlContext } from '../graphql/context';
+import { createLoaders } from '../graphql/loaders';
+import type { WorkflowInstance } from '../workflow/workflow-instance.entity';
+import type { WorkflowNotification } from '../workflow/workflow-notification.entity';
+import type { WorkflowTask } from '../workflow/workflow-task.entity';
+import type { LiveBatch, LiveHub, LiveListener } from './live.hub';
+
+/** graphql-ws's close code for a connection whose credentials no longer hold. */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+/** Events a slow subscriber may have waiting; past this the oldest are dropped (each tells only "re-read this"). */
+const MAX_WAITING = 100;
+
+/** An event for one subscription: what to send, if the viewer, as they are when it is sent, may see it. */
+interface Offered<T> {
+  payload: T;
+  visibleTo(viewer: Viewer): boolean;
+}
+
+export enum InboxChangeKind {
+  ROUTED = 'ROUTED',
+  CLOSED = 'CLOSED',
+}
+
+export interface InboxChange {
+  change: InboxChangeKind;
+  task: WorkflowTask;
+}
+
+/**
+ * "In my inbox", as `myTasks` selects it (WorkflowService.inbox and its recipientTerms), for one row in
+ * memory: assigned to or claimed by me, or routed to exactly an organisation where I hold one of its roles.
+ */
+function addressedTo(viewer: Viewer, to: { accountIds: readonly (string | null | undefined)[]; organizationId?: string | null; roles: readonly string[] }) {
+  return to.accountIds.includes(viewer.accountId) || viewer.grants.some((g) => g.organizationId === to.organizationId && to.roles.includes(g.role));
+}
+
+const taskAudience = (t: WorkflowTask) => ({ accountIds: [t.assignedTo, t.claimedBy], organizationId: t.routedOrgId, roles: t.candidateRoles });
+const canReadTask = (viewer: Viewer, t: WorkflowTask) =>
+  may(viewer, 'task.read', { path: t.routedOrgPath ?? null, accountIds: [t.assignedTo, t.claimedBy] });
+
+/**
+ * The three subscriptions' streams. Each registers a listener with the hub, which offers it every batch of
+ * events; what it keeps waits in its own queue until GraphQL asks for the next one. Then, before it is sent:
+ * the viewer is looked up again from the socket's token (an expired token or a disabled account closes the
+ * socket with 4401), the policy is asked again with that viewer, and the subscription's context gets a fresh
+ * EntityManager and loaders, so no event is answered from another's identity map or cache.
+ */
+export class LiveFeeds {
+  constructor(private readonly hub: LiveHub) {}
+
+  /** Subscriptions open in this process. */
+  get open(): number {
+    return this.hub.subscriptions;
+  }
+
+  inboxChanges(ctx: GqlContext): AsyncIterable<InboxChange> {
+    const viewer = requireViewer(ctx);
+    return this.stream(ctx, { tasks: true }, (batch, out) => {
+      for (const event of batch.events) {
+        if (event.type !== 'task') continue;
+        const task = batch.tasks.get(event.key);
+        if (!task) continue;
+        if (event.change === 'voted') {
+          if (event.accountId === viewer.accountId) out({ payload: { change: InboxChangeKind.CLOSED, task }, visibleTo: (v) => canReadTask(v, task) });
+          continue;
+        }
+        const change = event.change === 'opened' ? InboxChangeKind.ROUTED : InboxChangeKind.CLOSED;
+        out({ payload: { change, task }, visibleTo: (v) => addressedTo(v, taskAudience(task)) && canReadTask(v, task) });
+      }
+    });
+  }
+
+  /** Authorised when subscribing (NOT_FOUND, as `workflowInstance(id)` answers) and again at every event. */
+  async instanceChanges(ctx: GqlContext, id: string): Promise<AsyncIterable<WorkflowInstance>> {
+    const viewer = requireViewer(ctx);
+    const instance = await ctx.services.workflow.instance(ctx.em, viewer, id);
+    return this.stream(ctx, { instances: true }, (batch, out) => {
+      const changed = batch.instances.get(instance.id);
+      if (changed && batch.events.some((e) => e.type === 'instance' && e.id === instance.id)) {
+        out({ payload: changed, visibleTo: (v) => ctx.services.workflow.canSeeInstance(v, changed) });
+      }
+    });
+  }
+
+  notificationsAdded(ctx: GqlContext): AsyncIterable<WorkflowNotification> {
+    requireViewer(ctx);
+    return this.stream(ctx, { notifications: true }, (batch, out) => {
+      for (const event of batch.events) {
+        const notice = event.type === 'notification' ? batch.notifications.get(event.key) : undefined;
+        if (notice) {
+          out({ payload: notice, visibleTo: (v) => addressedTo(v, { accountIds: [notice.accountId], organizationId: notice.organizationId, roles: notice.roles }) });
+        }
+      }
+    });
+  }
+
+  private stream<T>(ctx: GqlContext, needs: LiveListener['needs'], select: (batch: LiveBatch, out: (o: Offered<T>) => void) => void): AsyncIterable<T> {
+    const waiting: Offered<T>[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const remove = this.hub.add({
+      needs,
+      offer: (batch) =>
+        select(batch, (offered) => {
+          // Sifted first with the viewer as last looked up, so an event for someone else costs no lookup; what
+          // passes is checked again with the viewer as they are when it is sent.
+          if (ctx.viewer && !offered.visibleTo(ctx.viewer)) return;
+          if (waiting.push(offered) > MAX_WAITING) waiting.shift();
+          wake?.();
+        }),
+    });
+    const finish = () => {
+      done = true;
+      remove();
+      wake?.();
+    };
+    const next = async (): Promise<IteratorResult<T>> => {
+      while (!done) {
+        const offered = waiting.shift();
+        if (!offered) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        const viewer = await this.reauthenticate(ctx);
+        if (viewer === undefined) break;
+        if (!viewer || !offered.visibleTo(viewer)) continue;
+        refresh(ctx, viewer);
+        return { value: offered.payload, done: false };
+      }
+      finish();
+      return { value: undefined, done: true };
+    };
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next,
+        return: async () => {
+          finish();
+          return { value: undefined, done: true };
+        },
+      }),
+    };
+  }
+
+  /**
+   * The viewer as the socket's token gives them now; undefined (and the socket closed) once it no longer does;
+   * null when it cannot be told now.
+   */
+  private async reauthenticate(ctx: GqlContext): Promise<Viewer | undefined | null> {
+    if (!ctx.socket) return requireViewer(ctx);
+    const token = ctx.socket.authorization.replace(/^Bearer\s+/i, '');
+    try {
+      return await ctx.services.auth.viewerFromToken(ctx.services.orm.em.fork() as EntityManager, token);
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
+        ctx.socket.close(CLOSE_UNAUTHORIZED, error.message);
+        return undefined;
+      }
+      // The account could not be looked up (PostgreSQL busy or down): this event is not sent, the stream stays open.
+      ctx.services.logger.warn('live event skipped: viewer lookup failed', safeError(error));
+      return null;
+    }
+  }
+}
+
+/** A context as fresh as a new request's, for the viewer as they are now. */
+function refresh(ctx: GqlContext, viewer: Viewer): void {
+  ctx.em = ctx.services.orm.em.fork() as EntityManager;
+  ctx.loaders = createLoaders(ctx.em, ctx.services);
+  ctx.viewer = viewer;
+  ctx.decisions = new WeakMap();
+  ctx.reachedPublicly = new WeakSet();
+}
