@@ -3,7 +3,7 @@ import { pgArray, runSql } from '../db/sql';
 import type { IdempotencyStore, IdempotentRequest } from '../idempotency/idempotency.store';
 import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
-import { OutboxMessage, outboxRows } from './outbox';
+import { OutboxMessage, outboxRows, type OutboxWaker } from './outbox';
 import type { WorkflowInstanceRow } from './workflow-instance.entity';
 
 export interface InstanceMeta {
@@ -60,6 +60,11 @@ interface Part {
   params: unknown[];
 }
 
+/** The outbox part, with when its earliest row is due (whether the relays need waking). */
+interface OutboxPart extends Part {
+  earliestRunAt: Date;
+}
+
 /** The instance row as written, but its state: the caller has that already, so it need not travel back as JSON. */
 const RETURNED = `id, definition_key, definition_version, subject_type, subject_id, subject_org_id, subject_org_path,
   applicant_account_id, applicant_member_id, state, status, outcome, seq, created_at, updated_at`;
@@ -75,7 +80,10 @@ const IF_HEAD = 'exists (select 1 from head)';
  * data-modifying CTEs: atomic on its own, one round trip, and inside the caller's transaction when there is one.
  */
 export class WorkflowStore {
-  constructor(private readonly idempotencyKeys: IdempotencyStore) {}
+  constructor(
+    private readonly idempotencyKeys: IdempotencyStore,
+    private readonly waker: OutboxWaker,
+  ) {}
 
   async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<WorkflowInstanceRow> {
     const s = t.state;
@@ -115,13 +123,14 @@ export class WorkflowStore {
   }
 
   private async run(em: EntityManager, head: Part, t: Transition, extra: SaveOptions = {}) {
+    const outbox = this.outbox(t, !extra.openTasksNow);
     const parts = [
       this.history(t),
       this.closeTasks(t, extra.decision),
       this.recordVote(t, extra.decision),
       ...this.reminders(t),
       extra.openTasksNow ? this.openTasks(t) : undefined,
-      this.outbox(t, !extra.openTasksNow),
+      outbox,
       this.idempotency(extra.idempotency),
       this.effect(t, extra.effect),
       extra.fulfils ? { sql: `delete from workflow_outbox where id = ?::bigint and ${IF_HEAD}`, params: [extra.fulfils] } : undefined,
@@ -129,6 +138,7 @@ export class WorkflowStore {
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
     const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
+    if (rows[0] && outbox) this.waker.afterCommit(em, outbox.earliestRunAt);
     return rows[0] && { ...rows[0], data: t.state };
   }
 
@@ -208,7 +218,7 @@ export class WorkflowStore {
     };
   }
 
-  private outbox(t: Transition, withOpenTasks: boolean): Part | undefined {
+  private outbox(t: Transition, withOpenTasks: boolean): OutboxPart | undefined {
     const instanceId = t.state.instanceId;
     const messages: OutboxMessage[] = [
       ...(withOpenTasks ? t.openTasks : []).map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
@@ -221,7 +231,13 @@ export class WorkflowStore {
       ),
     ];
     const rows = outboxRows(messages);
-    return rows && { sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD}`, params: rows.params };
+    return (
+      rows && {
+        sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD}`,
+        params: rows.params,
+        earliestRunAt: rows.earliestRunAt,
+      }
+    );
   }
 
   private idempotency(request?: IdempotentRequest): Part | undefined {
