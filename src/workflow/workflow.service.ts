@@ -301,6 +301,9 @@ export class WorkflowService {
     const extra = {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotency,
+      // The next task is written with the transition: in the next inbox when the statement commits, with no
+      // outbox row, relay batch, job and worker statement in between.
+      openTasksNow: true,
     };
     // A decision on a task is one statement.
     if (input.taskKey && !data) {

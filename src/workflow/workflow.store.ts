@@ -35,8 +35,8 @@ export interface SaveOptions {
   /** The outbox row (obligation) whose job this transition is the work of: deleted with it. */
   fulfils?: string;
   /**
-   * For transitions a worker takes (an effect's outcome, a timer): it opens the next tasks itself, in the same
-   * statement, instead of sending them round through the outbox and the queue to another worker.
+   * Opens the next tasks in the same statement instead of sending them round through the outbox and the queue
+   * to a worker: every transition but a filing's (decisions, instance actions, effect outcomes, timers).
    */
   openTasksNow?: boolean;
 }
