@@ -82,6 +82,8 @@ interface Result {
   perSecond: number;
   apiAnsweredPerSecond: number;
   cpu: Record<'api' | 'worker' | 'postgres' | 'loadGenerator', number>;
+  /** PostgreSQL transactions per decision during the saturation run, this script's own left out. */
+  transactions: number;
   decideP50: number;
   decideP99: number;
   routingP50: number;
@@ -143,7 +145,12 @@ async function run(args: Args): Promise<Result> {
   // In this process: only the services, to file the subjects (no HTTP, no workers).
   const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
   const { services } = local;
-  const sql = (q: string, p: unknown[] = []): Promise<any[]> => services.orm.em.fork().getConnection().execute(q, p);
+  /** This script's own statements (each its own transaction), left out of the transactions per decision. */
+  let own = 0;
+  const sql = (q: string, p: unknown[] = []): Promise<any[]> => {
+    own++;
+    return services.orm.em.fork().getConnection().execute(q, p);
+  };
 
   const port = await freePort();
   const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
@@ -155,7 +162,10 @@ async function run(args: Args): Promise<Result> {
 
   try {
     const gql = client.gql.bind(client);
-    await client.waitUntilServing();
+    // A loaded machine may take longer than the client's usual 20 s to start the API.
+    for (const deadline = Date.now() + 180_000; !(await client.gql('{ __typename }').catch(() => undefined))?.data; await sleep(200)) {
+      if (Date.now() > deadline) throw new Error('the API did not start within 180 s');
+    }
     const tokens = Object.fromEntries(
       await Promise.all(['city.approver', 'city.finance'].map(async (u) => [u, (await client.signIn(u)).token] as const)),
     );
@@ -250,9 +260,21 @@ async function run(args: Args): Promise<Result> {
     // 1. Saturation.
     const batch = tasks.slice(args.warmup, args.warmup + args.decisions);
     process.stdout.write(`Deciding ${batch.length} tasks as fast as the API answers (after ${args.warmup} to warm up)…\n`);
+    /**
+     * Transactions committed or rolled back in the database, less this script's own statements. An idle backend
+     * reports its counts up to 10 s late (PostgreSQL 15's PGSTAT_IDLE_INTERVAL): read after 11 s of quiet, which
+     * adds the relay's and reconciler's idle polls of those seconds (a few dozen).
+     */
+    const transactionsNow = async () => {
+      await sleep(11_000);
+      const [stats] = await sql('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()');
+      return Number(stats.n) - own;
+    };
+    const transactionsBefore = await transactionsNow();
     const cpuBefore = await cpuNow();
     const { answered, seconds } = await closedLoop(batch);
     const cpuAfter = await cpuNow();
+    const transactionsAfter = await transactionsNow();
     if (failures) throw new Error(`${failures} decisions failed, e.g. ${JSON.stringify(firstError)}`);
     const perDecision = (ms: number) => ms / batch.length;
     // A backend that connected during the run counts from zero; one that left during it is missed (pools keep theirs).
@@ -263,6 +285,7 @@ async function run(args: Args): Promise<Result> {
       postgres: perDecision(postgresMs),
       loadGenerator: perDecision(cpuAfter.loadGenerator - cpuBefore.loadGenerator),
     };
+    const transactions = perDecision(transactionsAfter - transactionsBefore);
     const mix = (list: typeof tasks) => Object.entries(list.reduce<Record<string, number>>((m, t) => ({ ...m, [t.definition_key]: (m[t.definition_key] ?? 0) + 1 }), {})).map(([k, n]) => `${k} ${n}`).join(', ');
     process.stdout.write(`\nMix: ${mix(batch)}\n`);
     process.stdout.write(`Saturation (${args.concurrency} concurrent clients): ${batch.length} decisions routed to the next inbox in ${seconds.toFixed(2)} s = ${(batch.length / seconds).toFixed(0)} decisions/s\n`);
@@ -271,6 +294,7 @@ async function run(args: Args): Promise<Result> {
     process.stdout.write(
       `  CPU per decision: API ${cpu.api.toFixed(2)} core-ms, worker ${cpu.worker.toFixed(2)}, PostgreSQL backends ${cpu.postgres.toFixed(2)}, load generator ${cpu.loadGenerator.toFixed(2)} (${cpuTotal.toFixed(2)} in all)\n`,
     );
+    process.stdout.write(`  PostgreSQL transactions per decision: ${transactions.toFixed(2)} (every statement outside a transaction is one)\n`);
 
     // 2. Fixed offered load: an open loop sending one decision every 1/rate seconds.
     const paced = tasks.slice(args.warmup + args.decisions);
@@ -298,6 +322,7 @@ async function run(args: Args): Promise<Result> {
       perSecond: batch.length / seconds,
       apiAnsweredPerSecond: batch.length / answered,
       cpu,
+      transactions,
       decideP50: percentile(sortedTrips, 50),
       decideP99: percentile(sortedTrips, 99),
       routingP50: percentile(sortedRouting, 50),
@@ -352,6 +377,7 @@ async function compareTrees(args: Args, others: string[]) {
     ['worker CPU core-ms/decision', (r) => r.cpu.worker, 2],
     ['PostgreSQL CPU core-ms/decision', (r) => r.cpu.postgres, 2],
     ['all CPU core-ms/decision', cpuAll, 2],
+    ['PostgreSQL transactions/decision', (r) => r.transactions ?? NaN, 2],
     [`routing p99 at ${args.rate}/s (ms)`, (r) => r.routingP99, 0],
     [`decide p99 at ${args.rate}/s (ms)`, (r) => r.decideP99, 0],
   ];

@@ -438,10 +438,14 @@ export class WorkflowService {
     return { intact: firstBrokenSeq === null, firstBrokenSeq };
   }
 
-  /** Open tasks; for an instance as a past answer found it, only its then current task, if that is still open. */
+  /**
+   * Open tasks; for an instance as a past answer found it, its then current task, which was open then: the
+   * transition that answered opened it in its own statement.
+   */
   async openTasks(em: EntityManager, instance: WorkflowInstance) {
-    const open = await em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
-    return this.pastAnswers.has(instance) ? open.filter((t) => t.key === instance.data.current.task?.taskId) : open;
+    if (!this.pastAnswers.has(instance)) return em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
+    const key = instance.data.current.task?.taskId;
+    return key ? em.find(WorkflowTask, { instanceId: instance.id, key }) : [];
   }
 
   private isPublicAction(instance: WorkflowInstance, action: string): boolean {
