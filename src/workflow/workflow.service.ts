@@ -72,9 +72,6 @@ export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' 
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
-  /** Instances answered as a repeated request found them: their history and tasks are shown as of then. */
-  private readonly pastAnswers = new WeakSet<WorkflowInstance>();
-
   constructor(
     readonly definitions: DefinitionRegistry,
     private readonly store: WorkflowStore,
@@ -267,7 +264,7 @@ export class WorkflowService {
     const { rows: [row] } = await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = ?', [instanceId]);
     const now = instanceFromRow(row);
     if (!snapshot?.data || snapshot.seq === now.seq) return now;
-    const then: WorkflowInstance = {
+    return {
       ...now,
       state: snapshot.state,
       status: snapshot.status,
@@ -276,8 +273,6 @@ export class WorkflowService {
       data: snapshot.data,
       updatedAt: new Date(snapshot.updated_at),
     };
-    this.pastAnswers.add(then);
-    return then;
   }
 
   private async act(
@@ -439,13 +434,18 @@ export class WorkflowService {
   }
 
   /**
-   * Open tasks; for an instance as a past answer found it, its then current task, which was open then: the
-   * transition that answered opened it in its own statement.
+   * Open tasks. An instance answered as a past request left it shows its then current task, which was open then
+   * (the transition that answered opened it in its own statement) and has been closed since.
    */
   async openTasks(em: EntityManager, instance: WorkflowInstance) {
-    if (!this.pastAnswers.has(instance)) return em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
-    const key = instance.data.current.task?.taskId;
-    return key ? em.find(WorkflowTask, { instanceId: instance.id, key }) : [];
+    const current = instance.data.current.task?.taskId;
+    const tasks = await em.find(
+      WorkflowTask,
+      { instanceId: instance.id, $or: [{ status: 'OPEN' }, ...(current ? [{ key: current }] : [])] },
+      { orderBy: { openedAt: 'asc' } },
+    );
+    const then = tasks.find((t) => t.key === current && t.status !== 'OPEN');
+    return then ? [then] : tasks.filter((t) => t.status === 'OPEN');
   }
 
   private isPublicAction(instance: WorkflowInstance, action: string): boolean {
