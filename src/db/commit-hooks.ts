@@ -35,7 +35,8 @@ export class CommitHooks {
   }
 
   private settle(transaction: unknown, committed: boolean): void {
-    if (!transaction || typeof transaction !== 'object') return;
+    // A knex transaction is a function object.
+    if (!transaction || (typeof transaction !== 'object' && typeof transaction !== 'function')) return;
     const fns = this.pending.get(transaction);
     if (!fns) return;
     this.pending.delete(transaction);
