@@ -35,12 +35,12 @@ export function invariants(overdueAfterMs: number): Invariant[] {
       name: 'history of each instance one chain from start to its current state',
       sql: `select count(*) from workflow_instance i
               left join lateral (select count(*) as n, count(distinct seq) as distinct_seqs, min(seq) as lo, max(seq) as hi
-                                   from workflow_history h where h.instance_id = i.id) c on true
-              left join lateral (select to_state from workflow_history h where h.instance_id = i.id order by seq desc limit 1) last on true
+                                   from workflow_history h where h.instance_id = i.id and h.transition) c on true
+              left join lateral (select to_state from workflow_history h where h.instance_id = i.id and h.transition order by seq desc limit 1) last on true
              where c.n <> i.seq or c.distinct_seqs <> c.n or c.lo <> 1 or c.hi <> i.seq or last.to_state is distinct from i.state
-                or exists (select 1 from workflow_history h where h.instance_id = i.id and h.seq = 1 and h.from_state is not null)
-                or exists (select 1 from workflow_history a join workflow_history b on b.instance_id = a.instance_id and b.seq = a.seq + 1
-                            where a.instance_id = i.id and b.from_state is distinct from a.to_state)`,
+                or exists (select 1 from workflow_history h where h.instance_id = i.id and h.transition and h.seq = 1 and h.from_state is not null)
+                or exists (select 1 from workflow_history a join workflow_history b on b.instance_id = a.instance_id and b.seq = a.seq + 1 and b.transition
+                            where a.instance_id = i.id and a.transition and b.from_state is distinct from a.to_state)`,
     },
     {
       name: 'no open task on a final instance',

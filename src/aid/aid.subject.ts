@@ -49,7 +49,7 @@ export class AidSubject implements SubjectModule<AidDraft, ValidAid> {
     aidType: { changeable: false },
     fundId: { changeable: true },
     amount: { changeable: true },
-    reason: { changeable: true },
+    reason: { changeable: true, personal: true },
   };
   readonly effects;
 

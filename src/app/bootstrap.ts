@@ -28,6 +28,10 @@ import { Reconciler } from '../workflow/reconciler';
 import { closeRedis, createRedis, createWorkflowQueue, type WorkflowQueue } from '../workflow/queue';
 import { WorkflowRunner } from '../workflow/workflow.runner';
 import { WorkflowService } from '../workflow/workflow.service';
+import { HistoryRepository } from '../workflow/history.repository';
+import { RoleAssignmentRepository } from '../auth/role-assignment.repository';
+import { DelegationService } from '../delegation/delegation.service';
+import { DelegationStore } from '../delegation/delegation.store';
 import { WorkflowStore } from '../workflow/workflow.store';
 import { RunningWorkers, startWorkflowWorkers } from '../workflow/workflow.workers';
 import { Metrics } from '../ops/metrics';
@@ -35,6 +39,12 @@ import { metricsPlacement, opsRoutes, startOpsServer } from '../ops/ops.http';
 import { queueDashboard } from '../ops/queue-dashboard';
 import { Readiness } from '../ops/readiness';
 import { startHttpServer, RunningServer } from './http-server';
+import { grantApplicationRole } from '../db/roles';
+import { ExportService } from '../audit/export.service';
+import { AuditService } from '../audit/audit.service';
+import { AuditRepository } from '../audit/audit.repository';
+import { exportRoutes } from '../audit/export.http';
+import { LedgerRepository } from '../funds/ledger.repository';
 import type { Services } from './services';
 
 export interface BootOptions {
@@ -70,10 +80,24 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   );
   // Definitions first: a bad definition must stop the process before it touches anything.
   const definitions = loadWorkflowDefinitions(config.WORKFLOW_DEFINITIONS_DIR ?? defaultDefinitionsDir(), config.WORKFLOW_TIME_SCALE);
-  await ensureDatabase(config.DATABASE_URL);
-  const { orm, queryCounter } = await createOrm({ databaseUrl: config.DATABASE_URL, debugQueries: config.LOG_LEVEL === 'debug' });
   const personalDataCipher = PersonalDataCipher.fromConfig(config);
-  await migrate(orm, config.DATABASE_URL, personalDataCipher);
+  // With MIGRATION_DATABASE_URL the owner creates, migrates and grants; the application connects as its own role.
+  const ownerUrl = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
+  await ensureDatabase(ownerUrl);
+  if (config.MIGRATION_DATABASE_URL) {
+    const owner = await createOrm({ databaseUrl: ownerUrl, poolMax: 1 });
+    try {
+      await migrate(owner.orm, ownerUrl, personalDataCipher);
+    } finally {
+      await owner.orm.close();
+    }
+    await grantApplicationRole(ownerUrl, config.DATABASE_URL);
+  }
+  const { orm, queryCounter } = await createOrm({ databaseUrl: config.DATABASE_URL, debugQueries: config.LOG_LEVEL === 'debug' });
+  if (!config.MIGRATION_DATABASE_URL) await migrate(orm, config.DATABASE_URL, personalDataCipher);
+  if (!config.MIGRATION_DATABASE_URL && config.NODE_ENV === 'production') {
+    logger.warn('DATABASE_URL is used for migrations too: the application connects as the database owner, who can edit the history around its guards; set MIGRATION_DATABASE_URL');
+  }
   const metrics = new Metrics(logger);
   metrics.watchDatabase(orm);
   const readiness = new Readiness(orm);
@@ -89,7 +113,12 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const expenseSubject = new ExpenseSubject(funds);
   const nominationSubject = new NominationSubject();
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, (workflow, action) => metrics.decisions.inc({ workflow, action }));
+  const history = new HistoryRepository();
+  const roleAssignments = new RoleAssignmentRepository();
+  const delegations = new DelegationService(new DelegationStore(), roleAssignments);
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, (workflow, action) =>
+    metrics.decisions.inc({ workflow, action }),
+  );
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);
@@ -111,9 +140,11 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     personalData: new PersonalDataService(personalDataCipher),
     funds,
     workflow,
+    delegations,
     aid,
     expenses,
     awards,
+    audit: new AuditService(new AuditRepository()),
   };
 
   const stops: (() => Promise<void>)[] = [() => orm.close()];
@@ -179,7 +210,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
         ? queueDashboard({ queue: openQueue(), orm, auth: services.auth, jwtSecret: config.JWT_SECRET, secureCookie: config.NODE_ENV === 'production' })
         : undefined;
       const routes = opsRoutes({ metrics, readiness, serveMetrics: placement === 'api-port', metricsToken: config.METRICS_TOKEN, dashboard });
-      http = await startHttpServer(services, config.PORT, config.HOST, { routes, metrics });
+      const exports = new ExportService(workflow, history, funds, new LedgerRepository());
+      http = await startHttpServer(services, config.PORT, config.HOST, { routes, metrics }, exportRoutes(services, exports));
       stops.push(() => http!.stop());
     }
     if (config.METRICS_PORT !== undefined) {

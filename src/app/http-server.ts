@@ -12,6 +12,7 @@ import { queryLimits } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import type { Metrics } from '../ops/metrics';
 import type { OpsRoutes } from '../ops/ops.http';
+import type { ExportRoutes } from '../audit/export.http';
 import { observeOperations, recordRequest } from '../ops/request-log';
 import type { Services } from './services';
 
@@ -39,7 +40,7 @@ class HttpError extends Error {
  * through CORS and body-parser middleware, which cost about a tenth of the API's CPU on a decision; this
  * reads the body itself, answers CORS for any origin (tokens travel in a header, never in cookies), and
  * refuses malformed JSON, an unsupported charset, an oversized body or a batch of operations with a
- * GraphQL-shaped error. The operator's routes (health, readiness, metrics, queue dashboard) come first.
+ * GraphQL-shaped error. The operator's routes (health, readiness, metrics, queue dashboard) and the reviewers' CSV exports come first.
  * Every request gets an id (the client's X-Request-Id when it is a plain one), answered in `x-request-id`,
  * named in its GraphQL errors and its log lines, and one log line when it is done.
  */
@@ -48,6 +49,7 @@ export async function startHttpServer(
   port: number,
   host: string,
   ops: { routes: OpsRoutes; metrics: Metrics },
+  exports?: ExportRoutes,
 ): Promise<RunningServer> {
   const httpServer = createServer();
   // Production describes nothing of the schema: no introspection, no "Did you mean", no sandbox page.
@@ -77,7 +79,7 @@ export async function startHttpServer(
     const startedAt = performance.now();
     const scope: RequestScope = { requestId: requestIdFrom(req.headers['x-request-id']), errorCodes: [] };
     res.setHeader('x-request-id', scope.requestId);
-    const route = ops.routes.match(req);
+    const route = ops.routes.match(req) ?? (exports?.match(req) ? 'export' : undefined);
     // Once the response is handed over (before the client has read it, so its next request sees the count), or abandoned.
     let recorded = false;
     const record = () => {
@@ -85,7 +87,8 @@ export async function startHttpServer(
       recorded = true;
     };
     res.once('finish', record).once('close', record);
-    inRequestScope(scope, () => (route ? ops.routes.serve(route, req, res) : handle(server, services, req, res))).catch((error) => {
+    const serve = () => (route === 'export' ? exports!.serve(req, res) : route ? ops.routes.serve(route, req, res) : handle(server, services, req, res));
+    inRequestScope(scope, serve).catch((error) => {
       if (error instanceof HttpError) return refuse(res, scope, error);
       services.logger.error('http request failed', safeError(error));
       if (res.headersSent) res.destroy();

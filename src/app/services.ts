@@ -11,6 +11,8 @@ import type { AidService } from '../aid/aid.service';
 import type { AwardService } from '../awards/award.service';
 import type { ExpenseService } from '../expenses/expense.service';
 import type { WorkflowService } from '../workflow/workflow.service';
+import type { DelegationService } from '../delegation/delegation.service';
+import type { AuditService } from '../audit/audit.service';
 
 /** Everything a resolver or worker may call: built once in bootstrap(), passed explicitly, no container. */
 export interface Services {
@@ -26,7 +28,11 @@ export interface Services {
   personalData: PersonalDataService;
   funds: FundService;
   workflow: WorkflowService;
+  /** Out-of-office substitutes (代理). */
+  delegations: DelegationService;
   aid: AidService;
   expenses: ExpenseService;
   awards: AwardService;
+  /** The reviewers' aggregates. */
+  audit: AuditService;
 }

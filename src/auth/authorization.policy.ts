@@ -18,6 +18,8 @@ export enum Relation {
   ANCESTOR = 'ANCESTOR',
   /** The object is public, or was reached through a public edge (a nomination on public notice, 公示). */
   PUBLIC = 'PUBLIC',
+  /** The object was copied to the viewer (抄送): to their account, or to a role they hold on that organisation. */
+  COPIED = 'COPIED',
 }
 
 /** Roles as the policy table names them: the roles of src/auth/role.ts, plus any signed-in account. */
@@ -35,11 +37,13 @@ export interface Target {
   public?: boolean;
   /** Only these roles count (a task's candidate roles). */
   roles?: readonly string[];
+  /** Who the object was copied to (an instance's carbon copies): accounts, and roles at organisations. */
+  copies?: readonly { accountId: string | null; role: string | null; organizationPath: string | null }[];
 }
 
 type Rule = Partial<Record<PolicyRole, readonly Relation[]>>;
 
-const { SELF, OWN_ORG, SUBTREE, ANCESTOR, PUBLIC } = Relation;
+const { SELF, OWN_ORG, SUBTREE, ANCESTOR, PUBLIC, COPIED } = Relation;
 const STAFF = [Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.ADMIN] as const;
 const COVERED = [OWN_ORG, SUBTREE] as const;
 const staff = (relations: readonly Relation[], roles: readonly Role[] = STAFF): Rule => Object.fromEntries(roles.map((r) => [r, relations]));
@@ -90,15 +94,26 @@ export const POLICY = {
   /** Quotas are set from a federation above the county, never by the county itself. */
   'quota.set': { [Role.APPROVER]: [SUBTREE], [Role.ADMIN]: [SUBTREE] },
 
-  /** An instance: its applicant, and staff over the subject's organisation. */
-  'instance.read': { ...staff(COVERED), ANYONE: [SELF] },
+  /** An instance: its applicant, staff over the subject's organisation, and whoever it was copied to (抄送, read-only). */
+  'instance.read': { ...staff(COVERED), ANYONE: [SELF, COPIED] },
   /** A task: its assignee or claimant, and staff over the organisation it is routed to. */
   'task.read': { ...staff(COVERED), ANYONE: [SELF] },
-  /** Claiming, deciding and handing on a task: holders of one of its candidate roles over its organisation. */
+  /**
+   * Claiming, deciding and handing on a task, returning it to an earlier step, transferring it (转办) and copying
+   * it to someone (抄送): holders of one of its candidate roles over its organisation, or the person it is assigned to.
+   */
   'task.act': { ...staff(COVERED), ANYONE: [SELF] },
+  /** Urging the assignees of an open task (催办): its applicant, or a holder of one of its roles higher up. */
+  'task.urge': { ...staff([SUBTREE]), ANYONE: [SELF] },
+  /** Naming an out-of-office substitute for a role: whoever holds that role on exactly that organisation. */
+  'delegation.set': staff([OWN_ORG]),
+  /** Ending a delegation early: the delegator. */
+  'delegation.revoke': { ANYONE: [SELF] },
   /** Releasing someone else's claim. */
   'task.release': { [Role.ADMIN]: COVERED, ANYONE: [SELF] },
   'history.read': staff(COVERED),
+  /** Reviewers' reports over a subtree: the approval-history and ledger exports, the audit aggregates. */
+  'audit.review': { [Role.AUDITOR]: COVERED, [Role.ADMIN]: COVERED },
   /** Work that failed for good (a job no retry fixed): listed and retried by administrators over the subject. */
   'work.manage': { [Role.ADMIN]: COVERED },
 } as const satisfies Record<string, Rule>;
@@ -135,7 +150,11 @@ export function may(viewer: Viewer, op: Operation, target: Target): boolean {
   const anyone = rule.ANYONE ?? [];
   if (anyone.includes(SELF) && isOwn(viewer, target)) return true;
   if (anyone.includes(PUBLIC) && target.public) return true;
-  return principals(viewer).some((p) => {
+  const held = principals(viewer);
+  if (anyone.includes(COPIED) && target.copies?.some((c) => c.accountId === viewer.accountId || held.some((p) => p.role === c.role && p.path === c.organizationPath))) {
+    return true;
+  }
+  return held.some((p) => {
     const allowed = rule[p.role];
     if (!allowed || target.path === null || (target.roles && !target.roles.includes(p.role))) return false;
     const relation = relationOf(p.path, target.path);

@@ -137,3 +137,33 @@ export async function paginate<T extends object>(
     },
   };
 }
+
+/** An id keyset cursor (the same encoding as `paginate`'s for an order on id alone), or undefined for none. */
+export function idCursor(after: string | undefined | null): number | undefined {
+  if (after === undefined || after === null) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = Cursor.decode(after);
+  } catch {
+    decoded = undefined;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 1 || !Number.isSafeInteger(decoded[0])) throw badInput('after is not a cursor of this list', 'after', 'BAD_CURSOR');
+  return decoded[0] as number;
+}
+
+/** A connection over plain rows read `first + 1` at a time, ordered on a numeric id. */
+export function rowsConnection<T extends { id: string }>(rows: T[], first: number, after: string | undefined | null, count: () => Promise<number>): Connection<T> {
+  const edges = rows.slice(0, first).map((node) => ({ node, cursor: Cursor.encode([Number(node.id)]) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    get totalCount() {
+      return count();
+    },
+  };
+}

@@ -20,6 +20,27 @@ export enum ErrorCode {
   BAD_REQUEST = 'BAD_REQUEST',
 }
 
+/**
+ * Stable `extensions.reason`s of the approval actions, beside the engine's rule codes (RETURN_TARGET_INVALID,
+ * TRANSFER_TARGET_INVALID, URGED_RECENTLY, NOT_ALLOWED_TO_URGE, ALREADY_COPIED, COMMENT_REQUIRED…).
+ */
+export enum ApprovalReason {
+  /** BAD_USER_INPUT: the person named could not hold the task's role on its organisation (transfer). */
+  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
+  /** BAD_USER_INPUT: the substitute could not hold the delegated role on that organisation. */
+  SUBSTITUTE_NOT_ELIGIBLE = 'SUBSTITUTE_NOT_ELIGIBLE',
+  /** BAD_USER_INPUT: an account cannot stand in for itself. */
+  SELF_DELEGATION = 'SELF_DELEGATION',
+  /** BAD_USER_INPUT: the viewer holds several grants; name the role and organisation to delegate. */
+  GRANT_REQUIRED = 'GRANT_REQUIRED',
+  /** BAD_USER_INPUT: the period ends before it starts, is over, or is longer than a year. */
+  BAD_PERIOD = 'BAD_PERIOD',
+  /** CONFLICT: a delegation of the same grant already covers part of that period. */
+  DELEGATION_OVERLAPS = 'DELEGATION_OVERLAPS',
+  /** BAD_USER_INPUT: an account named is unknown or disabled. */
+  UNKNOWN_ACCOUNT = 'UNKNOWN_ACCOUNT',
+}
+
 export interface ErrorDetails {
   /** The input field at fault, e.g. `input.amount`. */
   field?: string;

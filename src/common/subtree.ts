@@ -37,3 +37,14 @@ export function inScope<K extends string>(column: K, scope: PathScope, terms: { 
   if (scope.public) any.push(...(terms.public ?? []));
   return any.length ? { $or: any } : { [column]: null };
 }
+
+/**
+ * The same scope as SQL text with its parameters (for statements run with runSql): prefix ranges for the
+ * subtrees, `= any` for the exact organisations; false when nothing is in scope. Own and public rows are the
+ * caller's to add.
+ */
+export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'>): { sql: string; params: string[] } {
+  const terms = [...scope.subtrees.map(() => `${column} like ?`), ...(scope.exact.length ? [`${column} = any(?::text[])`] : [])];
+  const params = [...scope.subtrees.map((p) => `${p}%`), ...(scope.exact.length ? [`{${scope.exact.map((e) => `"${e}"`).join(',')}}`] : [])];
+  return { sql: terms.length ? `(${terms.join(' or ')})` : 'false', params };
+}

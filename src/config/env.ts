@@ -50,6 +50,11 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/gonghui'),
+    /**
+     * The owner's connection, for creating the database, migrating and granting: then DATABASE_URL names the
+     * application's own role, which may not change or delete history or ledger rows nor alter any table.
+     */
+    MIGRATION_DATABASE_URL: z.string().url().optional(),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]{1,40}$/i).default('gonghui'),
     JWT_SECRET: z.string().min(32).optional(),

@@ -45,3 +45,29 @@ export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql
     await client.releaseConnection(connection);
   }
 }
+
+/**
+ * Streams the rows of one query from a server-side cursor, `batch` rows per fetch, on a connection of its own
+ * held for the whole read (one snapshot, one plan, constant memory however many rows). The connection goes
+ * back to the pool when the rows run out or the consumer stops early (the generator's return).
+ */
+export async function* streamSql<T = Record<string, unknown>>(em: EntityManager, sql: string, params: readonly unknown[], batch: number): AsyncGenerator<T[]> {
+  const client = em.getKnex().client as unknown as { acquireConnection(): Promise<ClientBase>; releaseConnection(connection: ClientBase): Promise<unknown> };
+  const connection = await client.acquireConnection();
+  let open = false;
+  try {
+    await connection.query('begin isolation level repeatable read read only');
+    open = true;
+    await connection.query({ text: `declare export_cursor no scroll cursor for ${toPositional(sql)}`, values: params as unknown[] });
+    for (;;) {
+      const { rows } = await connection.query<T & object>(`fetch ${Math.trunc(batch)} from export_cursor`);
+      if (rows.length) yield rows;
+      if (rows.length < batch) break;
+    }
+    await connection.query('commit');
+    open = false;
+  } finally {
+    if (open) await connection.query('rollback').catch(() => undefined);
+    await client.releaseConnection(connection);
+  }
+}

@@ -7,6 +7,7 @@ import { Honour } from '../members/honour.entity';
 import { Member } from '../members/member.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
 import { Organization } from '../organizations/organization.entity';
+import { loadPeople, personCacheKey, type PersonKey, type PersonRow } from '../people/person.repository';
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -58,6 +59,8 @@ export function createLoaders(em: EntityManager, services: Pick<Services, 'perso
       const byMember = groupBy(rows, (h) => h.member!.id);
       return memberIds.map((id) => byMember.get(id) ?? []);
     }),
+    /** People by name, with the organisation (and role, capacity) of the act they are shown for: one statement per batch. */
+    person: new DataLoader<PersonKey, PersonRow | undefined, string>((keys) => loadPeople(em, keys), { cacheKeyFn: personCacheKey }),
     /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
     personalDataReads: new DataLoader<PersonalDataRead, void, string>(
       async (reads) => {

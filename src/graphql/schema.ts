@@ -1,6 +1,8 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { AidResolver } from '../aid/aid.resolver';
+import { DelegationResolver } from '../delegation/delegation.resolver';
+import { ActorDecisionsResolver, AuditResolver, ReturnReasonResolver } from '../audit/audit.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { AwardResolver, OrganizationHonoursResolver } from '../awards/award.resolver';
 import { ExpenseResolver } from '../expenses/expense.resolver';
@@ -8,7 +10,7 @@ import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
-import { HistoryEntryResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
+import { HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -20,8 +22,13 @@ const RESOLVERS: NonEmptyArray<Function> = [
   LedgerEntryResolver,
   WorkflowResolver,
   WorkflowTaskResolver,
+  DelegationResolver,
   HistoryEntryResolver,
+  VoteResolver,
   AidResolver,
+  AuditResolver,
+  ActorDecisionsResolver,
+  ReturnReasonResolver,
   ExpenseResolver,
   AwardResolver,
   OrganizationHonoursResolver,

@@ -1,13 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../auth/viewer';
 import { badInput } from '../common/errors';
-import type { SubjectData } from './core/types';
+import type { JsonValue, SubjectData } from './core/types';
+import { maskPersonalDataInText, maskText } from '../members/personal-data';
+import type { FieldChange } from './workflow-history.entity';
 import type { EffectHandler } from './effects';
 
 /** How one field of a subject behaves after filing. */
 export interface SubjectField {
   /** Whether the applicant may correct it when the workflow returns the subject for revision. */
   changeable: boolean;
+  /** Personal data (an applicant's circumstances): masked where the history records a change of it. */
+  personal?: boolean;
 }
 
 /**
@@ -75,7 +79,7 @@ export async function reviseSubject(
   module: SubjectModule,
   subjectId: string,
   changes: Record<string, unknown>,
-): Promise<SubjectData> {
+): Promise<{ data: SubjectData; changes: FieldChange[] }> {
   if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) throw badInput('changes must be an object', 'changes', 'NOT_AN_OBJECT');
   const fields = module.fields as Record<string, SubjectField>;
   const unknown = Object.keys(changes).filter((k) => !Object.hasOwn(fields, k));
@@ -90,10 +94,23 @@ export async function reviseSubject(
       'FIELD_NOT_CHANGEABLE',
     );
   }
-  const draft = { ...(await module.load(em, subjectId)), ...changes };
+  const before = await module.load(em, subjectId);
+  const draft = { ...before, ...changes };
   const valid = await module.validate(em, viewer, draft, 'changes');
   await module.write(em, subjectId, valid);
-  return module.engineData(valid);
+  return { data: module.engineData(valid), changes: fieldChanges(fields, before, draft) };
+}
+
+/** What a revision changed, field by field (as the applicant sent it, once valid), personal fields masked, numbers and ids as they are. */
+function fieldChanges(fields: Record<string, SubjectField>, before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  const shown = (field: string, value: unknown): JsonValue => {
+    const json = (value === undefined ? null : JSON.parse(JSON.stringify(value))) as JsonValue;
+    if (typeof json !== 'string') return json;
+    return fields[field].personal ? maskText(json) : maskPersonalDataInText(json);
+  };
+  return Object.keys(fields)
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    .map((field) => ({ field, from: shown(field, before[field]), to: shown(field, after[field]) }));
 }
 
 const changeableOf = (module: SubjectModule) => Object.entries(module.fields as Record<string, SubjectField>).filter(([, f]) => f.changeable).map(([k]) => k);

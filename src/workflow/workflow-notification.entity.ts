@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
-/** A reminder or overdue notice, filed by the workers for a task's candidates or for the applicant. */
+/** A reminder, overdue notice, urge (催办) or carbon copy (抄送), filed by the workers for a task's candidates, one person, or the applicant. */
 @Entity({ tableName: 'workflow_notification' })
 export class WorkflowNotification {
   @PrimaryKey({ type: 'uuid' })
@@ -13,7 +13,7 @@ export class WorkflowNotification {
   instanceId!: string;
 
   @Property({ type: 'string', length: 16 })
-  reason!: 'reminder' | 'overdue';
+  reason!: 'reminder' | 'overdue' | 'urge' | 'carbonCopy';
 
   @Property({ type: 'string', length: 64 })
   step!: string;

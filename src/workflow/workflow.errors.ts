@@ -14,6 +14,11 @@ const CODE_MAP: Record<WorkflowRuleCode, ErrorCode> = {
   INVALID_SUBJECT: ErrorCode.BAD_USER_INPUT,
   ROUTE_UNRESOLVED: ErrorCode.BAD_USER_INPUT,
   INVALID_INPUT: ErrorCode.BAD_USER_INPUT,
+  RETURN_TARGET_INVALID: ErrorCode.BAD_USER_INPUT,
+  TRANSFER_TARGET_INVALID: ErrorCode.BAD_USER_INPUT,
+  URGED_RECENTLY: ErrorCode.TOO_MANY_REQUESTS,
+  NOT_ALLOWED_TO_URGE: ErrorCode.FORBIDDEN,
+  ALREADY_COPIED: ErrorCode.CONFLICT,
   // The rest mean the stored state and the definition disagree: an internal fault, not the client's.
   DEFINITION_MISMATCH: ErrorCode.INTERNAL_SERVER_ERROR,
   UNKNOWN_STATE: ErrorCode.INTERNAL_SERVER_ERROR,
@@ -28,7 +33,10 @@ export function toAppError(error: unknown): unknown {
   if (!(error instanceof WorkflowRuleError)) return error;
   const code = CODE_MAP[error.code];
   if (code === ErrorCode.INTERNAL_SERVER_ERROR) return error;
-  return new AppError(code, error.message, { reason: error.code });
+  const { allowed, nextAllowedAt } = error.details as { allowed?: string[]; nextAllowedAt?: string };
+  // A client may show where a return may go, and when urging is possible again (also as HTTP 429's Retry-After).
+  const retryAfterSeconds = nextAllowedAt ? Math.max(1, Math.ceil((Date.parse(nextAllowedAt) - Date.now()) / 1000)) : undefined;
+  return new AppError(code, error.message, { reason: error.code, allowed, nextAllowedAt, retryAfterSeconds });
 }
 
 /** Runs a core call and translates its rule errors. */

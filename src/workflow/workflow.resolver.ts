@@ -2,11 +2,17 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext } from '../graphql/context';
-import type { SubjectData } from './core/types';
+import type { SubjectData, Vote } from './core/types';
+import { PersonType } from '../people/person.types';
+import type { PersonKey } from '../people/person.repository';
+import { systemReason, type HistoryRow } from './history.repository';
 import { describeDefinition } from './definition.view';
 import { WorkflowInstance } from './workflow-instance.entity';
+import { returnTargets } from './core/engine';
 import {
   AvailableActionType,
+  CarbonCopyType,
+  FieldChangeType,
   FailedWorkType,
   HistoryEntryConnection,
   HistoryEntryType,
@@ -14,6 +20,7 @@ import {
   HistoryIntegrityType,
   InboxFilter,
   InstanceFilter,
+  StepVisitType,
   VoteType,
   WorkflowDefinitionType,
   WorkflowInstanceConnection,
@@ -110,6 +117,57 @@ export class WorkflowResolver {
     return ctx.services.workflow.decide(ctx.em, viewer, { taskId, action, comment, idempotencyKey });
   }
 
+  @Mutation(() => WorkflowInstanceType, {
+    description: '驳回到任意节点 Returns the instance to an earlier step of this round (one of returnTargets), or to the applicant, with a reason; it goes on from there.',
+  })
+  returnToStep(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID, { description: 'The open task of the step returning it.' }) taskId: string,
+    @Arg('step', () => String, { description: 'The step to resume from: one of the instance’s returnTargets.' }) step: string,
+    @Arg('comment', () => String, { description: 'Why (required).' }) comment: string,
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
+  ) {
+    return ctx.services.workflow.returnToStep(ctx.em, viewer, { taskId, step, comment, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: '转办 Transfers the task to another person who could hold its role on its organisation, with a reason; the deadline stays.',
+  })
+  transferTask(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID) taskId: string,
+    @Arg('toAccountId', () => ID, { description: 'Who takes it over: holds the role there or above, or is staff of that organisation; not you, not the applicant.' }) toAccountId: string,
+    @Arg('reason', () => String, { description: 'Why (required).' }) reason: string,
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
+  ) {
+    return ctx.services.workflow.transferTask(ctx.em, viewer, { taskId, toAccountId, reason, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: '抄送 Copies the instance to accounts: each gets a read-only notice and may read the instance.',
+  })
+  carbonCopy(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID, { description: 'The open task of the step copying it.' }) taskId: string,
+    @Arg('accountIds', () => [ID], { description: '1-20 accounts, none copied before.' }) accountIds: string[],
+    @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
+    @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
+  ) {
+    return ctx.services.workflow.carbonCopy(ctx.em, viewer, { taskId, accountIds, comment, idempotencyKey });
+  }
+
+  @Mutation(() => WorkflowInstanceType, {
+    description: '催办 Nudges the assignees of the open step (applicant, or a holder of its role higher up); once per step per day (URGED_RECENTLY).',
+  })
+  urge(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('instanceId', () => ID) instanceId: string,
+    @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
+  ) {
+    return ctx.services.workflow.urge(ctx.em, viewer, { instanceId, comment, idempotencyKey });
+  }
+
   @Mutation(() => WorkflowInstanceType, { description: 'The applicant withdraws before a final decision.' })
   withdraw(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
@@ -137,6 +195,16 @@ export class WorkflowResolver {
     return instance.data.round;
   }
 
+  @FieldResolver(() => [String], { description: '驳回目标 The steps returnToStep may send the instance back to from its current step: earlier steps of this round, and the applicant’s step.' })
+  returnTargets(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return returnTargets(ctx.services.workflow.definitionOf(instance), instance.data);
+  }
+
+  @FieldResolver(() => [CarbonCopyType], { description: '抄送 Everyone the instance was copied to, oldest first.' })
+  carbonCopies(@Root() instance: WorkflowInstance) {
+    return (instance.data.carbonCopies ?? []).map((c) => ({ ...c, at: new Date(c.at) }));
+  }
+
   @FieldResolver(() => String, { description: 'The title of the current state.' })
   stateTitle(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
@@ -152,9 +220,20 @@ export class WorkflowResolver {
     return ctx.services.workflow.instanceHistory(ctx.em, instance);
   }
 
+  @FieldResolver(() => [StepVisitType], { description: '时间线 — each visit of a step, oldest first, with the time spent and whether it ran over its deadline.' })
+  timeline(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    return ctx.services.workflow.timeline(ctx.em, instance);
+  }
+
   @FieldResolver(() => HistoryIntegrityType, { description: 'Whether the recorded history is as it was written.' })
   integrity(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.integrity(ctx.em, instance);
+  }
+
+  @FieldResolver(() => PersonType, { description: '提交人 — who filed it, with the organisation it was filed for.' })
+  startedBy(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+    const by = instance.data.startedBy;
+    return person(ctx, { accountId: by.accountId, organizationId: by.organizationId, capacity: by.as });
   }
 
   @FieldResolver(() => [VoteType], { description: 'Votes cast in the current vote step.' })
@@ -175,16 +254,60 @@ export class WorkflowTaskResolver {
     return task.status === 'OPEN' && task.dueAt.getTime() < Date.now();
   }
 
+  @FieldResolver(() => PersonType, { nullable: true, description: '认领人 — who claimed it.' })
+  claimant(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return person(ctx, task.claimedBy ? { accountId: task.claimedBy } : null);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true, description: '指派给 — the person it is assigned to (the applicant, for a revision).' })
+  assignee(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return person(ctx, task.assignedTo ? { accountId: task.assignedTo } : null);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true, description: '决定人 — who decided it.' })
+  decider(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+    return person(ctx, task.decidedBy ? { accountId: task.decidedBy } : null);
+  }
+
   @FieldResolver(() => WorkflowInstanceType)
   async instance(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(task.instanceId));
   }
 }
 
+/** A person by id, or null for none. */
+const person = (ctx: GqlContext, key: PersonKey | null) => (key?.accountId ? ctx.loaders.person.load(key) : null);
+
 @Resolver(() => HistoryEntryType)
 export class HistoryEntryResolver {
-  @FieldResolver(() => ID, { nullable: true })
-  actorOrganizationId(@Root() entry: { actorOrgId?: string | null }) {
-    return entry.actorOrgId ?? null;
+  @FieldResolver(() => PersonType, { nullable: true, description: '操作人 — who acted, with the organisation, role and capacity of the act; null when the system did (see system).' })
+  actor(@Root() entry: HistoryRow, @Ctx() ctx: GqlContext) {
+    return person(ctx, entry.actorAccountId ? { accountId: entry.actorAccountId, organizationId: entry.actorOrganizationId, role: entry.actorRole, capacity: entry.actingAs } : null);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true, description: '被代理人 — delegation: whose task or authority the actor used; null when acting in person.' })
+  onBehalfOf(@Root() entry: HistoryRow, @Ctx() ctx: GqlContext) {
+    return person(ctx, entry.onBehalfOfAccountId ? { accountId: entry.onBehalfOfAccountId } : null);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: '系统操作 — when no person acted, why the system did: timer:reminder, timer:deadline, timer:notice (a public notice ended) or effect:<name>:<outcome> (e.g. effect:disburse:INSUFFICIENT_FUNDS).',
+  })
+  system(@Root() entry: HistoryRow) {
+    return systemReason(entry);
+  }
+
+  @FieldResolver(() => [FieldChangeType], { description: 'A resubmission: the fields it changed, old → new, personal data masked; empty otherwise.' })
+  changes(@Root() entry: HistoryRow) {
+    return entry.detail?.changes ?? [];
+  }
+}
+
+@Resolver(() => VoteType)
+export class VoteResolver {
+  @FieldResolver(() => PersonType, { description: '投票人 — the committee member, with the organisation they sat for.' })
+  voter(@Root() vote: Vote, @Ctx() ctx: GqlContext) {
+    return person(ctx, { accountId: vote.accountId, organizationId: vote.organizationId, capacity: 'voter' });
   }
 }

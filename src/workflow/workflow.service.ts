@@ -2,25 +2,30 @@ import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { PageArgs, paginate } from '../common/connection';
-import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { idCursor, PageArgs, pageSize, paginate, rowsConnection } from '../common/connection';
+import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
-import { covers, inScope, inSubtrees } from '../common/subtree';
+import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
 import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
 import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
-import { WorkflowHistory } from './workflow-history.entity';
+import type { ActAttribution, HistoryRepository, Where } from './history.repository';
 import { instanceFromRow, WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
-import type { InstanceMeta, WorkflowStore } from './workflow.store';
+import type { InstanceMeta, SaveOptions, WorkflowStore } from './workflow.store';
 import { reviseSubject, type SubjectRegistry } from './subject.contract';
 import type { ObligationStore } from './obligation.store';
 import { firstBrokenHistorySeq } from '../audit/chain.repository';
+import { buildTimeline } from '../audit/timeline';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
+import type { DelegationService } from '../delegation/delegation.service';
+import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
+import { holdsAnyRole } from './core/routing';
+import type { HistoryDetail } from './workflow-history.entity';
 
 export interface StartRequest extends InstanceMeta {
   definitionKey: string;
@@ -68,7 +73,20 @@ interface InstanceSnapshot {
 }
 
 /** The GraphQL operations that act on workflows, as idempotency keys scope them. */
-export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination';
+export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination' | 'returnToStep' | 'transferTask' | 'carbonCopy' | 'urge';
+
+/** What an approval action names besides its task and comment: the step to return to, the transferee, the people copied. */
+export interface ApprovalArgs {
+  returnTo?: string;
+  transferTo?: string;
+  copyTo?: string[];
+}
+
+/** The lookups an approval action needs beyond the workflow's own tables. */
+export interface ApprovalLookups {
+  delegations: DelegationService;
+  roleAssignments: RoleAssignmentRepository;
+}
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
@@ -78,6 +96,8 @@ export class WorkflowService {
     private readonly subjects: SubjectRegistry,
     private readonly idempotencyKeys: IdempotencyStore,
     private readonly obligations: ObligationStore,
+    private readonly historyRows: HistoryRepository,
+    private readonly lookups: ApprovalLookups,
     /** Told of every act that moved an instance, once it is committed (the decisions metric). */
     private readonly onActed: (workflow: string, action: string) => void = () => undefined,
   ) {}
@@ -97,7 +117,8 @@ export class WorkflowService {
         now: new Date().toISOString(),
       }),
     );
-    return instanceFromRow(await this.store.insert(em, req, t));
+    const role = actingRole(req.startedBy, req.subjectOrg.path);
+    return instanceFromRow(await this.store.insert(em, req, t, { accountId: req.startedBy.accountId, role }));
   }
 
   /**
@@ -133,7 +154,9 @@ export class WorkflowService {
 
   /** Open tasks routed to an organisation where the viewer holds a candidate role, or assigned to them. */
   inbox(em: EntityManager, viewer: Viewer, filter: InboxFilter = {}, page: PageArgs) {
-    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId')];
+    // A task transferred to one person (转办) is theirs alone; the role's other holders no longer see it.
+    const byRole = this.recipientTerms(viewer, 'candidateRoles', 'routedOrgId').map((term) => ({ ...term, assignedTo: null }));
+    const mine: object[] = [{ assignedTo: viewer.accountId }, { claimedBy: viewer.accountId }, ...byRole];
     const where: object[] = [{ status: 'OPEN' }, { $or: mine }, { $not: { votedBy: { $contains: [viewer.accountId] } } }];
     if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
     if (filter.step) where.push({ step: text(filter.step, 'filter.step', { max: 64 }) });
@@ -159,13 +182,26 @@ export class WorkflowService {
     return terms;
   }
 
+  /**
+   * Claiming, releasing and handing on a task leave the state as it is; each is recorded in the history with
+   * the task's change, in one statement under the instance's lock (HistoryRepository.recordAct), so a claim
+   * that did not happen leaves no row and one that did cannot lose its row.
+   */
   async claim(em: EntityManager, viewer: Viewer, taskId: string): Promise<WorkflowTask> {
     const task = await this.actionableTask(em, viewer, taskId);
     if (task.kind === 'vote') throw badInput('Votes are cast by each committee member; they are not claimed', 'taskId', 'VOTE_NOT_CLAIMABLE');
     if (task.claimedBy === viewer.accountId) return task;
     // Conditional update: of two approvers claiming at once, exactly one sees a row change.
-    const claimed = await em.nativeUpdate(WorkflowTask, { id: task.id, status: 'OPEN', claimedBy: null }, { claimedBy: viewer.accountId, claimedAt: new Date() });
-    if (claimed !== 1) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
+    const claimed = await this.historyRows.recordAct(
+      em,
+      { instanceId: task.instanceId, action: 'claim', actor: taskActor(viewer, task, 'assignee'), detail: { taskId: task.id } },
+      {
+        sql: `update workflow_task t set claimed_by = ?::uuid, claimed_at = now() from i
+               where t.id = ?::uuid and t.instance_id = i.id and t.status = 'OPEN' and t.claimed_by is null returning t.id`,
+        params: [viewer.accountId, task.id],
+      },
+    );
+    if (!claimed) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
     return em.refreshOrFail(task);
   }
 
@@ -173,14 +209,24 @@ export class WorkflowService {
     const task = await this.task(em, viewer, taskId);
     if (!task.claimedBy) return task;
     authorize(viewer, 'task.release', releaseTarget(task), { message: 'Only the claimant or an administrator may release a claim' });
-    await em.nativeUpdate(WorkflowTask, { id: task.id, claimedBy: task.claimedBy }, { claimedBy: null, claimedAt: null });
+    const as = task.claimedBy === viewer.accountId ? 'assignee' : 'administrator';
+    await this.historyRows.recordAct(
+      em,
+      { instanceId: task.instanceId, action: 'unclaim', actor: taskActor(viewer, task, as), detail: { taskId: task.id, fromAccountId: task.claimedBy } },
+      {
+        sql: `update workflow_task t set claimed_by = null, claimed_at = null from i
+               where t.id = ?::uuid and t.instance_id = i.id and t.claimed_by = ?::uuid returning t.id`,
+        params: [task.id, task.claimedBy],
+      },
+    );
     return em.refreshOrFail(task);
   }
 
   /** Hands the task to another holder of a candidate role on the routed organisation. */
   async reassign(em: EntityManager, viewer: Viewer, taskId: string, toAccountId: string): Promise<WorkflowTask> {
     const task = await this.actionableTask(em, viewer, taskId);
-    if (task.claimedBy && !may(viewer, 'task.release', releaseTarget(task))) {
+    const overridden = Boolean(task.claimedBy && task.claimedBy !== viewer.accountId);
+    if (overridden && !may(viewer, 'task.release', releaseTarget(task))) {
       throw conflict('The task is claimed by someone else', 'ALREADY_CLAIMED');
     }
     const target = parseId(toAccountId, 'toAccountId');
@@ -190,7 +236,21 @@ export class WorkflowService {
       [target, pgArray(task.candidateRoles), task.routedOrgPath],
     );
     if (!rows.length) throw badInput('That account does not hold the role this task needs', 'toAccountId', 'NOT_A_CANDIDATE');
-    await em.nativeUpdate(WorkflowTask, { id: task.id, status: 'OPEN' }, { claimedBy: target, claimedAt: new Date() });
+    const reassigned = await this.historyRows.recordAct(
+      em,
+      {
+        instanceId: task.instanceId,
+        action: 'reassign',
+        actor: taskActor(viewer, task, overridden ? 'administrator' : 'assignee'),
+        detail: { taskId: task.id, fromAccountId: task.claimedBy ?? null, toAccountId: target },
+      },
+      {
+        sql: `update workflow_task t set claimed_by = ?::uuid, claimed_at = now() from i
+               where t.id = ?::uuid and t.instance_id = i.id and t.status = 'OPEN' returning t.id`,
+        params: [target, task.id],
+      },
+    );
+    if (!reassigned) throw conflict('This task is closed', 'TASK_CLOSED');
     return em.refreshOrFail(task);
   }
 
@@ -200,16 +260,47 @@ export class WorkflowService {
   async decide(
     em: EntityManager,
     viewer: Viewer,
-    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string; operation?: WorkflowOperation },
+    input: { taskId: string; action: string; comment?: string | null; idempotencyKey: string; operation?: WorkflowOperation; args?: ApprovalArgs },
   ): Promise<WorkflowInstance> {
     const taskId = parseId(input.taskId, 'taskId');
-    const request = idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation ?? 'decide', taskId, { action: input.action, comment: input.comment });
+    const args = input.args ?? {};
+    const request = idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation ?? 'decide', taskId, { action: input.action, comment: input.comment, ...args });
     return this.firstResultOnRepeat(em, request, async () => {
       const { task, instance } = await this.taskWithInstance(em, viewer, taskId);
       if (task.status !== 'OPEN') throw conflict('This task has already been decided', 'TASK_CLOSED');
       if (task.claimedBy && task.claimedBy !== viewer.accountId) throw conflict('This task is claimed by someone else', 'ALREADY_CLAIMED');
-      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, taskKey: task.key, idempotency: request });
+      return this.act(em, viewer, instance, { action: input.action, comment: input.comment, taskKey: task.key, idempotency: request, args });
     });
+  }
+
+  /** 驳回到任意节点: the assignee sends the instance back to an earlier step of this round (or to the applicant), with a reason. */
+  returnToStep(em: EntityManager, viewer: Viewer, input: { taskId: string; step: string; comment: string; idempotencyKey: string }) {
+    const step = text(input.step, 'step', { max: 64 });
+    return this.decide(em, viewer, { ...input, action: 'returnTo', operation: 'returnToStep', args: { returnTo: step } });
+  }
+
+  /** 转办: the assignee hands the task to another person who could hold its role on its organisation, with a reason. */
+  transferTask(em: EntityManager, viewer: Viewer, input: { taskId: string; toAccountId: string; reason: string; idempotencyKey: string }) {
+    const to = parseId(input.toAccountId, 'toAccountId');
+    return this.decide(em, viewer, { taskId: input.taskId, comment: input.reason, idempotencyKey: input.idempotencyKey, action: 'transfer', operation: 'transferTask', args: { transferTo: to } });
+  }
+
+  /** 抄送: the assignee copies accounts on the instance; they get a notice and may read it. */
+  carbonCopy(em: EntityManager, viewer: Viewer, input: { taskId: string; accountIds: string[]; comment?: string | null; idempotencyKey: string }) {
+    if (!input.accountIds.length || input.accountIds.length > 20) throw badInput('Copy 1-20 accounts', 'accountIds', 'BAD_LIST');
+    const copyTo = [...new Set(input.accountIds.map((id) => parseId(id, 'accountIds')))];
+    return this.decide(em, viewer, { ...input, action: 'carbonCopy', operation: 'carbonCopy', args: { copyTo } });
+  }
+
+  /** 催办: the applicant, or a holder of the step's role higher up, nudges the assignees of the open step. */
+  async urge(em: EntityManager, viewer: Viewer, input: { instanceId: string; comment?: string | null; idempotencyKey?: string | null }) {
+    const instance = this.visible(viewer, await em.findOne(WorkflowInstance, parseId(input.instanceId, 'instanceId')));
+    const task = instance.data.current.task;
+    const target = task?.organizationPath
+      ? { path: task.organizationPath, roles: task.candidateRoles, accountIds: [instance.applicantAccountId], memberId: instance.applicantMemberId }
+      : { path: null, accountIds: [instance.applicantAccountId], memberId: instance.applicantMemberId };
+    authorize(viewer, 'task.urge', target, { message: 'Only the applicant, or a holder of the step’s role higher up, may urge it' });
+    return this.actOnInstance(em, viewer, instance.id, { operation: 'urge', action: 'urge', comment: input.comment, idempotencyKey: input.idempotencyKey });
   }
 
   /** The task and its instance in one statement, as plain rows: a decision is the hottest path of the API. */
@@ -279,7 +370,7 @@ export class WorkflowService {
     em: EntityManager,
     viewer: Viewer,
     instance: WorkflowInstance | null,
-    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotency?: IdempotentRequest },
+    input: { action: string; comment?: string | null; data?: SubjectData | null; taskKey?: string; idempotency?: IdempotentRequest; args?: ApprovalArgs },
   ): Promise<WorkflowInstance> {
     const action = text(input.action, 'action', { max: 64 });
     // A public action (an objection during public notice) is open to any signed-in account, not only those who may read the instance.
@@ -288,14 +379,17 @@ export class WorkflowService {
     const data = input.data ? jsonText(input.data, 'changes') : null;
     const def = this.definitionOf(instance);
     const prevSeq = instance.seq;
-    const actor = this.actorFor(viewer, instance, input.taskKey);
+    const actor = await this.actorFor(em, viewer, instance, input.taskKey);
+    const approval = await this.approvalInput(em, instance, input.args ?? {});
     const transition = (data: SubjectData | null): Transition =>
       rules(() =>
-        engine.act(def, instance.data, { action, actor, taskId: input.taskKey ?? null, comment, data, now: new Date().toISOString() }),
+        engine.act(def, instance.data, { action, actor, taskId: input.taskKey ?? null, comment, data, ...approval, now: new Date().toISOString() }),
       );
-    const extra = {
+    const path = input.taskKey && instance.data.current.task?.organizationPath ? instance.data.current.task.organizationPath : instance.subjectOrgPath;
+    const extra: SaveOptions = {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotency,
+      attribution: { accountId: viewer.accountId, role: actingRole(viewer, path, instance.data.current.task?.candidateRoles), onBehalfOfAccountId: actor.onBehalfOf?.accountId ?? null, detail: approvalDetail(instance, input.args) },
       // The next task is written with the transition: in the next inbox when the statement commits, with no
       // outbox row, relay batch, job and worker statement in between.
       openTasksNow: true,
@@ -314,7 +408,8 @@ export class WorkflowService {
     const row = await em.transactional(async (tx) => {
       if (data) {
         const revised = await reviseSubject(tx as EntityManager, viewer, this.subjects.get(instance.subjectType), instance.subjectId, data);
-        t = transition(changedFields(instance.data.subject.data, revised));
+        t = transition(changedFields(instance.data.subject.data, revised.data));
+        extra.attribution = { ...extra.attribution!, detail: { changes: revised.changes } };
       }
       const written = await this.store.save(tx as EntityManager, prevSeq, t, extra);
       if (!input.taskKey && written) await this.store.cancelStaleTasks(tx as EntityManager, instance.id);
@@ -325,18 +420,60 @@ export class WorkflowService {
   }
 
   /** The actor as the core checks it: the viewer's grants, and whether they stand for the applicant. */
-  private actorFor(viewer: Viewer, instance: WorkflowInstance, taskKey?: string): Actor {
+  private async actorFor(em: EntityManager, viewer: Viewer, instance: WorkflowInstance, taskKey?: string): Promise<Actor> {
     const task = instance.data.current.task;
     const path = taskKey && task?.organizationPath ? task.organizationPath : instance.subjectOrgPath;
     const acting = viewer.grants.find((g) => covers(g.path, path) && (!task || task.candidateRoles.includes(g.role)));
-    return {
+    const grants = viewer.grants.map((g) => ({ role: g.role, path: g.path }));
+    const actor: Actor = {
       accountId: viewer.accountId,
       organizationId: acting?.organizationId ?? viewer.member?.organizationId ?? null,
-      grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })),
+      grants,
       isApplicant:
         instance.applicantAccountId === viewer.accountId ||
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
+    // Delegations are looked up only when the viewer could not act on the task in person: the usual decision pays nothing.
+    const inPerson = task?.assignedTo ? task.assignedTo === viewer.accountId : !!task?.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
+    if (!taskKey || !task || task.kind !== 'task' || inPerson) return actor;
+    const held = await this.lookups.delegations.actingFor(em, viewer);
+    const covering = (d: (typeof held)[number]) =>
+      task.assignedTo ? d.delegatorAccountId === task.assignedTo : task.candidateRoles.includes(d.role) && covers(d.organizationPath, task.organizationPath!);
+    const used = held.find(covering);
+    if (!used) return actor;
+    return {
+      ...actor,
+      organizationId: used.organizationId,
+      onBehalfOf: {
+        accountId: used.delegatorAccountId,
+        organizationId: used.organizationId,
+        grants: held.filter((d) => d.delegatorAccountId === used.delegatorAccountId).map((d) => ({ role: d.role, path: d.organizationPath })),
+        isApplicant: instance.applicantAccountId === used.delegatorAccountId || (!!used.delegatorMemberId && used.delegatorMemberId === instance.applicantMemberId),
+      },
+    };
+  }
+
+  /**
+   * The engine's inputs for an approval action, checked where the core cannot look: a transferee must be able to
+   * hold the task's role on its organisation (and is the applicant or not), the people copied must exist.
+   */
+  private async approvalInput(em: EntityManager, instance: WorkflowInstance, args: ApprovalArgs) {
+    const task = instance.data.current.task;
+    let transferTo: { accountId: string; isApplicant: boolean } | undefined;
+    if (args.transferTo) {
+      const to = args.transferTo;
+      if (!task?.organizationPath || !(await this.lookups.roleAssignments.couldHold(em, to, task.candidateRoles, task.organizationPath))) {
+        throw badInput('That account could not hold the role this task needs on its organisation', 'toAccountId', ApprovalReason.NOT_ELIGIBLE);
+      }
+      const { rows: [member] } = await runSql<{ member_id: string | null }>(em, 'select member_id from account where id = ?::uuid', [to]);
+      transferTo = { accountId: to, isApplicant: instance.applicantAccountId === to || (!!member?.member_id && member.member_id === instance.applicantMemberId) };
+    }
+    if (args.copyTo) {
+      const known = await this.lookups.roleAssignments.activeAccounts(em, args.copyTo);
+      const unknown = args.copyTo.filter((id) => !known.has(id));
+      if (unknown.length) throw badInput(`Unknown or disabled accounts: ${unknown.join(', ')}`, 'accountIds', ApprovalReason.UNKNOWN_ACCOUNT);
+    }
+    return { returnTo: args.returnTo ?? null, transferTo: transferTo ?? null, copyTo: args.copyTo ?? null };
   }
 
   private async actionableTask(em: EntityManager, viewer: Viewer, taskId: string) {
@@ -399,32 +536,65 @@ export class WorkflowService {
     return paginate(em, WorkflowInstance, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
   }
 
-  /** Every recorded decision the reviewer may see, newest first. */
+  /** Every recorded act the reviewer may see, newest first. */
   async history(em: EntityManager, viewer: Viewer, filter: HistoryFilter = {}, page: PageArgs) {
-    const where: object[] = [];
-    if (filter.instanceId) {
-      const instance = await this.instance(em, viewer, filter.instanceId);
-      where.push({ instanceId: instance.id });
-    } else {
-      const scope = scopes(viewer, 'history.read');
-      if (!scope.subtrees.length && !scope.exact.length) throw forbidden('Approval history is for staff; open your own applications instead');
-      where.push(inScope('subjectOrgPath', scope));
-    }
-    if (filter.subjectId) {
-      const ids = await em.find(WorkflowInstance, { subjectId: parseId(filter.subjectId, 'filter.subjectId') }, { fields: ['id'] });
-      where.push({ instanceId: { $in: ids.map((i) => i.id) } });
-    }
-    if (filter.actorAccountId) where.push({ actorAccountId: parseId(filter.actorAccountId, 'filter.actorAccountId') });
-    if (filter.organizationId) where.push({ actorOrgId: parseId(filter.organizationId, 'filter.organizationId') });
-    if (filter.action) where.push({ action: text(filter.action, 'filter.action', { max: 64 }) });
-    if (filter.from) where.push({ at: { $gte: filter.from } });
-    if (filter.to) where.push({ at: { $lt: filter.to } });
-    if (filter.from && filter.to && filter.from >= filter.to) throw badInput('from must be before to', 'filter.from', 'BAD_RANGE');
-    return paginate(em, WorkflowHistory, { $and: where }, { id: 'desc' }, page);
+    const first = pageSize(page.first);
+    const afterId = idCursor(page.after);
+    const where = await this.historyWhere(em, viewer, filter, 'history.read');
+    const rows = await this.historyRows.page(em, where, first, afterId);
+    return rowsConnection(rows, first, page.after, () => this.historyRows.count(em, where));
   }
 
+  /**
+   * The SQL of a history filter within the viewer's scope for `op`: `history.read` (approvalHistory; one
+   * instance the viewer may read, applicants included) or `audit.review` (exports and aggregates: auditors and
+   * administrators over the subtree, whatever the filter names). Bad filters are BAD_USER_INPUT.
+   */
+  async historyWhere(em: EntityManager, viewer: Viewer, filter: HistoryFilter, op: 'history.read' | 'audit.review'): Promise<Where> {
+    const where: Where = { sql: [], params: [] };
+    const add = (sql: string, ...params: unknown[]) => {
+      where.sql.push(sql);
+      where.params.push(...params);
+    };
+    if (filter.instanceId && op === 'history.read') {
+      add('h.instance_id = ?::uuid', (await this.instance(em, viewer, filter.instanceId)).id);
+    } else {
+      const scope = scopes(viewer, op);
+      if (!scope.subtrees.length && !scope.exact.length) {
+        throw forbidden(op === 'history.read' ? 'Approval history is for staff; open your own applications instead' : 'Audit reports are for auditors and administrators');
+      }
+      const inScope = scopeSql('h.subject_org_path', scope);
+      add(inScope.sql, ...inScope.params);
+      if (filter.instanceId) add('h.instance_id = ?::uuid', parseId(filter.instanceId, 'filter.instanceId'));
+    }
+    if (filter.subjectId) add('h.instance_id in (select id from workflow_instance where subject_id = ?::uuid)', parseId(filter.subjectId, 'filter.subjectId'));
+    if (filter.actorAccountId) add('h.actor_account_id = ?::uuid', parseId(filter.actorAccountId, 'filter.actorAccountId'));
+    if (filter.organizationId) add('h.actor_org_id = ?::uuid', parseId(filter.organizationId, 'filter.organizationId'));
+    if (filter.action) add('h.action = ?', text(filter.action, 'filter.action', { max: 64 }));
+    if (filter.from && filter.to && filter.from >= filter.to) throw badInput('from must be before to', 'filter.from', 'BAD_RANGE');
+    if (filter.from) add('h.at >= ?::timestamptz', filter.from);
+    if (filter.to) add('h.at < ?::timestamptz', filter.to);
+    return where;
+  }
+
+  /** Every act on the instance, oldest first; for a past answer, those up to its transition. */
   instanceHistory(em: EntityManager, instance: WorkflowInstance) {
-    return em.find(WorkflowHistory, { instanceId: instance.id, seq: { $lte: instance.seq } }, { orderBy: { id: 'asc' } });
+    return this.historyRows.ofInstance(em, instance.id, instance.seq);
+  }
+
+  /** Each visit of a step: entered, left, time spent, its deadline and whether it ran over. */
+  async timeline(em: EntityManager, instance: WorkflowInstance) {
+    const { transitions, tasks } = await this.historyRows.timelineRows(em, instance.id, instance.seq);
+    // The current step's task as the transition planned it, while a worker has yet to open it.
+    const current = instance.data.current.task;
+    const currentSeq = current ? Number(current.taskId.split(':')[1]) : undefined;
+    if (current && !tasks.some((task) => task.openedSeq === currentSeq)) tasks.push({ openedSeq: currentSeq!, dueAt: new Date(current.dueAt), escalated: current.escalated });
+    const titles = this.definitionOf(instance).states;
+    return buildTimeline(transitions, tasks, { now: new Date(), completed: instance.status === 'COMPLETED' }).map((v) => ({
+      ...v,
+      title: titles[v.step]?.title ?? v.step,
+      kind: titles[v.step]?.kind ?? 'task',
+    }));
   }
 
   /** Whether the instance's history hash chain still verifies; the instance itself was already authorised. */
@@ -474,16 +644,49 @@ function changedFields(before: SubjectData, after: SubjectData): SubjectData {
   return Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)));
 }
 
-/** An instance as the policy sees it: its subject's organisation and its applicant. */
-const instanceTarget = (i: Pick<WorkflowInstance, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId'>) => ({
+/** An instance as the policy sees it: its subject's organisation, its applicant, and who it was copied to. */
+const instanceTarget = (i: Pick<WorkflowInstance, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId' | 'data'>) => ({
   path: i.subjectOrgPath,
   accountIds: [i.applicantAccountId],
   memberId: i.applicantMemberId,
+  copies: i.data?.carbonCopies ?? [],
 });
+
+/** What the history row of an approval action names beyond the engine's entry (see HistoryDetail). */
+function approvalDetail(instance: WorkflowInstance, args: ApprovalArgs | undefined): HistoryDetail | null {
+  if (!args) return null;
+  const task = instance.data.current.task;
+  if (args.transferTo) return { taskId: task?.taskId ?? undefined, fromAccountId: task?.assignedTo ?? null, toAccountId: args.transferTo };
+  if (args.copyTo) return { recipients: args.copyTo };
+  if (args.returnTo) return { returnTo: args.returnTo };
+  return null;
+}
 
 /** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
 const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
   t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles };
+
+/**
+ * The role a viewer acts in at an organisation: a grant covering it (one of `roles` where the step names
+ * them), else MEMBER for a member acting for themself.
+ */
+function actingRole(viewer: Viewer, path: string, roles?: readonly string[]): string | null {
+  return actingGrant(viewer, path, roles)?.role ?? (viewer.member ? 'MEMBER' : null);
+}
+
+const actingGrant = (viewer: Viewer, path: string, roles?: readonly string[]) =>
+  viewer.grants.find((g) => covers(g.path, path) && (!roles || roles.includes(g.role))) ?? viewer.grants.find((g) => covers(g.path, path));
+
+/** The viewer as the actor of an act on a task: the grant they hold over its organisation, and their capacity. */
+function taskActor(viewer: Viewer, task: Pick<WorkflowTask, 'routedOrgPath' | 'candidateRoles'>, as: string): ActAttribution {
+  const grant = actingGrant(viewer, task.routedOrgPath ?? '', task.candidateRoles);
+  return {
+    accountId: viewer.accountId,
+    organizationId: grant?.organizationId ?? viewer.member?.organizationId ?? null,
+    role: grant?.role ?? (viewer.member ? 'MEMBER' : null),
+    as,
+  };
+}
 
 /** Who may release a claim: the claimant, or an administrator over the task's organisation. */
 const releaseTarget = (t: Pick<WorkflowTask, 'routedOrgPath' | 'claimedBy'>) => ({ path: t.routedOrgPath ?? null, accountIds: [t.claimedBy] });

@@ -5,6 +5,7 @@ import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows, type OutboxWaker } from './outbox';
 import type { WorkflowInstanceRow } from './workflow-instance.entity';
+import type { HistoryDetail } from './workflow-history.entity';
 
 export interface InstanceMeta {
   subjectType: string;
@@ -26,7 +27,20 @@ export interface EffectRecord {
   outcome: string;
 }
 
+/**
+ * What the outer layer knows of the person behind a transition and the core does not: the role they acted in,
+ * on whose behalf (delegation), and the act's detail (a resubmission's changes). Applied to the history rows
+ * whose actor is that account.
+ */
+export interface Attribution {
+  accountId: string;
+  role: string | null;
+  onBehalfOfAccountId?: string | null;
+  detail?: HistoryDetail | null;
+}
+
 export interface SaveOptions {
+  attribution?: Attribution;
   decision?: Decision;
   /** Recorded under its key, which is unique: an effect can never commit twice. */
   effect?: EffectRecord;
@@ -85,7 +99,7 @@ export class WorkflowStore {
     private readonly waker: OutboxWaker,
   ) {}
 
-  async insert(em: EntityManager, meta: InstanceMeta, t: Transition): Promise<WorkflowInstanceRow> {
+  async insert(em: EntityManager, meta: InstanceMeta, t: Transition, attribution?: Attribution): Promise<WorkflowInstanceRow> {
     const s = t.state;
     const head: Part = {
       sql: `insert into workflow_instance (id, definition_key, definition_version, subject_type, subject_id, subject_org_id,
@@ -97,7 +111,7 @@ export class WorkflowStore {
         s.status, s.outcome, s.seq, JSON.stringify(s),
       ],
     };
-    return (await this.run(em, head, t))!;
+    return (await this.run(em, head, t, { attribution }))!;
   }
 
   /**
@@ -125,7 +139,7 @@ export class WorkflowStore {
   private async run(em: EntityManager, head: Part, t: Transition, extra: SaveOptions = {}) {
     const outbox = this.outbox(t, !extra.openTasksNow);
     const parts = [
-      this.history(t),
+      this.history(t, extra.attribution),
       this.closeTasks(t, extra.decision),
       this.recordVote(t, extra.decision),
       ...this.reminders(t),
@@ -142,20 +156,22 @@ export class WorkflowStore {
     return rows[0] && { ...rows[0], data: t.state };
   }
 
-  private history(t: Transition): Part | undefined {
+  private history(t: Transition, attribution?: Attribution): Part | undefined {
     if (!t.history.length) return undefined;
     const s = t.state;
     const params: unknown[] = [];
     const rows = t.history.map((h) => {
+      const by = attribution && h.actor?.accountId === attribution.accountId ? attribution : undefined;
       params.push(
         h.instanceId, h.seq, s.definitionKey, s.definitionVersion, h.at, h.from, h.to, h.action, h.actor?.accountId ?? null,
         h.actor?.organizationId ?? null, h.actor?.as ?? null, h.comment, h.round, JSON.stringify(h.cause), s.subject.organization.path,
+        h.actor?.onBehalfOf ?? by?.onBehalfOfAccountId ?? null, by?.role ?? null, by?.detail ? JSON.stringify(by.detail) : null,
       );
-      return '(?::uuid, ?::int, ?, ?::int, ?::timestamptz, ?, ?, ?, ?::uuid, ?::uuid, ?, ?, ?::int, ?::jsonb, ?)';
+      return '(?::uuid, ?::int, ?, ?::int, ?::timestamptz, ?, ?, ?, ?::uuid, ?::uuid, ?, ?, ?::int, ?::jsonb, ?, ?::uuid, ?, ?::jsonb)';
     });
     return {
       sql: `insert into workflow_history (instance_id, seq, definition_key, definition_version, at, from_state, to_state, action,
-              actor_account_id, actor_org_id, acting_as, comment, round, cause, subject_org_path)
+              actor_account_id, actor_org_id, acting_as, comment, round, cause, subject_org_path, on_behalf_of_account_id, actor_role, detail)
             select * from (values ${rows.join(', ')}) v where ${IF_HEAD}`,
       params,
     };
@@ -202,16 +218,16 @@ export class WorkflowStore {
     const rows = t.openTasks.map((task) => {
       params.push(
         task.taskId, task.step, task.title, task.kind, task.organizationId, task.organizationPath, pgArray(task.candidateRoles),
-        pgArray(task.actions), task.round, task.kind === 'applicant', task.openedAt, task.dueAt, task.escalated,
+        pgArray(task.actions), task.round, task.kind === 'applicant', task.assignedTo ?? null, task.openedAt, task.dueAt, task.escalated,
       );
-      return '(?, ?, ?, ?, ?::uuid, ?, ?::text[], ?::text[], ?::int, ?::boolean, ?::timestamptz, ?::timestamptz, ?::boolean)';
+      return '(?, ?, ?, ?, ?::uuid, ?, ?::text[], ?::text[], ?::int, ?::boolean, ?::uuid, ?::timestamptz, ?::timestamptz, ?::boolean)';
     });
     return {
       sql: `insert into workflow_task (id, key, instance_id, definition_key, step, title, kind, routed_org_id, routed_org_path,
               candidate_roles, actions, round, assigned_to, opened_at, due_at, escalated)
             select gen_random_uuid(), v.key, head.id, head.definition_key, v.step, v.title, v.kind, v.org_id, v.org_path, v.roles,
-                   v.actions, v.round, case when v.for_applicant then head.applicant_account_id end, v.opened_at, v.due_at, v.escalated
-              from (values ${rows.join(', ')}) as v(key, step, title, kind, org_id, org_path, roles, actions, round, for_applicant, opened_at, due_at, escalated),
+                   v.actions, v.round, coalesce(v.assigned_to, case when v.for_applicant then head.applicant_account_id end), v.opened_at, v.due_at, v.escalated
+              from (values ${rows.join(', ')}) as v(key, step, title, kind, org_id, org_path, roles, actions, round, for_applicant, assigned_to, opened_at, due_at, escalated),
                    head
             on conflict (key) do nothing`,
       params,
@@ -284,7 +300,7 @@ export class WorkflowStore {
        select gen_random_uuid(), t->>'taskId', i.id, i.definition_key, t->>'step', t->>'title', t->>'kind',
               (t->>'organizationId')::uuid, t->>'organizationPath',
               array(select jsonb_array_elements_text(t->'candidateRoles')), array(select jsonb_array_elements_text(t->'actions')),
-              (t->>'round')::int, case when t->>'kind' = 'applicant' then i.applicant_account_id end,
+              (t->>'round')::int, coalesce((t->>'assignedTo')::uuid, case when t->>'kind' = 'applicant' then i.applicant_account_id end),
               (t->>'openedAt')::timestamptz, (t->>'dueAt')::timestamptz, (t->>'escalated')::boolean
          from (select w.id, w.definition_key, w.applicant_account_id, w.data->'current'->'task' as t
                  from workflow_instance w join unnest(?::uuid[], ?::text[]) as job(instance_id, task_key) on w.id = job.instance_id

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 
 export enum InstanceStatus {
@@ -37,10 +37,10 @@ export class WorkflowTaskType {
   @Field(() => Int)
   round!: number;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, deprecationReason: 'Use claimant { accountId displayName organization { name } }.' })
   claimedBy?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, deprecationReason: 'Use assignee { accountId displayName organization { name } }.' })
   assignedTo?: string | null;
 
   @Field(() => GraphQLDateTime)
@@ -64,7 +64,7 @@ export class WorkflowTaskType {
   @Field(() => String, { nullable: true })
   decision?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, deprecationReason: 'Use decider { accountId displayName organization { name } }.' })
   decidedBy?: string | null;
 
   @Field(() => GraphQLDateTime, { nullable: true })
@@ -73,7 +73,22 @@ export class WorkflowTaskType {
 
 export const WorkflowTaskConnection = ConnectionType(WorkflowTaskType, 'WorkflowTask');
 
-@ObjectType('HistoryEntry', { description: 'One recorded transition: who, in which organisation, when, from which state to which, why.' })
+@ObjectType('FieldChange', { description: '修改的字段 — one field a resubmission changed, old → new (personal data masked).' })
+export class FieldChangeType {
+  @Field(() => String)
+  field!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The value before.' })
+  from!: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The value after.' })
+  to!: unknown;
+}
+
+@ObjectType('HistoryEntry', {
+  description:
+    '审批记录 — one recorded act: a transition (who, in which organisation and capacity, when, from which state to which, why), or an act that leaves the state as it is (claim, unclaim, reassign…, with transition false).',
+})
 export class HistoryEntryType {
   @Field(() => ID)
   id!: string;
@@ -99,17 +114,31 @@ export class HistoryEntryType {
   @Field(() => String)
   toState!: string;
 
-  @Field(() => String, { description: 'The action, or start / remind / escalate / timeout / <effect>:<outcome>.' })
+  @Field(() => String, {
+    description: 'The action, or start / remind / escalate / timeout / <effect>:<outcome>; claim / unclaim / reassign for acts that are not transitions.',
+  })
   action!: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => Boolean, { description: 'false for an act that left the state as it was (claim, unclaim, reassign…): from and to are the state it was in.' })
+  transition!: boolean;
+
+  @Field(() => ID, { nullable: true, deprecationReason: 'Use actor { accountId displayName organization { name } role capacity }.' })
   actorAccountId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, deprecationReason: 'Use actor { organization { id name } }.' })
   actorOrganizationId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'assignee, voter, applicant, public or starter.' })
+  @Field(() => String, { nullable: true, description: 'assignee, voter, applicant, public, starter or administrator (also actor.capacity).' })
   actingAs?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The role the actor held for the act (also actor.role); null on rows recorded before it was kept.' })
+  actorRole?: string | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'What the act names beyond the columns: taskId, fromAccountId, toAccountId (claims, reassignments), changes (a resubmission).',
+  })
+  detail?: Record<string, unknown> | null;
 
   @Field(() => String, { nullable: true })
   comment?: string | null;
@@ -122,7 +151,7 @@ export const HistoryEntryConnection = ConnectionType(HistoryEntryType, 'HistoryE
 
 @ObjectType('Vote')
 export class VoteType {
-  @Field(() => ID)
+  @Field(() => ID, { deprecationReason: 'Use voter { accountId displayName organization { name } }.' })
   accountId!: string;
 
   @Field(() => String)
@@ -314,7 +343,7 @@ export class HistoryFilter {
   to?: Date;
 }
 
-@ObjectType('WorkflowNotification', { description: 'A reminder before a deadline, or a notice that a step is overdue.' })
+@ObjectType('WorkflowNotification', { description: 'A reminder before a deadline, a notice that a step is overdue, an urge (催办) from the applicant or a supervisor, or a read-only carbon copy (抄送) of an instance.' })
 export class WorkflowNotificationType {
   @Field(() => ID)
   id!: string;
@@ -322,7 +351,7 @@ export class WorkflowNotificationType {
   @Field(() => ID)
   instanceId!: string;
 
-  @Field(() => String, { description: 'reminder or overdue.' })
+  @Field(() => String, { description: 'reminder, overdue, urge (催办) or carbonCopy (抄送).' })
   reason!: string;
 
   @Field(() => String)
@@ -362,4 +391,58 @@ export class FailedWorkType {
 
   @Field(() => Int, { description: 'How often it has been retried so far.' })
   retries!: number;
+}
+
+@ObjectType('CarbonCopy', { description: '抄送 Someone copied on an instance: an account, or a role at an organisation. They may read the instance.' })
+export class CarbonCopyType {
+  @Field(() => ID, { nullable: true, description: 'The account copied, when one was named.' })
+  accountId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The role copied (named in the definition), with organizationId.' })
+  role?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The organisation the role copied is held on.' })
+  organizationId?: string | null;
+
+  @Field(() => String, { description: 'The step in which it was copied.' })
+  step!: string;
+
+  @Field(() => GraphQLDateTime, { description: 'When it was copied.' })
+  at!: Date;
+}
+
+@ObjectType('StepVisit', { description: '环节耗时 — one visit of a step: when it was entered and left, the time spent, its deadline and whether it ran over.' })
+export class StepVisitType {
+  @Field(() => String)
+  step!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String, { description: 'task, vote, timer, system or final.' })
+  kind!: string;
+
+  @Field(() => GraphQLDateTime)
+  enteredAt!: Date;
+
+  @Field(() => String, { description: 'The action that entered it (start, approve, resubmit, escalate…).' })
+  enteredBy!: string;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Null while it is the current step; a final state is left when entered.' })
+  leftAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The action that left it.' })
+  leftBy!: string | null;
+
+  @Field(() => Int, { description: '耗时 — whole seconds spent, until now for the current step.' })
+  secondsSpent!: number;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: '期限 — the deadline it was entered with; null for steps without one.' })
+  dueAt!: Date | null;
+
+  @Field(() => Boolean, { description: '超期 — left after its deadline, or still there past it.' })
+  overran!: boolean;
+
+  @Field(() => Boolean, { description: 'Its task was reopened higher up after the deadline passed.' })
+  escalated!: boolean;
 }

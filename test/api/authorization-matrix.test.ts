@@ -14,8 +14,8 @@ import { type GqlResult, startTestApp, TEST_PASSWORD, type TestApp } from '../su
  */
 
 type Rel = Relation | 'NONE';
-const { SELF, OWN_ORG, SUBTREE, ANCESTOR, PUBLIC } = Relation;
-const RELATIONS: readonly Rel[] = [SELF, OWN_ORG, SUBTREE, ANCESTOR, PUBLIC, 'NONE'];
+const { SELF, OWN_ORG, SUBTREE, ANCESTOR, PUBLIC, COPIED } = Relation;
+const RELATIONS: readonly Rel[] = [SELF, OWN_ORG, SUBTREE, ANCESTOR, PUBLIC, COPIED, 'NONE'];
 const ROLES = [Role.MEMBER, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.ADMIN] as const;
 const OPERATIONS = Object.keys(POLICY) as Operation[];
 
@@ -65,13 +65,20 @@ const ROOT_FIELDS: Record<string, readonly Operation[]> = {
   castVote: ['task.act'],
   reassignTask: ['task.act', 'task.release'],
   unclaimTask: ['task.release'],
+  returnToStep: ['task.act'],
+  transferTask: ['task.act'],
+  carbonCopy: ['task.act'],
+  urge: ['task.urge'],
+  setDelegation: ['delegation.set'],
+  revokeDelegation: ['delegation.revoke'],
   approvalHistory: ['history.read'],
+  auditSummary: ['audit.review'],
   failedWork: ['work.manage'],
   retryFailedWork: ['work.manage'],
   personalDataAccessLog: ['personalData.readAccessLog'],
 };
 /** Root fields that need no policy: signing in, who am I, the definitions (any signed-in account), one's own inbox. */
-const NO_POLICY = new Set(['login', 'viewer', 'workflowDefinitions', 'myTasks', 'myNotifications']);
+const NO_POLICY = new Set(['login', 'viewer', 'workflowDefinitions', 'myTasks', 'myNotifications', 'myDelegations']);
 
 /** Accounts holding each role, at 丹凤 county, the 龙凤桥 union and the city: a cell takes the first with a target in its relation. */
 const HOMES: Record<Role, readonly [string, OrgKey][]> = {
@@ -95,6 +102,7 @@ const UNREACHABLE: Record<string, string> = {
   'quota.read MEMBER OWN_ORG': 'a member’s own union is a grassroots union, which holds no quota',
   'task.act ADMIN OWN_ORG': 'no workflow definition routes a task to ADMIN, so an administrator is never among its candidate roles',
   'task.act ADMIN SUBTREE': 'likewise',
+  'task.urge ADMIN SUBTREE': 'likewise: urging is for holders of the step’s roles higher up',
 };
 
 interface Viewer extends Persona {
@@ -789,7 +797,16 @@ describe('the authorization matrix', () => {
       ];
     },
 
-    'instance.read': (v, rel) => {
+    'instance.read': async (v, rel) => {
+      if (rel === COPIED) {
+        // An application of 商南's tea union, copied to the viewer by 商南's approver (抄送).
+        const a = await filings.aid('filer', w.funds.shangnanAid.id, w.members.zhou.id);
+        const taskId = await filings.openTask(a.instanceId, 'GRASSROOTS_VERIFY');
+        const copier = await persona('shangnan.approver');
+        const res = await q(copier, 'mutation($t: ID!, $a: [ID!]!, $k: String!) { carbonCopy(taskId: $t, accountIds: $a, idempotencyKey: $k) { id } }', { t: taskId, a: [v.accountId], k: `matrix-${randomUUID()}` });
+        if (res.errors) throw new Error(`carbonCopy: ${brief(res)}`);
+        return async () => [node('workflowInstance(id)', await q(v, 'query($id: ID!) { workflowInstance(id: $id) { id state } }', { id: a.instanceId }), ['workflowInstance'], a.instanceId)];
+      }
       if (rel === PUBLIC) {
         return async () => {
           const res = await q(v, 'query($id: ID!) { nomination(id: $id) { id instance { id state } } }', { id: notice.id });
@@ -836,6 +853,79 @@ describe('the authorization matrix', () => {
           () => taskRow(task.taskId),
           () => q(v, 'mutation($id: ID!, $a: String!, $k: String!) { decide(taskId: $id, action: $a, comment: "矩阵测试", idempotencyKey: $k) { id } }', { id: task.taskId, a: task.action, k: `matrix-${randomUUID()}` }),
           ['decide'],
+        ),
+      ];
+    },
+
+    /** Urging a fresh open step: the viewer's own application (SELF), or a task whose roles include theirs, in the relation. */
+    'task.urge': async (v, rel) => {
+      if (rel === PUBLIC || rel === COPIED) return null;
+      // No definition routes a task to ADMIN, so no administrator holds a step's role higher up.
+      if (v.role === Role.ADMIN && rel !== SELF && expected('task.urge', v.role, rel)) return null;
+      let taskId: string | undefined;
+      if (rel === SELF) {
+        const a = await filings.aid(v.username, v.role === Role.MEMBER ? w.funds.danfengAid.id : w.funds.shangnanAid.id);
+        taskId = await filings.openTask(a.instanceId, 'GRASSROOTS_VERIFY');
+      } else {
+        for (const o of orgsIn(v, rel)) {
+          taskId = (await freshTask(v.role, o))?.taskId;
+          if (taskId) break;
+        }
+      }
+      if (!taskId) return null;
+      const [{ instance_id: instanceId }] = await sql<{ instance_id: string }>('select instance_id from workflow_task where id = ?', [taskId]);
+      return async () => [
+        await mutation(
+          'urge',
+          () => sql('select seq from workflow_instance where id = ?', [instanceId]),
+          () => q(v, 'mutation($i: ID!) { urge(instanceId: $i) { id } }', { i: instanceId }),
+          ['urge'],
+        ),
+      ];
+    },
+
+    /** Delegating the viewer's role at an organisation in the relation, to someone there who could hold it. */
+    'delegation.set': async (v, rel) => {
+      if (rel === SELF || rel === PUBLIC || rel === COPIED) return null;
+      const o = orgsIn(v, rel)[0];
+      if (!o) return null;
+      // A substitute the service accepts wherever the policy does: staff of that very organisation.
+      const [sub] = await sql<{ id: string }>(
+        `select a.id from account a join role_assignment ra on ra.account_id = a.id where ra.organization_id = ? and ra.role <> 'MEMBER' and a.id <> ? limit 1`,
+        [o.id, v.accountId],
+      );
+      if (!sub) return null;
+      const startsAt = new Date(Date.now() - 60_000).toISOString();
+      const endsAt = new Date(Date.now() + 86_400_000).toISOString();
+      return async () => {
+        const observed = await mutation(
+          'setDelegation',
+          () => count('select count(*) as n from workflow_delegation where delegator_account_id = ? and revoked_at is null', [v.accountId]),
+          () => q(v, 'mutation($i: SetDelegationInput!) { setDelegation(input: $i) { id } }', { i: { substituteAccountId: sub.id, role: v.role, organizationId: o.id, startsAt, endsAt } }),
+          ['setDelegation'],
+        );
+        await sql('update workflow_delegation set revoked_at = now() where delegator_account_id = ? and revoked_at is null', [v.accountId]);
+        return [observed];
+      };
+    },
+
+    /** Ending a delegation: the viewer's own (SELF), or one of another account's grant at an organisation in the relation. */
+    'delegation.revoke': async (v, rel) => {
+      if (rel === PUBLIC || rel === COPIED) return null;
+      const o = rel === SELF ? v.home : orgsIn(v, rel)[0];
+      if (!o) return null;
+      const [delegator, substitute] = rel === SELF ? [v, await persona('filer')] : [await persona('claimant'), await persona('filer')];
+      const [d] = await sql<{ id: string }>(
+        `insert into workflow_delegation (delegator_account_id, substitute_account_id, role, organization_id, starts_at, ends_at)
+         values (?, ?, ?, ?, now(), now() + interval '1 day') returning id`,
+        [delegator.accountId, substitute.accountId, rel === SELF ? v.role : Role.APPROVER, o.id],
+      );
+      return async () => [
+        await mutation(
+          'revokeDelegation',
+          () => sql('select revoked_at from workflow_delegation where id = ?', [d.id]),
+          () => q(v, 'mutation($id: ID!) { revokeDelegation(id: $id) { id revokedAt } }', { id: d.id }),
+          ['revokeDelegation'],
         ),
       ];
     },
@@ -890,6 +980,19 @@ describe('the authorization matrix', () => {
         const list = get(res.data, ['failedWork']);
         if (list == null) return [cleanDenial(way, res, s.instanceId)];
         return [{ way, allowed: list.some((w: { instanceId: string }) => w.instanceId === s.instanceId) }];
+      };
+    },
+
+    /** The reviewers' aggregates over the organisation (the CSV exports go through the same rule, test/audit/export.test.ts). */
+    'audit.review': (v, rel) => {
+      const org = atOrg(v, rel, (o) => o);
+      if (!org) return null;
+      return async () => {
+        const way = 'auditSummary';
+        const res = await q(v, 'query($o: ID!) { auditSummary(organizationId: $o, from: "2000-01-01T00:00:00Z", to: "2004-01-01T00:00:00Z") { organizationId } }', { o: org.id });
+        const summary = get(res.data, ['auditSummary']);
+        if (summary == null) return [cleanDenial(way, res, org.id)];
+        return [{ way, allowed: summary.organizationId === org.id }];
       };
     },
 
@@ -961,7 +1064,7 @@ describe('the authorization matrix', () => {
 
   /** rows: operations; columns: role × relation; ✓ allowed, · denied, n/a no target; ! where observed differs from the table. */
   function renderMatrix(cells: CellResult[]): string {
-    const abbrev: Record<Rel, string> = { SELF: 'self', OWN_ORG: 'own', SUBTREE: 'sub', ANCESTOR: 'anc', PUBLIC: 'pub', NONE: 'none' };
+    const abbrev: Record<Rel, string> = { SELF: 'self', OWN_ORG: 'own', SUBTREE: 'sub', ANCESTOR: 'anc', PUBLIC: 'pub', COPIED: 'cc', NONE: 'none' };
     const width = Math.max(...OPERATIONS.map((o) => o.length)) + 1;
     const col = 5;
     const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - [...s].length));

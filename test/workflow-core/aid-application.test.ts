@@ -45,8 +45,15 @@ describe('aid application', () => {
 
     run.act('approve', actors.countyApprover, '核实无误');
     expect(run.at).toBe('DISBURSE');
-    // The debit is requested once, with a key the outer layer can use to make it exactly-once.
+    // The county's auditor is copied on the decision (抄送, named in the definition); the debit is requested
+    // once, with a key the outer layer can use to make it exactly-once.
     expect(run.effects).toEqual([
+      {
+        name: 'notify',
+        idempotencyKey: 'inst-aid-application:3:cc:0',
+        params: { reason: 'carbonCopy', step: 'COUNTY_REVIEW', taskId: 'inst-aid-application:2:COUNTY_REVIEW', dueAt: expect.any(String), roles: ['AUDITOR'], organizationId: org.county.id, accountId: null },
+        awaitOutcome: false,
+      },
       {
         name: 'disburse',
         idempotencyKey: 'inst-aid-application:3:disburse',

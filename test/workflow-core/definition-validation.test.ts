@@ -216,4 +216,44 @@ describe('workflow definitions', () => {
       }
     });
   });
+
+  describe('approval actions of a step', () => {
+    it('are off unless declared, and read as declared', () => {
+      const def = parseDefinition(source('aid-application'), 'aid-application.yaml');
+      const [verify, review, returned] = [def.states.GRASSROOTS_VERIFY, def.states.COUNTY_REVIEW, def.states.RETURNED];
+      if (verify.kind !== 'task' || review.kind !== 'task' || returned.kind !== 'task') throw new Error('expected tasks');
+      expect(verify).toMatchObject({ transfer: true, delegable: true, urge: { every: 'P1D' }, carbonCopy: { recipients: [], byAssignee: true } });
+      expect(verify.returnTo).toBeUndefined();
+      expect(review.returnTo).toEqual({ applicant: 'RETURNED' });
+      expect(review.carbonCopy).toEqual({ recipients: [{ role: 'AUDITOR', organization: 'COUNTY' }], byAssignee: true });
+      expect(returned).toMatchObject({ transfer: false, delegable: false });
+      expect(returned.urge).toBeUndefined();
+    });
+
+    it('reserve their names: a state may not declare them as its own actions', () => {
+      const issues = issuesAfter('aid-application', (d) => (d.states.GRASSROOTS_VERIFY.actions.transfer = { to: 'COUNTY_REVIEW' }));
+      expect(issues).toContainEqual(expect.objectContaining({ path: 'states.GRASSROOTS_VERIFY.actions.transfer', message: expect.stringMatching(/approval action/) }));
+    });
+
+    it('are for steps of a role, not the applicant’s', () => {
+      const issues = issuesAfter('aid-application', (d) => Object.assign(d.states.RETURNED, { transfer: true, urge: {}, returnTo: {} }));
+      expect(at(issues).sort()).toEqual(['states.RETURNED.returnTo', 'states.RETURNED.transfer', 'states.RETURNED.urge']);
+    });
+
+    it('return to the applicant only through an applicant’s step, and copy someone', () => {
+      const issues = issuesAfter('aid-application', (d) => {
+        d.states.CITY_APPROVAL.returnTo = { applicant: 'COUNTY_REVIEW' };
+        d.states.CITY_APPROVAL.carbonCopy = { byAssignee: false };
+      });
+      expect(issues).toEqual([
+        expect.objectContaining({ path: 'states.CITY_APPROVAL.returnTo.applicant', message: 'COUNTY_REVIEW is not the applicant\'s step (a task with assignee: applicant)' }),
+        expect.objectContaining({ path: 'states.CITY_APPROVAL.carbonCopy', message: 'name recipients, or let the assignee add them (byAssignee: true)' }),
+      ]);
+    });
+
+    it('take an ISO duration for the urge interval', () => {
+      const issues = issuesAfter('aid-application', (d) => (d.states.GRASSROOTS_VERIFY.urge = { every: 'daily' }));
+      expect(at(issues)).toEqual(['states.GRASSROOTS_VERIFY.urge.every']);
+    });
+  });
 });

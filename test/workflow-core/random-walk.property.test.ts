@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import {
   act,
+  APPROVAL_ACTIONS,
   availableActions,
   effectCompleted,
   holdsAnyRole,
   replay,
+  returnTargets,
   timerFired,
   WorkflowRuleError,
   type Actor,
@@ -18,8 +20,10 @@ import { actors, definition, iso, Run, subjectData } from './workflow.fixtures';
 
 /**
  * Random walks over each shipped definition: arbitrary actions by arbitrary accounts, timers (live, stale,
- * mis-kinded), effect outcomes (declared, unknown, duplicate). Whatever happens, the instance stays in a
- * legal state, refusals change nothing, and the history replays to the state the walk ended in.
+ * mis-kinded), effect outcomes (declared, unknown, duplicate), and the approval actions (return to an earlier
+ * step, transfer, urge, carbon copy, by assignees and by substitutes on a delegator's behalf). Whatever happens,
+ * the instance stays in a legal state, refusals change nothing, and the history replays to the state the walk
+ * ended in.
  */
 
 const POOL: Actor[] = [
@@ -39,7 +43,8 @@ const POOL: Actor[] = [
 type Command =
   | { type: 'act'; pick: number; smart: boolean; actor: number; comment: string | null; staleTask: boolean; patch: SubjectData | null }
   | { type: 'timer'; pick: number; stale: boolean; wrongKind: boolean }
-  | { type: 'effect'; pick: number; stale: boolean };
+  | { type: 'effect'; pick: number; stale: boolean }
+  | { type: 'approval'; pick: number; smart: boolean; actor: number; other: number; substitute: boolean; comment: string | null };
 
 interface Case {
   key: string;
@@ -76,7 +81,27 @@ const command = (patch: fc.Arbitrary<SubjectData>): fc.Arbitrary<Command> =>
     { weight: 6, arbitrary: fc.record({ type: fc.constant('act' as const), pick: fc.nat(30), smart: fc.boolean(), actor: fc.nat(POOL.length - 1), comment: fc.constantFrom(null, '', '  ', '理由 reason'), staleTask: fc.boolean(), patch: fc.option(patch, { freq: 4 }) }) },
     { weight: 2, arbitrary: fc.record({ type: fc.constant('timer' as const), pick: fc.nat(10), stale: fc.boolean(), wrongKind: fc.boolean() }) },
     { weight: 2, arbitrary: fc.record({ type: fc.constant('effect' as const), pick: fc.nat(10), stale: fc.boolean() }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        type: fc.constant('approval' as const), pick: fc.nat(30), smart: fc.boolean(), actor: fc.nat(POOL.length - 1), other: fc.nat(POOL.length - 1),
+        substitute: fc.boolean(), comment: fc.constantFrom(null, '', '理由 reason'),
+      }),
+    },
   );
+
+/** Whether `a` may act as the assignee of the open task (a transferred task is its assignee's alone). */
+const entitledTo = (s: InstanceState, a: Actor) => {
+  const task = s.current.task;
+  if (task?.assignedTo) return task.assignedTo === a.accountId;
+  return !!task?.organizationPath && holdsAnyRole(a.grants, task.candidateRoles, task.organizationPath);
+};
+
+/** `a` acting as the substitute of `delegator` (the outer layer found the delegation active). */
+const substitute = (a: Actor, delegator: Actor): Actor => ({
+  ...a,
+  onBehalfOf: { accountId: delegator.accountId, organizationId: delegator.organizationId, grants: delegator.grants, isApplicant: delegator.isApplicant },
+});
 
 /** Every action name the definition knows, plus one it does not. */
 function allActions(def: WorkflowDefinition): string[] {
@@ -115,11 +140,17 @@ function checkInvariants(def: WorkflowDefinition, s: InstanceState): void {
   } else {
     expect(s.current.votes).toEqual([]);
   }
+  // The trail holds only steps of roles; a transferred task is a role's task; a copy names an account or a role.
+  for (const step of s.trail ?? []) expect(def.states[step]).toMatchObject({ kind: 'task', assignee: expect.objectContaining({ role: expect.any(String) }) });
+  if (s.current.task?.assignedTo) expect(s.current.task.kind).toBe('task');
+  for (const cc of s.carbonCopies ?? []) expect((cc.accountId === null) !== (cc.role === null)).toBe(true);
   expect(JSON.parse(JSON.stringify(s))).toEqual(s); // JSON-serialisable as is
 }
 
 describe('random action sequences', () => {
   const visited = new Map<string, Set<string>>();
+  /** Per definition, the approval actions that walks took, and whether a substitute ever acted. */
+  const approvals = new Map<string, Set<string>>();
 
   describe.each(CASES)('$key', ({ key, runs, data, patch }) => {
     const def = definition(key);
@@ -127,6 +158,8 @@ describe('random action sequences', () => {
     const outcomes = [...new Set(Object.values(def.states).flatMap((s) => (s.kind === 'system' ? Object.keys(s.on) : [])))].concat('BOGUS');
     const seen = new Set<string>();
     visited.set(key, seen);
+    const tookApproval = new Set<string>();
+    approvals.set(key, tookApproval);
 
     it('keeps the instance legal, refusals harmless, seq increasing, and history replayable', () => {
       fc.assert(
@@ -154,7 +187,7 @@ describe('random action sequences', () => {
                   const { action, as } = avail[c.pick < 15 ? 0 : c.pick % avail.length];
                   const task = prev.current.task;
                   const entitled = POOL.filter((a) =>
-                    as === 'applicant' ? a.isApplicant : as === 'public' ? true : !!task?.organizationPath && holdsAnyRole(a.grants, task.candidateRoles, task.organizationPath),
+                    as === 'applicant' ? a.isApplicant : as === 'public' ? true : as === 'assignee' ? entitledTo(prev, a) : !!task?.organizationPath && holdsAnyRole(a.grants, task.candidateRoles, task.organizationPath),
                   );
                   const actor = entitled.length ? entitled[c.actor % entitled.length] : POOL[c.actor];
                   const data = action === 'resubmit' ? c.patch : null;
@@ -164,6 +197,19 @@ describe('random action sequences', () => {
                   const taskId = c.staleTask ? `${prev.instanceId}:0:OLD` : undefined;
                   t = act(def, prev, { action, actor: POOL[c.actor], comment: c.comment, taskId, data: c.patch, now });
                 }
+              } else if (c.type === 'approval') {
+                const action = APPROVAL_ACTIONS[c.pick % APPROVAL_ACTIONS.length];
+                const targets = returnTargets(def, prev);
+                const returnTo = c.smart && targets.length ? targets[c.pick % targets.length] : c.pick % 2 ? 'BOGUS' : (targets[0] ?? 'DISBURSE');
+                const other = POOL[c.other];
+                // Smart: an assignee (or, for urging, the applicant), in person or through a substitute.
+                const entitled = POOL.filter((a) => (action === 'urge' ? a.isApplicant : entitledTo(prev, a)));
+                let actor = c.smart && entitled.length ? entitled[c.actor % entitled.length] : POOL[c.actor];
+                if (c.substitute) actor = substitute(POOL[(c.actor + 1) % POOL.length], actor);
+                t = act(def, prev, {
+                  action, actor, comment: c.smart ? 'reason' : c.comment, taskId: prev.current.task?.taskId, now,
+                  returnTo, transferTo: { accountId: other.accountId, isApplicant: other.isApplicant }, copyTo: [other.accountId],
+                });
               } else if (c.type === 'timer') {
                 const pool = c.stale ? everTimers : prev.current.timers;
                 if (!pool.length) continue;
@@ -195,6 +241,8 @@ describe('random action sequences', () => {
             expect(t.state.round).toBeGreaterThanOrEqual(prev.round);
             run.state = t.state;
             run.history.push(...t.history);
+            if ((APPROVAL_ACTIONS as readonly string[]).includes(t.history[0].action)) tookApproval.add(t.history[0].action);
+            if (t.history[0].actor?.onBehalfOf) tookApproval.add('onBehalfOf');
             seen.add(t.state.current.state);
             checkInvariants(def, t.state);
 
@@ -226,5 +274,11 @@ describe('random action sequences', () => {
   it('explores every state of every definition', () => {
     // Guards the generator: a walk that never reaches a state proves nothing about it.
     for (const [key, seen] of visited) expect([...seen].sort()).toEqual(Object.keys(definition(key).states).sort());
+  });
+
+  it('takes every approval action the definitions allow, and acts through substitutes', () => {
+    expect([...approvals.get('aid-application')!].sort()).toEqual(['carbonCopy', 'onBehalfOf', 'returnTo', 'transfer', 'urge']);
+    expect([...approvals.get('expense-review')!].sort()).toEqual(['carbonCopy', 'onBehalfOf', 'returnTo', 'transfer', 'urge']);
+    expect([...approvals.get('award-nomination')!].sort()).toEqual(['onBehalfOf', 'transfer', 'urge']);
   });
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   act,
+  type ActInput,
   effectCompleted,
   start,
   timerFired,
@@ -114,7 +115,7 @@ export class Run {
     return this.state.current.state;
   }
 
-  act(action: string, actor: Actor, comment?: string, extra: { taskId?: string; data?: SubjectData } = {}): Transition {
+  act(action: string, actor: Actor, comment?: string | null, extra: Partial<Pick<ActInput, 'taskId' | 'data' | 'returnTo' | 'transferTo' | 'copyTo'>> = {}): Transition {
     return this.apply(act(this.def, this.state, { action, actor, comment, now: this.now(), ...extra }));
   }
 

@@ -15,6 +15,8 @@ import { Migration20261201030000_idempotency_keys } from './Migration20261201030
 import { Migration20261201040000_outbox_obligations } from './Migration20261201040000_outbox_obligations';
 import { Migration20261201050000_history_by_actor_org } from './Migration20261201050000_history_by_actor_org';
 import { Migration20261202000000_audit_chain } from './Migration20261202000000_audit_chain';
+import { Migration20261212000000_history_attribution } from './Migration20261212000000_history_attribution';
+import { Migration20261214000000_approval_actions } from './Migration20261214000000_approval_actions';
 import { Migration20261211000000_outbox_woken_after_commit } from './Migration20261211000000_outbox_woken_after_commit';
 import { Migration20261211010000_award_quota_reserved_counter } from './Migration20261211010000_award_quota_reserved_counter';
 
@@ -36,6 +38,8 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201040000_outbox_obligations', class: Migration20261201040000_outbox_obligations },
   { name: 'Migration20261201050000_history_by_actor_org', class: Migration20261201050000_history_by_actor_org },
   { name: 'Migration20261202000000_audit_chain', class: Migration20261202000000_audit_chain },
+  { name: 'Migration20261212000000_history_attribution', class: Migration20261212000000_history_attribution },
+  { name: 'Migration20261214000000_approval_actions', class: Migration20261214000000_approval_actions },
   { name: 'Migration20261211000000_outbox_woken_after_commit', class: Migration20261211000000_outbox_woken_after_commit },
   { name: 'Migration20261211010000_award_quota_reserved_counter', class: Migration20261211010000_award_quota_reserved_counter },
 ];

@@ -2,16 +2,21 @@ import { resolveTarget } from './conditions';
 import { addDuration, fractionBetween, parseInstant } from './duration';
 import { ruleError, WorkflowRuleError } from './errors';
 import { holdsAnyRole, resolveRoute } from './routing';
+import { covers } from '../../common/subtree';
+import { APPROVAL_ACTIONS } from './types';
 import type {
   ActInput,
   ActingAs,
   ActionDef,
   Actor,
   ActorRef,
+  ApprovalAction,
   Assignee,
+  CarbonCopy,
   CurrentState,
   EffectCompletedInput,
   EffectSpec,
+  Grant,
   HistoryCause,
   HistoryEntry,
   InstanceState,
@@ -101,6 +106,7 @@ function routesUsed(def: WorkflowDefinition): RouteLevel[] {
   for (const s of Object.values(def.states)) {
     if (s.kind === 'task') {
       if (s.assignee !== 'applicant') levels.add(s.assignee.organization);
+      for (const r of s.carbonCopy?.recipients ?? []) levels.add(r.organization);
       addEscalation(s);
     } else if (s.kind === 'vote') {
       levels.add(s.voters.organization);
@@ -223,6 +229,8 @@ function enter(def: WorkflowDefinition, state: InstanceState, key: string, seq: 
   state.current = current;
   switch (s.kind) {
     case 'task':
+      // A role's step joins this round's trail: a later step may return the instance to it.
+      if (s.assignee !== 'applicant') state.trail = [...(state.trail ?? []), key];
       openTask(state, key, s, seq, now, s.assignee, false, out);
       break;
     case 'vote':
@@ -263,11 +271,11 @@ interface Step {
 }
 
 /** Moves the instance along `target` as one transition, with one history entry. */
-function move(def: WorkflowDefinition, prev: InstanceState, target: Target, now: string, step: Step, mutate?: (s: InstanceState) => void): Transition {
+function move(def: WorkflowDefinition, prev: InstanceState, target: Target, now: string, step: Step, mutate?: (s: InstanceState, seq: number, out: Out) => void): Transition {
   const state = clone(prev);
   const out = emptyOut();
   const seq = prev.seq + 1;
-  mutate?.(state);
+  mutate?.(state, seq, out);
   const to = resolveTarget(target, state.subject.data, def.parameters);
   leave(state, out);
   enter(def, state, to, seq, now, out);
@@ -317,6 +325,8 @@ export function start(def: WorkflowDefinition, input: StartInput): Transition {
     status: 'ACTIVE',
     outcome: null,
     current: { state: '', kind: 'task', enteredAt: now, entrySeq: 0, task: null, votes: [], pendingEffect: null, timers: [], escalations: 0 },
+    trail: [],
+    carbonCopies: [],
   };
   return move(def, blank, def.initial, now, { action: 'start', actor: startedBy, comment: null, cause: { type: 'start', data: clone(input.subject.data) } });
 }
@@ -362,6 +372,42 @@ export function availableActions(def: WorkflowDefinition, state: InstanceState):
 }
 
 /**
+ * Who acts as the task's assignee: the actor on their own grants (or, on a transferred task, the person it was
+ * transferred to), or, where the step is delegable, as the substitute of the delegator the outer layer named.
+ * Returns the delegator's account id when a substitute acts. Separation of duties holds for both.
+ */
+function assigneeCapacity(def: WorkflowDefinition, s: StateDef, here: string, task: TaskSpec | null, a: Actor, action: string): string | undefined {
+  const entitled = (accountId: string, grants: readonly Grant[]) =>
+    task?.assignedTo ? task.assignedTo === accountId : !!task?.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
+  const delegator = s.kind === 'task' && s.delegable ? (a.onBehalfOf ?? null) : null;
+  let onBehalfOf: string | undefined;
+  if (!entitled(a.accountId, a.grants ?? [])) {
+    if (!delegator || !entitled(delegator.accountId, delegator.grants)) {
+      throw ruleError(
+        'NOT_ASSIGNEE',
+        task?.assignedTo
+          ? `${action} in ${here} is for the person the task was transferred to`
+          : `${action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`,
+        { action, roles: task?.candidateRoles, organizationId: task?.organizationId },
+      );
+    }
+    onBehalfOf = delegator.accountId;
+  }
+  // Separation of duties: nobody decides on what they submitted themselves, in person or through a substitute.
+  if (a.isApplicant || (onBehalfOf && delegator?.isApplicant)) {
+    throw ruleError('NOT_ASSIGNEE', `the applicant may not ${action} their own ${def.key} in ${here}`, { action, reason: 'OWN_SUBJECT' });
+  }
+  return onBehalfOf;
+}
+
+const actorRef = (actor: Actor | ActorRef, as: ActingAs, onBehalfOf: string | undefined): ActorRef => ({
+  accountId: actor.accountId,
+  organizationId: actor.organizationId ?? null,
+  as,
+  ...(onBehalfOf ? { onBehalfOf } : {}),
+});
+
+/**
  * Applies a human action. `actor` is a full Actor (checked against roles and the applicant flag) or, when
  * replaying history, a trusted ActorRef whose permissions were checked when the action was first taken.
  */
@@ -375,35 +421,41 @@ function applyAct(def: WorkflowDefinition, prev: InstanceState, input: Omit<ActI
   if (input.taskId && input.taskId !== task?.taskId) {
     throw ruleError('STALE_TASK', `task ${input.taskId} is no longer open; the instance is at ${here}`, { taskId: input.taskId, current: task?.taskId ?? null });
   }
+  if ((APPROVAL_ACTIONS as readonly string[]).includes(input.action)) {
+    return approvalAct(def, prev, s, input.action as ApprovalAction, input, actor, trusted, now);
+  }
   const found = findAction(s, input.action);
   if (!found) {
     const why = s.kind === 'system' ? ` (waiting for ${s.effect})` : '';
     throw ruleError('ACTION_NOT_ALLOWED', `action ${input.action} is not allowed in state ${here}${why}`, { action: input.action, state: here });
   }
 
+  let onBehalfOf = trusted ? (actor as ActorRef).onBehalfOf : undefined;
   if (!trusted) {
     const a = actor as Actor;
     if (found.as === 'applicant' && !a.isApplicant) {
       throw ruleError('NOT_APPLICANT', `only the applicant may ${input.action} in ${here}`, { action: input.action });
     }
-    if ((found.as === 'assignee' || found.as === 'voter') && !(task?.organizationPath && holdsAnyRole(a.grants ?? [], task.candidateRoles, task.organizationPath))) {
-      throw ruleError('NOT_ASSIGNEE', `${input.action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`, {
-        action: input.action,
-        roles: task?.candidateRoles,
-        organizationId: task?.organizationId,
-      });
-    }
-    // A committee is the members seated on that organisation: a role held higher up covers the subtree for
-    // ordinary steps, but does not add seats to the vote.
-    if (found.as === 'voter' && !a.grants.some((g) => task!.candidateRoles.includes(g.role) && samePath(g.path, task!.organizationPath!))) {
-      throw ruleError('NOT_ASSIGNEE', `only members of the committee at ${task?.organizationId} vote in ${here}`, { action: input.action, organizationId: task?.organizationId });
-    }
-    // Separation of duties: nobody decides on what they submitted themselves.
-    if ((found.as === 'assignee' || found.as === 'voter') && a.isApplicant) {
-      throw ruleError('NOT_ASSIGNEE', `the applicant may not ${input.action} their own ${def.key} in ${here}`, { action: input.action, reason: 'OWN_SUBJECT' });
+    if (found.as === 'assignee') onBehalfOf = assigneeCapacity(def, s, here, task, a, input.action);
+    if (found.as === 'voter') {
+      if (!(task?.organizationPath && holdsAnyRole(a.grants ?? [], task.candidateRoles, task.organizationPath))) {
+        throw ruleError('NOT_ASSIGNEE', `${input.action} in ${here} needs ${task?.candidateRoles.join(' or ')} at ${task?.route} ${task?.organizationId}`, {
+          action: input.action,
+          roles: task?.candidateRoles,
+          organizationId: task?.organizationId,
+        });
+      }
+      // A committee is the members seated on that organisation: a role held higher up covers the subtree for
+      // ordinary steps, but does not add seats to the vote.
+      if (!a.grants.some((g) => task.candidateRoles.includes(g.role) && samePath(g.path, task.organizationPath!))) {
+        throw ruleError('NOT_ASSIGNEE', `only members of the committee at ${task.organizationId} vote in ${here}`, { action: input.action, organizationId: task.organizationId });
+      }
+      if (a.isApplicant) {
+        throw ruleError('NOT_ASSIGNEE', `the applicant may not ${input.action} their own ${def.key} in ${here}`, { action: input.action, reason: 'OWN_SUBJECT' });
+      }
     }
   }
-  const ref: ActorRef = { accountId: actor.accountId, organizationId: actor.organizationId ?? null, as: found.as };
+  const ref = actorRef(actor, found.as, onBehalfOf);
   const rule = found.as === 'voter' ? found.comment : found.def.comment;
   const comment = normaliseComment(input.comment);
   if (rule === 'required' && !comment) {
@@ -434,10 +486,167 @@ function applyAct(def: WorkflowDefinition, prev: InstanceState, input: Omit<ActI
   const a = found.def;
   if (data && !a.updatesSubject) throw ruleError('DATA_NOT_ALLOWED', `${input.action} does not accept subject data`, { action: input.action });
   if (data) validateSubject(def, { ...prev.subject.data, ...data });
-  return move(def, prev, a.to, now, step, (st) => {
+  return move(def, prev, a.to, now, step, (st, seq, out) => {
     if (data) st.subject.data = { ...st.subject.data, ...clone(data) };
-    if (a.newRound) st.round += 1;
+    if (a.newRound) {
+      st.round += 1;
+      st.trail = [];
+    }
+    if (found.as === 'assignee') copyOnDecision(s, st, seq, now, out);
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Approval actions: return to an earlier step, transfer, urge, carbon copy
+// ---------------------------------------------------------------------------------------------------------
+
+/** The earlier human steps of this round that a return from the current step may resume from, oldest first. */
+export function returnTargets(def: WorkflowDefinition, state: InstanceState): string[] {
+  const s = def.states[state.current.state];
+  if (state.status !== 'ACTIVE' || s?.kind !== 'task' || !s.returnTo) return [];
+  const trail = state.trail ?? [];
+  const at = trail.lastIndexOf(state.current.state);
+  const earlier = [...new Set(trail.slice(0, at < 0 ? trail.length : at))].filter((k) => k !== state.current.state);
+  return s.returnTo.applicant ? [...earlier, s.returnTo.applicant] : earlier;
+}
+
+/** A notice (reminder, overdue, urge, carbon copy) for the workers to file; one key per notice. */
+function notice(
+  state: InstanceState,
+  key: string,
+  reason: 'reminder' | 'overdue' | 'urge' | 'carbonCopy',
+  to: { roles: string[]; organizationId: string | null; accountId: string | null },
+  step = state.current.state,
+  task: TaskSpec | null = state.current.task,
+): EffectSpec {
+  return {
+    name: 'notify',
+    idempotencyKey: key,
+    params: { reason, step, taskId: task?.taskId ?? null, dueAt: task?.dueAt ?? null, roles: to.roles, organizationId: to.organizationId, accountId: to.accountId },
+    awaitOutcome: false,
+  };
+}
+
+/** The people a task's notices go to: the person it was transferred to, the applicant of a revision, or its candidates. */
+function taskRecipients(state: InstanceState): { roles: string[]; organizationId: string | null; accountId: string | null } {
+  const task = state.current.task;
+  if (task?.assignedTo) return { roles: [], organizationId: task.organizationId, accountId: task.assignedTo };
+  if (task?.kind === 'applicant') return { roles: [], organizationId: null, accountId: state.startedBy.accountId };
+  return { roles: task?.candidateRoles ?? [], organizationId: task?.organizationId ?? null, accountId: null };
+}
+
+/** The step's named carbon-copy recipients get their notice when its assignee decides it. Called before `enter`. */
+function copyOnDecision(s: StateDef, st: InstanceState, seq: number, now: string, out: Out): void {
+  if (s.kind !== 'task' || !s.carbonCopy?.recipients.length) return;
+  const step = st.current.state;
+  const task = st.current.task;
+  s.carbonCopy.recipients.forEach((r, i) => {
+    const org = route(st.subject, r.organization);
+    st.carbonCopies = [...(st.carbonCopies ?? []), { accountId: null, role: r.role, organizationId: org.id, organizationPath: org.path, step, at: now }];
+    out.effects.push(notice(st, `${st.instanceId}:${seq}:cc:${i}`, 'carbonCopy', { roles: [r.role], organizationId: org.id, accountId: null }, step, task));
+  });
+}
+
+function approvalAct(
+  def: WorkflowDefinition,
+  prev: InstanceState,
+  s: StateDef,
+  action: ApprovalAction,
+  input: Omit<ActInput, 'actor'>,
+  actor: Actor | ActorRef,
+  trusted: boolean,
+  now: string,
+): Transition {
+  const here = prev.current.state;
+  const task = prev.current.task;
+  const rule = s.kind === 'task' && s.assignee !== 'applicant' && task ? s : null;
+  const allowed =
+    rule &&
+    (action === 'returnTo' ? !!rule.returnTo : action === 'transfer' ? rule.transfer : action === 'urge' ? !!rule.urge : !!rule.carbonCopy?.byAssignee);
+  if (!rule || !task || !allowed) {
+    throw ruleError('ACTION_NOT_ALLOWED', `${action} is not allowed in state ${here}`, { action, state: here });
+  }
+  const comment = normaliseComment(input.comment);
+  const needsReason = action === 'returnTo' || action === 'transfer';
+  if (needsReason && !comment) throw ruleError('COMMENT_REQUIRED', `${action} in ${here} needs a comment (a reason)`, { action });
+  if (input.data) throw ruleError('DATA_NOT_ALLOWED', `${action} does not accept subject data`, { action });
+
+  // Urging is for the applicant and the step's supervisors; the other actions are the assignee's.
+  let as: ActingAs = 'assignee';
+  let onBehalfOf: string | undefined;
+  if (trusted) {
+    as = (actor as ActorRef).as;
+    onBehalfOf = (actor as ActorRef).onBehalfOf;
+  } else if (action === 'urge') {
+    const a = actor as Actor;
+    const above = (g: Grant) => task.candidateRoles.includes(g.role) && !!task.organizationPath && covers(g.path, task.organizationPath) && !samePath(g.path, task.organizationPath);
+    if (a.isApplicant) as = 'applicant';
+    else if ((a.grants ?? []).some(above)) as = 'supervisor';
+    else throw ruleError('NOT_ALLOWED_TO_URGE', `only the applicant, or a holder of ${task.candidateRoles.join(' or ')} above ${task.organizationId}, may urge ${here}`, { action });
+  } else {
+    onBehalfOf = assigneeCapacity(def, s, here, task, actor as Actor, action);
+  }
+  const ref = actorRef(actor, as, onBehalfOf);
+  const base = { type: 'act' as const, taskId: input.taskId ?? null, data: null };
+
+  switch (action) {
+    case 'returnTo': {
+      const target = input.returnTo ?? '';
+      const targets = returnTargets(def, prev);
+      if (!trusted && !targets.includes(target)) {
+        throw ruleError('RETURN_TARGET_INVALID', `${here} may return to ${targets.length ? targets.join(', ') : 'no earlier step'}, not ${JSON.stringify(target)}`, { returnTo: target, allowed: targets });
+      }
+      const step: Step = { action, actor: ref, comment, cause: { ...base, returnTo: target } };
+      return move(def, prev, target, now, step, (st, seq, out) => {
+        // The steps after the one resumed from are done again, so they leave the trail (it re-enters itself).
+        const trail = st.trail ?? [];
+        const at = trail.lastIndexOf(target);
+        if (at >= 0) st.trail = trail.slice(0, at);
+        copyOnDecision(s, st, seq, now, out);
+      });
+    }
+    case 'transfer': {
+      const to = input.transferTo;
+      if (!to?.accountId) throw ruleError('INVALID_INPUT', 'transfer needs the account to transfer to');
+      if (!trusted) {
+        if (to.accountId === actor.accountId || to.accountId === onBehalfOf) throw ruleError('TRANSFER_TARGET_INVALID', 'a task cannot be transferred to oneself', { reason: 'SELF' });
+        if (to.isApplicant) throw ruleError('TRANSFER_TARGET_INVALID', `the applicant may not decide their own ${def.key}`, { reason: 'OWN_SUBJECT' });
+        if (to.accountId === task.assignedTo) throw ruleError('TRANSFER_TARGET_INVALID', 'the task is already assigned to that person', { reason: 'ALREADY_ASSIGNED' });
+      }
+      const step: Step = { action, actor: ref, comment, cause: { ...base, transferTo: to.accountId } };
+      return stay(prev, now, step, (st, seq, out) => {
+        // A new task for the new assignee, with the step's deadline and timers unchanged.
+        const moved: TaskSpec = { ...task, taskId: `${st.instanceId}:${seq}:${here}`, openedAt: now, assignedTo: to.accountId };
+        st.current.task = moved;
+        out.closeTasks.push(task.taskId);
+        out.openTasks.push(moved);
+      });
+    }
+    case 'urge': {
+      const last = prev.current.urgedAt;
+      const next = last ? addDuration(last, rule.urge!.every) : null;
+      if (!trusted && next && now < next) {
+        throw ruleError('URGED_RECENTLY', `${here} was urged at ${last}; it may be urged again from ${next}`, { urgedAt: last, nextAllowedAt: next });
+      }
+      return stay(prev, now, { action, actor: ref, comment, cause: base }, (st, seq, out) => {
+        st.current.urgedAt = now;
+        out.effects.push(notice(st, `${st.instanceId}:${seq}:notify`, 'urge', taskRecipients(st)));
+      });
+    }
+    case 'carbonCopy': {
+      const accounts = input.copyTo ?? [];
+      if (!accounts.length || accounts.length > 20 || new Set(accounts).size !== accounts.length || accounts.some((x) => typeof x !== 'string' || !x)) {
+        throw ruleError('INVALID_INPUT', 'carbonCopy needs 1-20 distinct accounts');
+      }
+      const already = accounts.filter((x) => (prev.carbonCopies ?? []).some((c) => c.accountId === x));
+      if (!trusted && already.length) throw ruleError('ALREADY_COPIED', `already copied: ${already.join(', ')}`, { accountIds: already });
+      return stay(prev, now, { action, actor: ref, comment, cause: { ...base, copyTo: [...accounts] } }, (st, seq, out) => {
+        const copies: CarbonCopy[] = accounts.map((accountId) => ({ accountId, role: null, organizationId: null, organizationPath: null, step: here, at: now }));
+        st.carbonCopies = [...(st.carbonCopies ?? []), ...copies];
+        accounts.forEach((accountId, i) => out.effects.push(notice(st, `${st.instanceId}:${seq}:cc:${i}`, 'carbonCopy', { roles: [], organizationId: null, accountId })));
+      });
+    }
+  }
 }
 
 /** A human action: approve, reject, return, resubmit, withdraw, object, a vote… */
@@ -484,25 +693,6 @@ export function effectCompleted(def: WorkflowDefinition, prev: InstanceState, in
 // timerFired
 // ---------------------------------------------------------------------------------------------------------
 
-function notifyEffect(state: InstanceState, seq: number, reason: 'reminder' | 'overdue', recipients: { roles: string[]; org: OrgRef | null } | null): EffectSpec {
-  const task = state.current.task;
-  return {
-    name: 'notify',
-    idempotencyKey: `${state.instanceId}:${seq}:notify`,
-    params: {
-      reason,
-      step: state.current.state,
-      taskId: task?.taskId ?? null,
-      dueAt: task?.dueAt ?? null,
-      roles: recipients ? recipients.roles : (task?.candidateRoles ?? []),
-      organizationId: recipients ? (recipients.org?.id ?? null) : (task?.organizationId ?? null),
-      // Applicant tasks notify the applicant (the account that started the instance).
-      accountId: task?.kind === 'applicant' ? state.startedBy.accountId : null,
-    },
-    awaitOutcome: false,
-  };
-}
-
 /**
  * A scheduled timer fired. Timers of a state already left (or already fired) are a no-op, never an error:
  * job queues deliver late and twice.
@@ -528,7 +718,7 @@ export function timerFired(def: WorkflowDefinition, prev: InstanceState, input: 
   if (timer.kind === 'reminder') {
     return stay(prev, now, { action: 'remind', actor: null, comment: null, cause }, (st, seq, out) => {
       dropTimer(st);
-      out.effects.push(notifyEffect(st, seq, 'reminder', null));
+      out.effects.push(notice(st, `${st.instanceId}:${seq}:notify`, 'reminder', taskRecipients(st)));
     });
   }
 
@@ -546,8 +736,10 @@ export function timerFired(def: WorkflowDefinition, prev: InstanceState, input: 
   return stay(prev, now, { action: 'overdue', actor: null, comment: null, cause }, (st, seq, out) => {
     dropTimer(st);
     st.current.escalations += 1;
-    const recipient = esc.action === 'notify' && esc.recipient ? { roles: [esc.recipient.role], org: route(st.subject, esc.recipient.organization) } : null;
-    out.effects.push(notifyEffect(st, seq, 'overdue', recipient));
+    const to = esc.action === 'notify' && esc.recipient
+      ? { roles: [esc.recipient.role], organizationId: route(st.subject, esc.recipient.organization).id, accountId: null }
+      : taskRecipients(st);
+    out.effects.push(notice(st, `${st.instanceId}:${seq}:notify`, 'overdue', to));
   });
 }
 
@@ -586,7 +778,8 @@ export function replay(def: WorkflowDefinition, startInput: StartInput, history:
       const c = e.cause;
       if (c.type === 'act') {
         if (!e.actor) throw mismatch(e.seq, 'an action without an actor');
-        t = applyAct(def, state, { action: e.action, taskId: c.taskId, comment: e.comment, data: c.data, now: e.at }, e.actor, true);
+        const args = { returnTo: c.returnTo, transferTo: c.transferTo ? { accountId: c.transferTo, isApplicant: false } : null, copyTo: c.copyTo };
+        t = applyAct(def, state, { action: e.action, taskId: c.taskId, comment: e.comment, data: c.data, now: e.at, ...args }, e.actor, true);
       } else if (c.type === 'effect') {
         t = effectCompleted(def, state, { effect: c.effect, idempotencyKey: c.idempotencyKey, outcome: c.outcome, now: e.at });
       } else if (c.type === 'timer') {

@@ -17,7 +17,17 @@ export type WorkflowRuleCode =
   | 'UNKNOWN_OUTCOME'
   | 'TIMER_MISMATCH'
   | 'INVALID_INPUT'
-  | 'REPLAY_MISMATCH';
+  | 'REPLAY_MISMATCH'
+  /** returnTo names no earlier human step of this round (nor the applicant's step the state allows). */
+  | 'RETURN_TARGET_INVALID'
+  /** transfer to oneself, to the applicant, or to whom the task is already assigned. */
+  | 'TRANSFER_TARGET_INVALID'
+  /** Urged already within the state's urge interval; `nextAllowedAt` says when. */
+  | 'URGED_RECENTLY'
+  /** Only the applicant, or a holder of the step's role higher up, may urge. */
+  | 'NOT_ALLOWED_TO_URGE'
+  /** An account already copied on this instance. */
+  | 'ALREADY_COPIED';
 
 /** An action or input the rules of the workflow refuse. The instance state is never modified when thrown. */
 export class WorkflowRuleError extends Error {

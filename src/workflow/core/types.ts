@@ -87,6 +87,24 @@ interface StateBase {
   description?: string;
 }
 
+/** 驳回到任意节点: the assignee may send the instance back to any earlier human step of this round. */
+export interface ReturnRule {
+  /** The applicant's revision step (an `assignee: applicant` task) they may also return to; none if absent. */
+  applicant?: string;
+}
+
+/** 催办: the applicant, or a holder of the step's role higher up, may nudge the assignees once per `every`. */
+export interface UrgeRule {
+  every: string;
+}
+
+/** 抄送: a read-only notice when the step is decided, to roles named here and to accounts the assignee adds. */
+export interface CarbonCopyRule {
+  recipients: Assignee[];
+  /** The assignee may copy further accounts while the step is open. */
+  byAssignee: boolean;
+}
+
 export interface TaskStateDef extends StateBase {
   kind: 'task';
   /** A role at a routed organisation, or the applicant themselves (a revision step). */
@@ -100,7 +118,19 @@ export interface TaskStateDef extends StateBase {
   applicantActions: ActionMap;
   /** Actions by any authenticated account. */
   publicActions: ActionMap;
+  /** The approval actions this step allows; each is absent (forbidden) unless declared. */
+  returnTo?: ReturnRule;
+  /** 转办: the assignee may hand the task to another eligible person, with a reason. */
+  transfer: boolean;
+  urge?: UrgeRule;
+  /** An out-of-office substitute may act on the delegator's task here. */
+  delegable: boolean;
+  carbonCopy?: CarbonCopyRule;
 }
+
+/** The approval actions the core knows by name, whatever the state; a definition may not declare them as its own. */
+export const APPROVAL_ACTIONS = ['returnTo', 'transfer', 'urge', 'carbonCopy'] as const;
+export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 
 export interface BallotChoice {
   comment: CommentRule;
@@ -196,15 +226,22 @@ export interface Actor {
   grants: Grant[];
   /** The applicant/submitter of this subject (or their union acting on their behalf), per the outer layer. */
   isApplicant: boolean;
+  /**
+   * The account this actor substitutes for (out-of-office delegation, as the outer layer found it active now),
+   * with only the delegated grants. Never itself a substitute's: delegations do not chain.
+   */
+  onBehalfOf?: { accountId: string; organizationId: string | null; grants: Grant[]; isApplicant: boolean } | null;
 }
 
 /** The capacity in which an actor acted; kept in history for the reviewers who trace decisions. */
-export type ActingAs = 'assignee' | 'voter' | 'applicant' | 'public' | 'starter';
+export type ActingAs = 'assignee' | 'voter' | 'applicant' | 'public' | 'starter' | 'supervisor';
 
 export interface ActorRef {
   accountId: string;
   organizationId: string | null;
   as: ActingAs;
+  /** Set when a substitute acted: the delegator whose task it was. */
+  onBehalfOf?: string;
 }
 
 export type TimerKind = 'reminder' | 'deadline' | 'notice';
@@ -236,6 +273,18 @@ export interface TaskSpec {
   dueAt: string;
   /** Set on a task reopened by escalation. */
   escalated: boolean;
+  /** Set on a transferred task: only this account (or their substitute) acts on it. */
+  assignedTo?: string;
+}
+
+/** Who was copied on an instance (抄送): an account, or a role at an organisation; they may read the instance. */
+export interface CarbonCopy {
+  accountId: string | null;
+  role: string | null;
+  organizationId: string | null;
+  organizationPath: string | null;
+  step: string;
+  at: string;
 }
 
 export interface EffectSpec {
@@ -268,6 +317,8 @@ export interface CurrentState {
   timers: TimerSpec[];
   /** How many times the deadline escalation ran in this state visit. */
   escalations: number;
+  /** When the assignees were last urged in this state visit. */
+  urgedAt?: string | null;
 }
 
 export type InstanceStatus = 'ACTIVE' | 'COMPLETED';
@@ -288,12 +339,16 @@ export interface InstanceState {
   /** The final state's outcome once COMPLETED (APPROVED, REJECTED, WITHDRAWN, PAID, BOOKED, AWARDED…). */
   outcome: string | null;
   current: CurrentState;
+  /** The human steps entered in this round, in order: where a return may send the instance back to. */
+  trail?: string[];
+  /** Everyone copied so far (抄送). */
+  carbonCopies?: CarbonCopy[];
 }
 
 /** What caused a history entry; with `at`, `actor` and `comment` it is enough to replay the transition. */
 export type HistoryCause =
   | { type: 'start'; data: SubjectData }
-  | { type: 'act'; taskId: string | null; data: SubjectData | null }
+  | { type: 'act'; taskId: string | null; data: SubjectData | null; returnTo?: string; transferTo?: string; copyTo?: string[] }
   | { type: 'effect'; effect: string; idempotencyKey: string; outcome: string }
   | { type: 'timer'; timerId: string; kind: TimerKind };
 
@@ -344,6 +399,12 @@ export interface ActInput {
   comment?: string | null;
   /** Replacement subject data, only on actions declaring `updatesSubject`. */
   data?: SubjectData | null;
+  /** `returnTo`: the earlier step to resume from. */
+  returnTo?: string | null;
+  /** `transfer`: the person the task goes to, whom the outer layer found able to hold its role on its organisation. */
+  transferTo?: { accountId: string; isApplicant: boolean } | null;
+  /** `carbonCopy`: accounts to copy (the outer layer checked they exist). */
+  copyTo?: string[] | null;
   now: string;
 }
 

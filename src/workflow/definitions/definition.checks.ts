@@ -1,6 +1,6 @@
 import { targetStates } from '../core/conditions';
 import { durationMs } from '../core/duration';
-import type { ActionMap, Condition, FieldType, JsonScalar, RouteLevel, StateDef, Target, WorkflowDefinition } from '../core/types';
+import { APPROVAL_ACTIONS, type ActionMap, type Condition, type FieldType, type JsonScalar, type RouteLevel, type StateDef, type Target, type WorkflowDefinition } from '../core/types';
 
 /**
  * Semantic checks over a structurally valid definition: everything that needs the whole document.
@@ -78,6 +78,7 @@ export function targetsOf(s: StateDef, base: string): { path: string; target: Ta
   switch (s.kind) {
     case 'task':
       maps(['actions', 'applicantActions', 'publicActions']);
+      if (s.returnTo?.applicant) out.push({ path: `${base}.returnTo.applicant`, target: s.returnTo.applicant });
       break;
     case 'vote':
       out.push({ path: `${base}.outcomes.passed`, target: s.outcomes.passed }, { path: `${base}.outcomes.failed`, target: s.outcomes.failed });
@@ -136,7 +137,28 @@ function checkState(def: WorkflowDefinition, name: string, s: StateDef, add: Add
     }
   }
 
+  if (s.kind === 'task' || s.kind === 'vote' || s.kind === 'timer') {
+    for (const m of ['actions', 'applicantActions', 'publicActions'] as const) {
+      for (const a of Object.keys((s as unknown as Record<string, ActionMap | undefined>)[m] ?? {})) {
+        if ((APPROVAL_ACTIONS as readonly string[]).includes(a)) add(`${base}.${m}.${a}`, `${a} is an approval action the engine provides; declare it as a key of the state instead`);
+      }
+    }
+  }
+
   if (s.kind === 'task') {
+    if (s.assignee === 'applicant') {
+      const declared = (['returnTo', 'urge', 'carbonCopy'] as const).filter((k) => s[k] !== undefined);
+      if (s.transfer) declared.push('transfer' as never);
+      if (s.delegable) declared.push('delegable' as never);
+      for (const k of declared) add(`${base}.${k}`, `${k} is for steps assigned to a role, not to the applicant`);
+    }
+    const back = s.returnTo?.applicant;
+    if (back && def.states[back] && !(def.states[back].kind === 'task' && (def.states[back] as { assignee: unknown }).assignee === 'applicant')) {
+      add(`${base}.returnTo.applicant`, `${back} is not the applicant's step (a task with assignee: applicant)`);
+    }
+    if (s.carbonCopy && !s.carbonCopy.recipients.length && !s.carbonCopy.byAssignee) {
+      add(`${base}.carbonCopy`, 'name recipients, or let the assignee add them (byAssignee: true)');
+    }
     if (Object.keys(s.actions).length === 0) add(`${base}.actions`, 'a task needs at least one action for its assignee');
     if (s.assignee === 'applicant' && Object.keys(s.applicantActions).length) {
       add(`${base}.applicantActions`, "the applicant is this step's assignee: declare these under actions");

@@ -139,6 +139,12 @@ const taskState = z.strictObject({
   actions: actionMap,
   applicantActions: actionMap,
   publicActions: actionMap,
+  // The approval actions: each is forbidden unless the step declares it.
+  returnTo: z.strictObject({ applicant: stateName.optional() }).optional(),
+  transfer: z.boolean().default(false),
+  urge: z.strictObject({ every: duration.default('P1D') }).optional(),
+  delegable: z.boolean().default(false),
+  carbonCopy: z.strictObject({ recipients: z.array(assignee).default([]), byAssignee: z.boolean().default(false) }).optional(),
 });
 
 const ballotChoice = z.strictObject({ comment: commentRule.default('optional') });
