@@ -3,7 +3,8 @@
  * expense reviews, award nominations): GraphQL decisions over HTTP to an API process, the outbox relay, BullMQ
  * and a worker process, until the next task is in the next reviewer's inbox.
  *
- *   npm run bench:workflow [-- --decisions 3000 --rate 150 --concurrency 16 --warmup 300]
+ *   npm run bench:workflow [-- --decisions 3000 --rate 100 --concurrency 16 --warmup 300]
+ *   npm run bench:workflow -- --compare /path/to/other/worktree[,/another] [--rounds 2]
  *
  * The API and the workers run as two processes (`dist/src/main.js`, `dist/src/worker.js`), as in production,
  * so this load generator does not share their event loop. It prints decisions/s at saturation (a closed loop
@@ -11,10 +12,20 @@
  * the decide round trip and of the routing latency: from sending a decision to the next task's row being
  * written, which is when the next reviewer's myTasks returns it. `warmup` decisions go first, unmeasured, so
  * that freshly started processes have compiled their hot paths. Uses its own database and queue prefix.
+ *
+ * It prints the load average first (warning above 1.0: the figures are then the machine's, not the engine's)
+ * and the CPU each process spent per decision during the saturation run, read from /proc: the API, the
+ * worker, PostgreSQL's backends of the benchmark database, and this load generator.
+ *
+ * `--compare` runs this tree and the other trees' builds (each with this same script, built) in turn, `rounds`
+ * times, alternating the order, and prints each side's figures and the ratios to this tree's: on a machine
+ * shared with other work, the ratio within one run says more than absolute figures from different times.
  */
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { bootstrap } from '../src/app/bootstrap';
 import { Award, AwardLevel } from '../src/awards/nomination.entity';
 import { AidType } from '../src/aid/aid-application.entity';
@@ -34,18 +45,67 @@ interface Args {
   rate: number;
   concurrency: number;
   warmup: number;
+  rounds: number;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { decisions: 3000, rate: 150, concurrency: 16, warmup: 300 };
+const USAGE = `usage: npm run bench:workflow [-- --decisions 3000 --rate 100 --concurrency 16 --warmup 300]
+       npm run bench:workflow -- --compare <other worktree>[,<another>] [--rounds 2] [the options above]
+
+Decisions per second end to end at saturation, the CPU per decision of each process, and decide and routing
+latency at a fixed rate, on the demo data in a database of its own. --compare alternates this tree with other
+trees' builds of this same script (copy scripts/bench-workflow.ts into them and build) and prints the ratios.`;
+
+function parseArgs(argv: string[]): { args: Args; compare: string[]; json: boolean } {
+  const args: Args = { decisions: 3000, rate: 100, concurrency: 16, warmup: 300, rounds: 2 };
+  const compare: string[] = [];
+  let json = false;
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--json') {
+      json = true;
+      i--;
+      continue;
+    }
+    if (argv[i] === '--compare' && argv[i + 1]) {
+      compare.push(...argv[i + 1].split(',').map((dir) => resolve(dir)));
+      continue;
+    }
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
     const value = Number(argv[i + 1]);
-    if (!(key in args) || !Number.isInteger(value) || value < (key === 'warmup' ? 0 : 1)) throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ''}`);
+    if (!(key in args) || !Number.isInteger(value) || value < (key === 'warmup' ? 0 : 1)) throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ''}\n\n${USAGE}`);
     args[key] = value;
   }
-  return args;
+  return { args, compare, json };
 }
+
+/** What one run measured, for --compare. CPU is core-ms per decision during the saturation run. */
+interface Result {
+  perSecond: number;
+  apiAnsweredPerSecond: number;
+  cpu: Record<'api' | 'worker' | 'postgres' | 'loadGenerator', number>;
+  /** PostgreSQL transactions per decision during the saturation run, this script's own left out. */
+  transactions: number;
+  decideP50: number;
+  decideP99: number;
+  routingP50: number;
+  routingP99: number;
+  load: [number, number];
+}
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU time (user + system) a process has used, in ms; 0 when it is gone or unreadable. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // The command name, in parentheses, may hold spaces: the fields counted from after it.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+const load1 = () => loadavg()[0];
+const loadText = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summary = (values: number[]) => {
@@ -62,22 +122,35 @@ const FIRST_STEP_REVIEWER: Record<string, string> = {
 };
 
 async function main() {
-  helpRequested(
-    process.argv.slice(2),
-    'usage: npm run bench:workflow [-- --decisions 3000 --rate 150 --concurrency 16 --warmup 300]\n\nDecisions per second end to end at saturation, and decide and routing latency at a fixed rate, on the demo data in a database of its own.',
-  );
-  const args = parseArgs(process.argv.slice(2));
+  helpRequested(process.argv.slice(2), USAGE);
+  const { args, compare, json } = parseArgs(process.argv.slice(2));
+  if (compare.length) return compareTrees(args, compare);
+  process.stdout.write(`Load average before the run: ${loadText()} (${cpus().length} cores)\n`);
+  if (load1() > 1.0) process.stdout.write(`WARNING: load average ${load1().toFixed(2)} > 1.0: other work shares the cores, so these figures understate the engine\n`);
+  const result = await run(args);
+  process.stdout.write(`\nLoad average after the run: ${loadText()}\n`);
+  if (json) process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+async function run(args: Args): Promise<Result> {
+  const loadBefore = load1();
   const base = loadConfig();
   const target = new URL(base.DATABASE_URL);
-  target.pathname = '/gonghui_bench_workflow';
+  // Of this run's own: other runs (other checkouts) may be benchmarking on the same server.
+  target.pathname = `/gonghui_bench_workflow_${process.pid}`;
   const databaseUrl = target.toString();
-  const queuePrefix = `gh_bench_${Date.now()}`;
+  const queuePrefix = `gh_bench_${process.pid}_${Date.now()}`;
   await dropDatabase(databaseUrl);
   await seedDatabase(databaseUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(base) });
   // In this process: only the services, to file the subjects (no HTTP, no workers).
   const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
   const { services } = local;
-  const sql = (q: string, p: unknown[] = []): Promise<any[]> => services.orm.em.fork().getConnection().execute(q, p);
+  /** This script's own statements (each its own transaction), left out of the transactions per decision. */
+  let own = 0;
+  const sql = (q: string, p: unknown[] = []): Promise<any[]> => {
+    own++;
+    return services.orm.em.fork().getConnection().execute(q, p);
+  };
 
   const port = await freePort();
   const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
@@ -89,7 +162,10 @@ async function main() {
 
   try {
     const gql = client.gql.bind(client);
-    await client.waitUntilServing();
+    // A loaded machine may take longer than the client's usual 20 s to start the API.
+    for (const deadline = Date.now() + 180_000; !(await client.gql('{ __typename }').catch(() => undefined))?.data; await sleep(200)) {
+      if (Date.now() > deadline) throw new Error('the API did not start within 180 s');
+    }
     const tokens = Object.fromEntries(
       await Promise.all(['city.approver', 'city.finance'].map(async (u) => [u, (await client.signIn(u)).token] as const)),
     );
@@ -169,15 +245,56 @@ async function main() {
     // 0. Warm-up, not measured.
     await closedLoop(tasks.slice(0, args.warmup));
 
+    /** CPU used so far by each process of the run; PostgreSQL's as the backends connected to this database now. */
+    const cpuNow = async () => {
+      const backends: { pid: number }[] = await sql('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      const self = process.cpuUsage();
+      return {
+        api: cpuMs(children[0].pid),
+        worker: cpuMs(children[1].pid),
+        postgres: new Map(backends.map((b) => [b.pid, cpuMs(b.pid)])),
+        loadGenerator: (self.user + self.system) / 1000,
+      };
+    };
+
     // 1. Saturation.
     const batch = tasks.slice(args.warmup, args.warmup + args.decisions);
     process.stdout.write(`Deciding ${batch.length} tasks as fast as the API answers (after ${args.warmup} to warm up)…\n`);
+    /**
+     * Transactions committed or rolled back in the database, less this script's own statements. An idle backend
+     * reports its counts up to 10 s late (PostgreSQL 15's PGSTAT_IDLE_INTERVAL): read after 11 s of quiet, which
+     * adds the relay's and reconciler's idle polls of those seconds (a few dozen).
+     */
+    const transactionsNow = async () => {
+      await sleep(11_000);
+      const [stats] = await sql('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()');
+      return Number(stats.n) - own;
+    };
+    const transactionsBefore = await transactionsNow();
+    const cpuBefore = await cpuNow();
     const { answered, seconds } = await closedLoop(batch);
+    const cpuAfter = await cpuNow();
+    const transactionsAfter = await transactionsNow();
     if (failures) throw new Error(`${failures} decisions failed, e.g. ${JSON.stringify(firstError)}`);
+    const perDecision = (ms: number) => ms / batch.length;
+    // A backend that connected during the run counts from zero; one that left during it is missed (pools keep theirs).
+    const postgresMs = [...cpuAfter.postgres].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.postgres.get(pid) ?? 0), 0);
+    const cpu = {
+      api: perDecision(cpuAfter.api - cpuBefore.api),
+      worker: perDecision(cpuAfter.worker - cpuBefore.worker),
+      postgres: perDecision(postgresMs),
+      loadGenerator: perDecision(cpuAfter.loadGenerator - cpuBefore.loadGenerator),
+    };
+    const transactions = perDecision(transactionsAfter - transactionsBefore);
     const mix = (list: typeof tasks) => Object.entries(list.reduce<Record<string, number>>((m, t) => ({ ...m, [t.definition_key]: (m[t.definition_key] ?? 0) + 1 }), {})).map(([k, n]) => `${k} ${n}`).join(', ');
     process.stdout.write(`\nMix: ${mix(batch)}\n`);
     process.stdout.write(`Saturation (${args.concurrency} concurrent clients): ${batch.length} decisions routed to the next inbox in ${seconds.toFixed(2)} s = ${(batch.length / seconds).toFixed(0)} decisions/s\n`);
     process.stdout.write(`  (the API answered them all in ${answered.toFixed(2)} s = ${(batch.length / answered).toFixed(0)}/s; the rest is the workers catching up)\n`);
+    const cpuTotal = cpu.api + cpu.worker + cpu.postgres + cpu.loadGenerator;
+    process.stdout.write(
+      `  CPU per decision: API ${cpu.api.toFixed(2)} core-ms, worker ${cpu.worker.toFixed(2)}, PostgreSQL backends ${cpu.postgres.toFixed(2)}, load generator ${cpu.loadGenerator.toFixed(2)} (${cpuTotal.toFixed(2)} in all)\n`,
+    );
+    process.stdout.write(`  PostgreSQL transactions per decision: ${transactions.toFixed(2)} (every statement outside a transaction is one)\n`);
 
     // 2. Fixed offered load: an open loop sending one decision every 1/rate seconds.
     const paced = tasks.slice(args.warmup + args.decisions);
@@ -199,6 +316,19 @@ async function main() {
     process.stdout.write(`\nFixed offered load of ${args.rate} decisions/s (${paced.length} decisions; ${mix(paced)}):\n`);
     process.stdout.write(`  decide round trip:  ${summary(roundTrips)}\n`);
     process.stdout.write(`  routing latency:    ${summary(latencies)}   (decide sent → next task in the inbox)\n`);
+    const sortedTrips = [...roundTrips].sort((a, b) => a - b);
+    const sortedRouting = [...latencies].sort((a, b) => a - b);
+    return {
+      perSecond: batch.length / seconds,
+      apiAnsweredPerSecond: batch.length / answered,
+      cpu,
+      transactions,
+      decideP50: percentile(sortedTrips, 50),
+      decideP99: percentile(sortedTrips, 99),
+      routingP50: percentile(sortedRouting, 50),
+      routingP99: percentile(sortedRouting, 99),
+      load: [loadBefore, load1()],
+    };
   } finally {
     client.close();
     for (const child of children) child.kill('SIGTERM');
@@ -207,6 +337,62 @@ async function main() {
     await dropDatabase(databaseUrl);
     await obliterateWorkflowQueue(base.REDIS_URL, queuePrefix);
   }
+}
+
+/**
+ * Runs this tree and the others in turn, `rounds` times, each round in the opposite order of the one before,
+ * then prints every run and each side's median with its ratio to this tree's.
+ */
+async function compareTrees(args: Args, others: string[]) {
+  const here = projectRoot();
+  const trees = [here, ...others];
+  const forward = ['--decisions', args.decisions, '--rate', args.rate, '--concurrency', args.concurrency, '--warmup', args.warmup, '--json'].map(String);
+  const runs = new Map<string, Result[]>(trees.map((t) => [t, []]));
+  process.stdout.write(`Comparing ${trees.length} trees, ${args.rounds} rounds alternating; load average now ${loadText()} (${cpus().length} cores)\n`);
+  for (let round = 0; round < args.rounds; round++) {
+    for (const tree of round % 2 === 0 ? trees : [...trees].reverse()) {
+      process.stdout.write(`\n=== round ${round + 1}: ${tree} (load ${loadText()})\n`);
+      const output = await new Promise<string>((done, fail) => {
+        const child = spawn(process.execPath, [join(tree, 'dist', 'scripts', 'bench-workflow.js'), ...forward], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          process.stdout.write(chunk);
+        });
+        child.on('exit', (code) => (code === 0 ? done(text) : fail(new Error(`the benchmark in ${tree} exited ${code}`))));
+      });
+      const line = output.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) throw new Error(`the benchmark in ${tree} printed no RESULT line: build it with this bench-workflow.ts`);
+      runs.get(tree)!.push(JSON.parse(line.slice('RESULT '.length)) as Result);
+    }
+  }
+  const median = (values: number[]) => {
+    const s = [...values].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const cpuAll = (r: Result) => r.cpu.api + r.cpu.worker + r.cpu.postgres + r.cpu.loadGenerator;
+  const figures: [string, (r: Result) => number, number][] = [
+    ['decisions/s at saturation', (r) => r.perSecond, 0],
+    ['API CPU core-ms/decision', (r) => r.cpu.api, 2],
+    ['worker CPU core-ms/decision', (r) => r.cpu.worker, 2],
+    ['PostgreSQL CPU core-ms/decision', (r) => r.cpu.postgres, 2],
+    ['all CPU core-ms/decision', cpuAll, 2],
+    ['PostgreSQL transactions/decision', (r) => r.transactions ?? NaN, 2],
+    [`routing p99 at ${args.rate}/s (ms)`, (r) => r.routingP99, 0],
+    [`decide p99 at ${args.rate}/s (ms)`, (r) => r.decideP99, 0],
+  ];
+  process.stdout.write(`\nSummary (${args.rounds} rounds; median, each run in brackets; ratio = median / this tree's median)\n`);
+  for (const [name, of, digits] of figures) {
+    process.stdout.write(`  ${name}\n`);
+    const mine = median(runs.get(here)!.map(of));
+    for (const tree of trees) {
+      const values = runs.get(tree)!.map(of);
+      const m = median(values);
+      process.stdout.write(`    ${m.toFixed(digits).padStart(8)} [${values.map((v) => v.toFixed(digits)).join(', ')}]  ratio ${(m / mine).toFixed(2)}  ${tree}\n`);
+    }
+  }
+  const loads = [...runs.values()].flat().flatMap((r) => r.load);
+  process.stdout.write(`  load average (1 min) during the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}\n`);
 }
 
 main().catch((error) => {

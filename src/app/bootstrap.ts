@@ -22,7 +22,8 @@ import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { EffectRegistry } from '../workflow/effects';
 import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
-import { OutboxRelay } from '../workflow/outbox';
+import { OutboxRelay, OutboxWaker } from '../workflow/outbox';
+import { CommitHooks } from '../db/commit-hooks';
 import { Reconciler } from '../workflow/reconciler';
 import { LivePublisher } from '../live/live.publisher';
 import { LiveFeeds } from '../live/live.feeds';
@@ -110,7 +111,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const organizations = new OrganizationService();
   const funds = new FundService(idempotencyKeys);
   const live = new LivePublisher(orm, logger);
-  const store = new WorkflowStore(idempotencyKeys, live);
+  const waker = new OutboxWaker(orm, new CommitHooks(orm), config.OUTBOX_POLL_MS, logger);
+  const store = new WorkflowStore(idempotencyKeys, waker, live);
   const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);
@@ -192,6 +194,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     if (options.workers) {
       const queue = openQueue();
       const relay = new OutboxRelay(orm, queue, config.DATABASE_URL, config.OUTBOX_POLL_MS, logger);
+      waker.attach(relay);
       reconciler = new Reconciler(orm, queue, relay, obligations, {
         periodMs: config.RECONCILE_PERIOD_MS,
         graceMs: config.RECONCILE_GRACE_MS,

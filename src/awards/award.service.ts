@@ -38,11 +38,9 @@ export interface AwardQuotaUsage extends QuotaKey {
   remaining: number;
 }
 
-/** Places held for one county/award/level/year: reservations, plus live nominations that have none yet. */
+/** Places held for one county/award/level/year: reservations (the quota row's counter), plus live nominations that have none yet. */
 const USAGE_SQL = `
-  (select count(*) from award_quota_reservation r
-    where r.county_org_id = q.county_org_id and r.award = q.award and r.award_level = q.award_level and r.year = q.year
-      and r.released_at is null)::int as reserved,
+  q.reserved,
   (select count(*) from nomination n join workflow_instance i on i.id = n.instance_id
     where n.county_org_id = q.county_org_id and n.award = q.award and n.award_level = q.award_level and n.year = q.year
       and i.status = 'ACTIVE'

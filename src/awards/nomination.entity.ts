@@ -46,7 +46,7 @@ export enum NomineeKind {
 /** How many nominations a county federation may put forward for one award, level and year. */
 @Entity({ tableName: 'award_quota' })
 export class AwardQuota {
-  [OptionalProps]?: 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'reserved';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = newId();
@@ -65,6 +65,10 @@ export class AwardQuota {
 
   @Property({ type: 'integer' })
   quota!: number;
+
+  /** Places held by reservations, kept by the reserveQuota and releaseQuota effects in their own statements. */
+  @Property({ type: 'integer' })
+  reserved: number = 0;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

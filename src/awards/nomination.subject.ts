@@ -157,45 +157,49 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
   }
 
   /**
-   * The `reserveQuota` effect: holds one of the county's places for this instance (one row per instance). The
-   * quota row is locked, so two county approvals can never take the last place; a full quota returns
-   * QUOTA_EXCEEDED and the nomination goes back to the county.
+   * The `reserveQuota` effect: holds one of the county's places for this instance (one row per instance), in
+   * one statement. The quota row's `reserved` counter is taken by an update that checks `reserved < quota`
+   * itself (re-checked on the row as a concurrent reservation left it), so two county approvals can never take
+   * the last place; a full quota, or none, returns QUOTA_EXCEEDED and the nomination goes back to the county.
+   * A reservation this instance already holds is kept (a redelivered job).
    */
   private reserveQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    // Two statements, not one: the count must be read after the quota row's lock is held, with a fresh snapshot.
-    const { rows: [n] } = await runSql<{ county_org_id: string; award: string; award_level: string; year: number; quota: number | null }>(
+    const { rows: [r] } = await runSql<{ found: boolean; held: boolean; reserved: boolean }>(
       em,
-      `select n.county_org_id, n.award, n.award_level, n.year,
-              (select q.quota from award_quota q
-                where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
-                for update) as quota
-         from nomination n where n.id = ?`,
-      [instance.subjectId],
-    );
-    if (!n) throw new Error(`nomination ${instance.subjectId} does not exist`);
-    if (n.quota === null) return 'QUOTA_EXCEEDED';
-    const key = [n.county_org_id, n.award, n.award_level, n.year];
-    const { rows: [r] } = await runSql<{ held: boolean; reserved: boolean }>(
-      em,
-      `with held as (select 1 from award_quota_reservation where instance_id = ? and released_at is null),
-            taken as (select count(*)::int as n from award_quota_reservation
-                       where (county_org_id, award, award_level, year) = (?, ?, ?, ?) and released_at is null),
+      `with n as (select county_org_id, award, award_level, year from nomination where id = ?),
+            held as (select 1 from award_quota_reservation where instance_id = ? and released_at is null),
+            taken as (
+              update award_quota q set reserved = q.reserved + 1
+                from n
+               where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
+                 and q.reserved < q.quota and not exists (select 1 from held)
+              returning q.county_org_id, q.award, q.award_level, q.year),
             reserve as (
               insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
-              select ?, ?, ?, ?, ?, ? where not exists (select 1 from held) and (select n from taken) < ?
+              select ?, ?, t.county_org_id, t.award, t.award_level, t.year from taken t
               on conflict (instance_id) do update set released_at = null, reserved_at = now()
               returning 1)
-       select exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
-      [instance.id, ...key, instance.id, instance.subjectId, ...key, n.quota],
+       select exists (select 1 from n) as found, exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
+      [instance.subjectId, instance.id, instance.id, instance.subjectId],
     );
+    if (!r.found) throw new Error(`nomination ${instance.subjectId} does not exist`);
     return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';
   };
 
-  /** The `releaseQuota` effect: gives the place back when the vote fails, an objection is upheld or the province rejects. */
+  /**
+   * The `releaseQuota` effect: gives the place back when the vote fails, an objection is upheld or the province
+   * rejects; the counter goes down in the same statement, once (only a held reservation is released).
+   */
   private releaseQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    await em
-      .getConnection()
-      .execute('update award_quota_reservation set released_at = now() where instance_id = ? and released_at is null', [instance.id], 'run', em.getTransactionContext());
+    await runSql(
+      em,
+      `with released as (update award_quota_reservation set released_at = now() where instance_id = ? and released_at is null
+                          returning county_org_id, award, award_level, year)
+       update award_quota q set reserved = q.reserved - 1
+         from released r
+        where (q.county_org_id, q.award, q.award_level, q.year) = (r.county_org_id, r.award, r.award_level, r.year)`,
+      [instance.id],
+    );
     return 'ok';
   };
 

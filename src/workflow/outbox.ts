@@ -3,6 +3,7 @@ import { PgListener } from '../db/listener';
 import { pgArray, runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
+import type { CommitHooks } from '../db/commit-hooks';
 import { bullJobId, jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowJobs, WorkflowQueue } from './queue';
 
 const CHANNEL = 'gonghui_outbox';
@@ -14,18 +15,22 @@ export type OutboxMessage = { [N in WorkflowJobName]: { name: N; data: WorkflowJ
 
 /**
  * The VALUES list of outbox rows, for the store to insert in the same statement as the transition that caused
- * them: they exist exactly when it commits. A trigger on the table sends the NOTIFY, delivered at commit, that
- * wakes the relays at once. Each row is an obligation until the job's handler deletes it, in the transaction that
- * does the job's work; if Redis loses the job meanwhile, the reconciler sends it again.
+ * them: they exist exactly when it commits, and the OutboxWaker wakes the relays after that commit. Each row is
+ * an obligation until the job's handler deletes it, in the transaction that does the job's work; if Redis loses
+ * the job meanwhile, the reconciler sends it again.
  */
-export function outboxRows(messages: OutboxMessage[]): { sql: string; params: unknown[] } | undefined {
+export function outboxRows(messages: OutboxMessage[]): { sql: string; params: unknown[]; earliestRunAt: Date } | undefined {
   if (!messages.length) return undefined;
   const params: unknown[] = [];
+  const now = new Date();
+  let earliestRunAt = messages[0].runAt ?? now;
   const rows = messages.map((m) => {
-    params.push(jobIdFor(m.name, m.data.ref), m.name, JSON.stringify(m.data), (m.runAt ?? new Date()).toISOString());
+    const runAt = m.runAt ?? now;
+    if (runAt < earliestRunAt) earliestRunAt = runAt;
+    params.push(jobIdFor(m.name, m.data.ref), m.name, JSON.stringify(m.data), runAt.toISOString());
     return '(?, ?, ?::jsonb, ?::timestamptz)';
   });
-  return { sql: `values ${rows.join(', ')}`, params };
+  return { sql: `values ${rows.join(', ')}`, params, earliestRunAt };
 }
 
 /** An outbox row as the relay and the reconciler send it. */
@@ -48,6 +53,60 @@ export function sendObligations(queue: WorkflowQueue, rows: readonly ObligationR
       opts: { jobId: bullJobId(r.job_id, r.generation), delay: Math.max(0, new Date(r.run_at).getTime() - now) },
     })),
   );
+}
+
+/**
+ * Wakes the relays once outbox rows are committed, from the process that committed them and outside its
+ * transaction. (A NOTIFY sent inside each decision's transaction, as a trigger once did, made every notifying
+ * commit queue behind the others on PostgreSQL's notify lock.) A process running a relay kicks it directly:
+ * any relay drains every row. Otherwise one `pg_notify` is in flight at a time and the wakes asked for meanwhile
+ * become one more, so under load one NOTIFY covers many commits at no added delay. Rows not due within the
+ * relays' poll (a deadline days away) wake nobody: the poll sends them in time. A wake lost to a fault costs
+ * at most one poll.
+ */
+export class OutboxWaker {
+  private local?: OutboxRelay;
+  private notifying = false;
+  private again = false;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly hooks: CommitHooks,
+    private readonly pollMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The relay of this process, kicked instead of a NOTIFY while it runs. */
+  attach(relay: OutboxRelay): void {
+    this.local = relay;
+  }
+
+  /** After the commit of what `em` wrote: wakes the relays if the earliest of the rows is due before the next poll. */
+  afterCommit(em: EntityManager, earliestRunAt: Date): void {
+    if (earliestRunAt.getTime() - Date.now() > this.pollMs) return;
+    this.hooks.after(em, this.wake);
+  }
+
+  private readonly wake = (): void => {
+    if (this.local?.running) return this.local.kick();
+    if (this.notifying) {
+      this.again = true;
+      return;
+    }
+    this.notifying = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          await runSql(this.orm.em.fork() as EntityManager, `select pg_notify('${CHANNEL}', '')`);
+        } while (this.again);
+      } catch (error) {
+        this.logger.warn('outbox wake-up failed; the relays will poll', safeError(error));
+      } finally {
+        this.notifying = false;
+      }
+    })();
+  };
 }
 
 /**
@@ -79,6 +138,11 @@ export class OutboxRelay {
     // Polling covers notifications missed while disconnected and rows left by a relay that crashed mid-batch.
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.kick();
+  }
+
+  /** Started and not stopped: kicks make it drain. */
+  get running(): boolean {
+    return this.timer !== undefined && !this.stopped;
   }
 
   /** Whether NOTIFY wakes this relay; while it does not (PostgreSQL restarted), rows wait for the poll. */

@@ -82,9 +82,6 @@ export interface ApprovalLookups {
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
 export class WorkflowService {
-  /** Instances answered as a repeated request found them: their history and tasks are shown as of then. */
-  private readonly pastAnswers = new WeakSet<WorkflowInstance>();
-
   constructor(
     readonly definitions: DefinitionRegistry,
     private readonly store: WorkflowStore,
@@ -335,7 +332,7 @@ export class WorkflowService {
     const { rows: [row] } = await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = ?', [instanceId]);
     const now = instanceFromRow(row);
     if (!snapshot?.data || snapshot.seq === now.seq) return now;
-    const then: WorkflowInstance = {
+    return {
       ...now,
       state: snapshot.state,
       status: snapshot.status,
@@ -344,8 +341,6 @@ export class WorkflowService {
       data: snapshot.data,
       updatedAt: new Date(snapshot.updated_at),
     };
-    this.pastAnswers.add(then);
-    return then;
   }
 
   private async act(
@@ -372,6 +367,9 @@ export class WorkflowService {
       decision: input.taskKey ? { taskKey: input.taskKey, action, accountId: viewer.accountId } : undefined,
       idempotency: input.idempotency,
       attribution: { accountId: viewer.accountId, role: actingRole(viewer, path, instance.data.current.task?.candidateRoles), onBehalfOfAccountId: actor.onBehalfOf?.accountId ?? null, detail: approvalDetail(instance, input.args) },
+      // The next task is written with the transition: in the next inbox when the statement commits, with no
+      // outbox row, relay batch, job and worker statement in between.
+      openTasksNow: true,
     };
     // A decision on a task is one statement.
     if (input.taskKey && !data) {
@@ -582,10 +580,19 @@ export class WorkflowService {
     return { intact: firstBrokenSeq === null, firstBrokenSeq };
   }
 
-  /** Open tasks; for an instance as a past answer found it, only its then current task, if that is still open. */
+  /**
+   * Open tasks. An instance answered as a past request left it shows its then current task, which was open then
+   * (the transition that answered opened it in its own statement) and has been closed since.
+   */
   async openTasks(em: EntityManager, instance: WorkflowInstance) {
-    const open = await em.find(WorkflowTask, { instanceId: instance.id, status: 'OPEN' }, { orderBy: { openedAt: 'asc' } });
-    return this.pastAnswers.has(instance) ? open.filter((t) => t.key === instance.data.current.task?.taskId) : open;
+    const current = instance.data.current.task?.taskId;
+    const tasks = await em.find(
+      WorkflowTask,
+      { instanceId: instance.id, $or: [{ status: 'OPEN' }, ...(current ? [{ key: current }] : [])] },
+      { orderBy: { openedAt: 'asc' } },
+    );
+    const then = tasks.find((t) => t.key === current && t.status !== 'OPEN');
+    return then ? [then] : tasks.filter((t) => t.status === 'OPEN');
   }
 
   private isPublicAction(instance: WorkflowInstance, action: string): boolean {

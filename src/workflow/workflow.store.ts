@@ -3,7 +3,7 @@ import { pgArray, runSql } from '../db/sql';
 import type { IdempotencyStore, IdempotentRequest } from '../idempotency/idempotency.store';
 import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
-import { OutboxMessage, outboxRows } from './outbox';
+import { OutboxMessage, outboxRows, type OutboxWaker } from './outbox';
 import type { WorkflowInstanceRow } from './workflow-instance.entity';
 import type { LiveEvent } from '../live/live.events';
 import type { LivePublisher } from '../live/live.publisher';
@@ -51,8 +51,8 @@ export interface SaveOptions {
   /** The outbox row (obligation) whose job this transition is the work of: deleted with it. */
   fulfils?: string;
   /**
-   * For transitions a worker takes (an effect's outcome, a timer): it opens the next tasks itself, in the same
-   * statement, instead of sending them round through the outbox and the queue to another worker.
+   * Opens the next tasks in the same statement instead of sending them round through the outbox and the queue
+   * to a worker: every transition but a filing's (decisions, instance actions, effect outcomes, timers).
    */
   openTasksNow?: boolean;
 }
@@ -90,6 +90,11 @@ interface Part {
   params: unknown[];
 }
 
+/** The outbox part, with when its earliest row is due (whether the relays need waking). */
+interface OutboxPart extends Part {
+  earliestRunAt: Date;
+}
+
 /** The instance row as written, but its state: the caller has that already, so it need not travel back as JSON. */
 const RETURNED = `id, definition_key, definition_version, subject_type, subject_id, subject_org_id, subject_org_path,
   applicant_account_id, applicant_member_id, state, status, outcome, seq, created_at, updated_at`;
@@ -107,6 +112,7 @@ const IF_HEAD = 'exists (select 1 from head)';
 export class WorkflowStore {
   constructor(
     private readonly idempotencyKeys: IdempotencyStore,
+    private readonly waker: OutboxWaker,
     /** Told what each statement changed, for the live updates, once it has committed. */
     private readonly live: LivePublisher,
   ) {}
@@ -149,13 +155,14 @@ export class WorkflowStore {
   }
 
   private async run(em: EntityManager, head: Part, t: Transition, extra: SaveOptions = {}) {
+    const outbox = this.outbox(t, !extra.openTasksNow);
     const parts = [
       this.history(t, extra.attribution),
       this.closeTasks(t, extra.decision),
       this.recordVote(t, extra.decision),
       ...this.reminders(t),
       extra.openTasksNow ? this.openTasks(t) : undefined,
-      this.outbox(t, !extra.openTasksNow),
+      outbox,
       this.idempotency(extra.idempotency),
       this.effect(t, extra.effect),
       extra.fulfils ? { sql: `delete from workflow_outbox where id = ?::bigint and ${IF_HEAD}`, params: [extra.fulfils] } : undefined,
@@ -163,6 +170,7 @@ export class WorkflowStore {
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
     const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
+    if (rows[0] && outbox) this.waker.afterCommit(em, outbox.earliestRunAt);
     if (rows[0]) this.live.after(em, liveEvents(t, extra));
     return rows[0] && { ...rows[0], data: t.state };
   }
@@ -245,7 +253,7 @@ export class WorkflowStore {
     };
   }
 
-  private outbox(t: Transition, withOpenTasks: boolean): Part | undefined {
+  private outbox(t: Transition, withOpenTasks: boolean): OutboxPart | undefined {
     const instanceId = t.state.instanceId;
     const messages: OutboxMessage[] = [
       ...(withOpenTasks ? t.openTasks : []).map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
@@ -258,7 +266,13 @@ export class WorkflowStore {
       ),
     ];
     const rows = outboxRows(messages);
-    return rows && { sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD}`, params: rows.params };
+    return (
+      rows && {
+        sql: `insert into workflow_outbox (job_id, job_name, payload, run_at) select * from (${rows.sql}) v where ${IF_HEAD}`,
+        params: rows.params,
+        earliestRunAt: rows.earliestRunAt,
+      }
+    );
   }
 
   private idempotency(request?: IdempotentRequest): Part | undefined {

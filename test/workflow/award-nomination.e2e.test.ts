@@ -352,6 +352,29 @@ describe('award nomination', () => {
     expect(await api.quota('TECHNICAL_EXPERT', 'PROVINCIAL')).toMatchObject({ quota: 1, used: 1, remaining: 0 });
   });
 
+  it('reserves no more places than the quota when the county approves nominations in parallel', async () => {
+    const { danfeng } = h.fed.orgs;
+    await h.sql(`insert into award_quota (id, county_org_id, award, award_level, year, quota) values (gen_random_uuid(), ?, 'MODEL_WORKER', 'NATIONAL', 2026, 3)`, [danfeng.id]);
+    const { wang, li, zhao } = h.fed.members;
+    const nominated = await Promise.all([wang, li, zhao].map((m) => api.nominate({ memberId: m.id, award: 'MODEL_WORKER', awardLevel: 'NATIONAL' }, 'admin')));
+    // The city cuts the places to two behind the API's back while all three wait for the county.
+    await h.sql(`update award_quota set quota = 2 where county_org_id = ? and award = 'MODEL_WORKER' and award_level = 'NATIONAL'`, [danfeng.id]);
+    const approver = h.tokens['danfeng.approver'];
+    const tasks = await Promise.all(nominated.map((n) => h.wf.taskFor(approver, n.instance.id, 'COUNTY_REVIEW')));
+    const decided = await Promise.all(tasks.map((task) => h.wf.decide(approver, task.id, 'approve')));
+    expect(decided.map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
+    // Each reservation ran in its own worker job at once; after it, the nomination is at the vote or back at the county.
+    const after = await Promise.all(nominated.map((n) => h.wf.reachesAny(h.tokens['city.approver'], n.instance.id, ['SELECTION_VOTE', 'COUNTY_REVIEW'])));
+    expect(after.map((i) => i.state).sort()).toEqual(['COUNTY_REVIEW', 'SELECTION_VOTE', 'SELECTION_VOTE']);
+    expect(await api.quota('MODEL_WORKER', 'NATIONAL')).toMatchObject({ quota: 2, reserved: 2, pending: 1 });
+    const [rows] = await h.sql(
+      `select count(*)::int as held, (select reserved from award_quota where county_org_id = ? and award = 'MODEL_WORKER' and award_level = 'NATIONAL') as counter
+         from award_quota_reservation where county_org_id = ? and award = 'MODEL_WORKER' and award_level = 'NATIONAL' and released_at is null`,
+      [danfeng.id, danfeng.id],
+    );
+    expect(rows).toEqual({ held: 2, counter: 2 });
+  });
+
   it('lets the federation above a county set its quotas, never below the places used', async () => {
     const set = (who: string, input: Record<string, unknown>) =>
       h.t.gql('mutation($i: SetAwardQuotaInput!) { setAwardQuota(input: $i) { award quota used remaining } }', { i: input }, h.tokens[who]);

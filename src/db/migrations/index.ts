@@ -18,6 +18,8 @@ import { Migration20261202000000_audit_chain } from './Migration20261202000000_a
 import { Migration20261212000000_history_attribution } from './Migration20261212000000_history_attribution';
 import { Migration20261214000000_approval_actions } from './Migration20261214000000_approval_actions';
 import { Migration20261213000000_inbox_indexes } from './Migration20261213000000_inbox_indexes';
+import { Migration20261211000000_outbox_woken_after_commit } from './Migration20261211000000_outbox_woken_after_commit';
+import { Migration20261211010000_award_quota_reserved_counter } from './Migration20261211010000_award_quota_reserved_counter';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -40,4 +42,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261212000000_history_attribution', class: Migration20261212000000_history_attribution },
   { name: 'Migration20261214000000_approval_actions', class: Migration20261214000000_approval_actions },
   { name: 'Migration20261213000000_inbox_indexes', class: Migration20261213000000_inbox_indexes },
+  { name: 'Migration20261211000000_outbox_woken_after_commit', class: Migration20261211000000_outbox_woken_after_commit },
+  { name: 'Migration20261211010000_award_quota_reserved_counter', class: Migration20261211010000_award_quota_reserved_counter },
 ];
