@@ -1,3 +1,4 @@
+import { pgArray } from '../db/sql';
 /** Helpers for materialized paths ("/rootId/childId/"); ids are UUIDs, so a path never holds % or _. */
 
 /** A MikroORM filter for "column lies in the subtree of any of these paths": prefix LIKEs that a
@@ -37,3 +38,29 @@ export function inScope<K extends string>(column: K, scope: PathScope, terms: { 
   if (scope.public) any.push(...(terms.public ?? []));
   return any.length ? { $or: any } : { [column]: null };
 }
+
+/**
+ * The SQL twin of `inScope` for statements written by hand: `column` (an organisation path column) in one of the
+ * subtrees or exactly one of the organisations, or the `own` term (SQL and its parameters) where the scope lets
+ * the viewer's own rows in. `false` when nothing is in scope.
+ */
+export function scopeSql(column: string, scope: PathScope, own?: { sql: string; params: unknown[] }): { sql: string; params: unknown[] } {
+  const any: string[] = [];
+  const params: unknown[] = [];
+  for (const root of scope.subtrees) {
+    any.push(`${column} like ?`);
+    params.push(`${root}%`);
+  }
+  if (scope.exact.length) {
+    any.push(`${column} = any(?::text[])`);
+    params.push(pgArray(scope.exact));
+  }
+  if (scope.own && own) {
+    any.push(own.sql);
+    params.push(...own.params);
+  }
+  return { sql: any.length ? any.join(' or ') : 'false', params };
+}
+
+/** The ids of the organisations above the one at `path`, root first ("/a/b/c/" → a, b). */
+export const ancestorIdsOf = (path: string): string[] => path.split('/').filter(Boolean).slice(0, -1);

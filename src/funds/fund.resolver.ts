@@ -2,9 +2,8 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext } from '../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
-import { Fund } from './fund.entity';
+import type { FundRow, LedgerEntryRow } from './fund.repository';
 import { CreditFundInput, FundConnection, FundFilter, FundType, LedgerEntryConnection, LedgerEntryType } from './fund.types';
-import type { LedgerEntry } from './ledger-entry.entity';
 import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => FundType)
@@ -25,12 +24,12 @@ export class FundResolver {
   }
 
   @FieldResolver(() => OrganizationType)
-  owner(@Root() fund: Fund, @Ctx() ctx: GqlContext) {
-    return ctx.loaders.organization.load(fund.owner.id);
+  owner(@Root() fund: FundRow, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.organization.load(fund.ownerId);
   }
 
   @FieldResolver(() => LedgerEntryConnection, { description: 'Newest first.' })
-  ledger(@Root() fund: Fund, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+  ledger(@Root() fund: FundRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.funds.ledger(ctx.em, viewer, fund, page);
   }
 }
@@ -38,7 +37,7 @@ export class FundResolver {
 @Resolver(() => LedgerEntryType)
 export class LedgerEntryResolver {
   @FieldResolver(() => FundType)
-  fund(@Root() entry: LedgerEntry, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.funds.get(ctx.em, viewer, entry.fund.id);
+  fund(@Root() entry: LedgerEntryRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.funds.get(ctx.em, viewer, entry.fundId);
   }
 }

@@ -1,12 +1,8 @@
 import DataLoader from 'dataloader';
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import type { Services } from '../app/services';
-import { Fund } from '../funds/fund.entity';
-import { Honour } from '../members/honour.entity';
-import { Member } from '../members/member.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
-import { Organization } from '../organizations/organization.entity';
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -19,54 +15,68 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   return map;
 }
 
+/** Rows by id, a batch in one statement; an id not found loads as undefined. */
+function byId<T extends { id: string }>(read: (ids: readonly string[]) => Promise<T[]>) {
+  return new DataLoader<string, T | undefined>(async (ids) => {
+    const found = new Map((await read(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id));
+  });
+}
+
+/** Rows of each parent, in the order read, a batch in one statement. */
+function byParent<T>(read: (ids: readonly string[]) => Promise<T[]>, parentOf: (row: T) => string) {
+  return new DataLoader<string, T[]>(async (ids) => {
+    const groups = groupBy(await read(ids), parentOf);
+    return ids.map((id) => groups.get(id) ?? []);
+  });
+}
+
 /**
  * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
- * these, so a page costs a constant number of statements whatever its size.
+ * these, so a page costs a constant number of statements whatever its size. They read plain rows through the
+ * modules' repositories (the workflow instance aside); each is made when a request first uses it.
  */
-export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData'>) {
-  /** Rows of one entity by id, a batch in one statement. */
-  const byId = <T extends { id: string }>(entity: EntityName<T>) =>
-    new DataLoader<string, T | undefined>(async (ids) => {
-      const rows = await em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<T>);
-      const found = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => found.get(id));
-    });
-  return {
-    organization: byId(Organization),
-    member: byId(Member),
-    instance: byId(WorkflowInstance),
-    fundsByOwner: new DataLoader<string, Fund[]>(async (ownerIds) => {
-      const rows = await em.find(Fund, { owner: { $in: [...ownerIds] } }, { orderBy: { kind: 'asc', id: 'asc' } });
-      const byOwner = groupBy(rows, (f) => f.owner.id);
-      return ownerIds.map((id) => byOwner.get(id) ?? []);
-    }),
+export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds'>) {
+  const members = services.members.repository;
+  const organizations = services.organizations.repository;
+  const funds = services.funds.repository;
+  const made = {
+    organization: () => byId((ids) => organizations.byIds(em, ids)),
+    member: () => byId((ids) => members.byIds(em, ids)),
+    instance: () =>
+      byId(async (ids) => em.find(WorkflowInstance, { id: { $in: [...ids] } })),
+    ledgerEntry: () => byId((ids) => funds.entriesByIds(em, ids)),
+    fundsByOwner: () => byParent((ids) => funds.ofOwners(em, ids), (f) => f.ownerId),
     /** Active members in each organisation's whole subtree, one statement for the batch. */
-    memberCountByOrg: new DataLoader<string, number>(async (orgIds) => {
-      // The driver spreads an array binding into a list, so it goes in `in (?)`, not `any(?)`.
-      // ~>=~ / ~<~ are the byte-wise operators text_pattern_ops indexes serve; '~' sorts after every path character.
-      const rows: { id: string; n: string }[] = await em.getConnection().execute(
-        `select o.id, (select count(*) from member m
-                        where m.org_path ~>=~ o.path and m.org_path ~<~ (o.path || '~') and m.status = 'ACTIVE') as n
-           from organization o where o.id in (?)`,
-        [[...orgIds]],
-      );
-      const byOrg = new Map(rows.map((r) => [r.id, Number(r.n)]));
-      return orgIds.map((id) => byOrg.get(id) ?? 0);
-    }),
-    honoursByMember: new DataLoader<string, Honour[]>(async (memberIds) => {
-      const rows = await em.find(Honour, { member: { $in: [...memberIds] } }, { orderBy: { year: 'desc', id: 'asc' } });
-      const byMember = groupBy(rows, (h) => h.member!.id);
-      return memberIds.map((id) => byMember.get(id) ?? []);
-    }),
+    memberCountByOrg: () =>
+      new DataLoader<string, number>(async (ids) => {
+        const counts = await organizations.memberCounts(em, ids);
+        return ids.map((id) => counts.get(id) ?? 0);
+      }),
+    honoursByMember: () => byParent((ids) => members.honoursOfMembers(em, ids), (h) => h.memberId!),
     /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
-    personalDataReads: new DataLoader<PersonalDataRead, void, string>(
-      async (reads) => {
-        await services.personalData.record(em, reads);
-        return reads.map(() => undefined);
-      },
-      { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
-    ),
+    personalDataReads: () =>
+      new DataLoader<PersonalDataRead, void, string>(
+        async (reads) => {
+          await services.personalData.record(em, reads);
+          return reads.map(() => undefined);
+        },
+        { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
+      ),
   };
+  // Most requests use one or two of these: each is made on first use, not for every request.
+  const loaders = {} as { [K in keyof typeof made]: ReturnType<(typeof made)[K]> };
+  for (const key of Object.keys(made) as (keyof typeof made)[]) {
+    Object.defineProperty(loaders, key, {
+      get() {
+        const loader = made[key]();
+        Object.defineProperty(loaders, key, { value: loader });
+        return loader;
+      },
+      configurable: true,
+    });
+  }
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
