@@ -167,9 +167,21 @@ export async function rowPage<T>(em: SqlEntityManager, q: RowQuery<T>, page: Key
   });
 }
 
+/** An edge whose cursor is encoded only when a client selects it. */
+class RowEdge<T> implements Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly keyOf: (row: T) => unknown[],
+  ) {}
+
+  get cursor(): string {
+    return Cursor.encode(this.keyOf(this.node));
+  }
+}
+
 /** The connection over rows read with `limit first + 1`; cursors are the order key's values, encoded as the entity lists encode theirs. */
 function rowConnection<T>(rows: T[], page: KeysetPage, keyOf: (row: T) => unknown[], count: () => Promise<number>): Connection<T> {
-  const edges = rows.slice(0, page.first).map((node) => ({ node, cursor: Cursor.encode(keyOf(node)) }));
+  const edges = rows.slice(0, page.first).map((node) => new RowEdge(node, keyOf));
   return {
     edges,
     pageInfo: {

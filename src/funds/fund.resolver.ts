@@ -10,12 +10,12 @@ import type { Viewer } from '../auth/viewer';
 export class FundResolver {
   @Query(() => FundType)
   fund(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
-    return ctx.services.funds.get(ctx.em, viewer, id);
+    return ctx.services.funds.get(ctx.sql, viewer, id);
   }
 
   @Query(() => FundConnection, { description: 'Funds of the organisations in the viewer’s scope.' })
   funds(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => FundFilter, { nullable: true }) filter?: FundFilter) {
-    return ctx.services.funds.list(ctx.em, viewer, filter, page);
+    return ctx.services.funds.list(ctx.sql, viewer, filter, page);
   }
 
   @Mutation(() => LedgerEntryType, { description: 'Books income to a fund.' })
@@ -30,7 +30,7 @@ export class FundResolver {
 
   @FieldResolver(() => LedgerEntryConnection, { description: 'Newest first.' })
   ledger(@Root() fund: FundRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.funds.ledger(ctx.em, viewer, fund, page);
+    return ctx.services.funds.ledger(ctx.sql, viewer, fund, page);
   }
 }
 
@@ -38,6 +38,6 @@ export class FundResolver {
 export class LedgerEntryResolver {
   @FieldResolver(() => FundType)
   fund(@Root() entry: LedgerEntryRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.funds.get(ctx.em, viewer, entry.fundId);
+    return ctx.services.funds.get(ctx.sql, viewer, entry.fundId);
   }
 }

@@ -36,29 +36,33 @@ function byParent<T>(read: (ids: readonly string[]) => Promise<T[]>, parentOf: (
  * these, so a page costs a constant number of statements whatever its size. They read plain rows through the
  * modules' repositories (the workflow instance aside); each is made when a request first uses it.
  */
-export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds'>) {
+export function createLoaders(
+  sql: EntityManager,
+  orm: () => EntityManager,
+  services: Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds'>,
+) {
   const members = services.members.repository;
   const organizations = services.organizations.repository;
   const funds = services.funds.repository;
   const made = {
-    organization: () => byId((ids) => organizations.byIds(em, ids)),
-    member: () => byId((ids) => members.byIds(em, ids)),
+    organization: () => byId((ids) => organizations.byIds(sql, ids)),
+    member: () => byId((ids) => members.byIds(sql, ids)),
     instance: () =>
-      byId(async (ids) => em.find(WorkflowInstance, { id: { $in: [...ids] } })),
-    ledgerEntry: () => byId((ids) => funds.entriesByIds(em, ids)),
-    fundsByOwner: () => byParent((ids) => funds.ofOwners(em, ids), (f) => f.ownerId),
+      byId(async (ids) => orm().find(WorkflowInstance, { id: { $in: [...ids] } })),
+    ledgerEntry: () => byId((ids) => funds.entriesByIds(sql, ids)),
+    fundsByOwner: () => byParent((ids) => funds.ofOwners(sql, ids), (f) => f.ownerId),
     /** Active members in each organisation's whole subtree, one statement for the batch. */
     memberCountByOrg: () =>
       new DataLoader<string, number>(async (ids) => {
-        const counts = await organizations.memberCounts(em, ids);
+        const counts = await organizations.memberCounts(sql, ids);
         return ids.map((id) => counts.get(id) ?? 0);
       }),
-    honoursByMember: () => byParent((ids) => members.honoursOfMembers(em, ids), (h) => h.memberId!),
+    honoursByMember: () => byParent((ids) => members.honoursOfMembers(sql, ids), (h) => h.memberId!),
     /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
     personalDataReads: () =>
       new DataLoader<PersonalDataRead, void, string>(
         async (reads) => {
-          await services.personalData.record(em, reads);
+          await services.personalData.record(orm(), reads);
           return reads.map(() => undefined);
         },
         { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Connection, type KeysetPage, rowPage } from '../common/connection';
 import { type Conditions, pgArray, runSql, withDate } from '../db/sql';
 import type { Selection } from '../graphql/selection';
-import { isOrganizationField, organizationColumns, type OrganizationRow, shapeOrganization } from '../organizations/organization.repository';
+import { isOrganizationField, organizationFieldsOf, type OrganizationRow, shapeOrganization } from '../organizations/organization.repository';
 import type { HonourLevel } from './honour.entity';
 import type { EmploymentForm, Gender, HardshipStatus, Member, MemberStatus } from './member.entity';
 
@@ -88,24 +88,23 @@ export class MemberRepository {
 
   /**
    * A page ordered by name, id; `where` names the table `m`. Reads the columns `node` selects, and the union's
-   * selected fields in the same statement when `organization` is selected with more than its id.
+   * selected fields in the same statement when `organization` is selected with more than its id (its path is the member's).
    */
   page(em: EntityManager, where: Conditions, page: KeysetPage, node: Selection): Promise<Connection<MemberRow>> {
     const columns = [...ALWAYS];
     for (const name of node.names()) columns.push(...(BY_FIELD[name] ?? []));
     const orgFields = [...node.get('organization').names()].filter(isOrganizationField).filter((f) => f !== 'id' && f !== 'path');
-    const join = orgFields.length > 0;
-    if (join) columns.push(organizationColumns('o', orgFields, ORG_PREFIX));
+    const withUnion = orgFields.length > 0;
+    if (withUnion) columns.push(organizationFieldsOf('m.organization_id', orgFields, ORG_PREFIX));
     return rowPage<MemberRow>(
       em,
       {
         select: columns.join(', '),
-        from: join ? 'member m join organization o on o.id = m.organization_id' : 'member m',
-        countFrom: 'member m',
+        from: 'member m',
         where,
         orderBy: BY_NAME,
         keyOf: (m) => [m.name, m.id],
-        shape: join ? nestOrganization : shapeMember,
+        shape: withUnion ? nestOrganization : shapeMember,
       },
       page,
     );

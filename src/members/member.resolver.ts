@@ -18,7 +18,7 @@ const MemberPublic = Guard('member.read', memberTarget);
 export class MemberResolver {
   @Query(() => MemberType)
   member(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
-    return ctx.services.members.get(ctx.em, viewer, id);
+    return ctx.services.members.get(ctx.sql, viewer, id);
   }
 
   @Query(() => MemberConnection, { description: 'Members in the viewer’s scope, ordered by name.' })
@@ -28,7 +28,7 @@ export class MemberResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.em, viewer, filter, page, Selection.of(info).nodes);
+    return ctx.services.members.list(ctx.sql, viewer, filter, page, Selection.of(info).nodes);
   }
 
   @Mutation(() => MemberType)

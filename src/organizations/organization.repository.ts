@@ -37,6 +37,13 @@ export function organizationColumns(alias: string, fields: readonly (keyof Organ
 export const isOrganizationField = (name: string): name is keyof OrganizationRow => Object.hasOwn(COLUMNS, name);
 
 const ALL = organizationColumns('o');
+
+/**
+ * The given fields of the organisation whose id is in `idColumn`, as one scalar subquery each (a primary-key
+ * lookup per row): PostgreSQL plans these in about half the time of a join, which for a page is most of its cost.
+ */
+export const organizationFieldsOf = (idColumn: string, fields: readonly (keyof OrganizationRow)[], prefix: string): string =>
+  fields.map((f) => `(select o.${COLUMNS[f]} from organization o where o.id = ${idColumn}) as "${prefix}${f}"`).join(', ');
 const BY_NAME = [{ column: 'o.name' }, { column: 'o.id', cast: '::uuid' }];
 
 /** The plain row of an organisation written through the unit of work (a mutation answers with it). */

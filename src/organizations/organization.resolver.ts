@@ -30,7 +30,7 @@ export class OrganizationResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string,
     @Arg('code', () => String, { nullable: true }) code?: string,
   ) {
-    return ctx.services.organizations.get(ctx.em, viewer, { id, code });
+    return ctx.services.organizations.get(ctx.sql, viewer, { id, code });
   }
 
   @Query(() => OrganizationConnection, { description: 'Organizations in the viewer’s scope, ordered by name.' })
@@ -39,7 +39,7 @@ export class OrganizationResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => OrganizationFilter, { nullable: true }) filter?: OrganizationFilter,
   ) {
-    return ctx.services.organizations.list(ctx.em, viewer, filter, page);
+    return ctx.services.organizations.list(ctx.sql, viewer, filter, page);
   }
 
   @Mutation(() => OrganizationType)
@@ -81,7 +81,7 @@ export class OrganizationResolver {
   @UseMiddleware(OrganizationDetail)
   @FieldResolver(() => OrganizationConnection, { nullable: true })
   children(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.organizations.children(ctx.em, viewer, org, page);
+    return ctx.services.organizations.children(ctx.sql, viewer, org, page);
   }
 
   @UseMiddleware(OrganizationDetail)
@@ -93,7 +93,7 @@ export class OrganizationResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.em, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
+    return ctx.services.members.list(ctx.sql, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
   }
 
   @UseMiddleware(OrganizationDetail, Guard('fund.read', organizationTarget))
