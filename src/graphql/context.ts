@@ -4,7 +4,7 @@ import type { Services } from '../app/services';
 import type { Viewer } from '../auth/viewer';
 import { AppError, databaseUnavailable, unauthenticated } from '../common/errors';
 import { isDatabaseUnavailable } from '../db/availability';
-import { createLoaders, Loaders } from './loaders';
+import { Loaders } from './loaders';
 
 export interface GqlContext {
   services: Services;
@@ -43,7 +43,7 @@ export async function buildContext(services: Services, authorization: string | u
       return (em ??= services.orm.em.fork() as EntityManager);
     },
     sql,
-    loaders: createLoaders(sql, () => ctx.em, services),
+    loaders: new Loaders(sql, () => ctx.em, services),
     viewer: null,
     clientAddress,
     reachedPublicly: new WeakSet(),

@@ -31,56 +31,75 @@ function byParent<T>(read: (ids: readonly string[]) => Promise<T[]>, parentOf: (
   });
 }
 
+type LoaderServices = Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds'>;
+
 /**
  * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
  * these, so a page costs a constant number of statements whatever its size. They read plain rows through the
- * modules' repositories (the workflow instance aside); each is made when a request first uses it.
+ * modules' repositories (the workflow instance aside). Most requests use one or two: each is made on first use,
+ * not for every request.
  */
-export function createLoaders(
-  sql: EntityManager,
-  orm: () => EntityManager,
-  services: Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds'>,
-) {
-  const members = services.members.repository;
-  const organizations = services.organizations.repository;
-  const funds = services.funds.repository;
-  const made = {
-    organization: () => byId((ids) => organizations.byIds(sql, ids)),
-    member: () => byId((ids) => members.byIds(sql, ids)),
-    instance: () =>
-      byId(async (ids) => orm().find(WorkflowInstance, { id: { $in: [...ids] } })),
-    ledgerEntry: () => byId((ids) => funds.entriesByIds(sql, ids)),
-    fundsByOwner: () => byParent((ids) => funds.ofOwners(sql, ids), (f) => f.ownerId),
-    /** Active members in each organisation's whole subtree, one statement for the batch. */
-    memberCountByOrg: () =>
-      new DataLoader<string, number>(async (ids) => {
-        const counts = await organizations.memberCounts(sql, ids);
-        return ids.map((id) => counts.get(id) ?? 0);
-      }),
-    honoursByMember: () => byParent((ids) => members.honoursOfMembers(sql, ids), (h) => h.memberId!),
-    /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
-    personalDataReads: () =>
-      new DataLoader<PersonalDataRead, void, string>(
-        async (reads) => {
-          await services.personalData.record(orm(), reads);
-          return reads.map(() => undefined);
-        },
-        { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
-      ),
-  };
-  // Most requests use one or two of these: each is made on first use, not for every request.
-  const loaders = {} as { [K in keyof typeof made]: ReturnType<(typeof made)[K]> };
-  for (const key of Object.keys(made) as (keyof typeof made)[]) {
-    Object.defineProperty(loaders, key, {
-      get() {
-        const loader = made[key]();
-        Object.defineProperty(loaders, key, { value: loader });
-        return loader;
-      },
-      configurable: true,
-    });
-  }
-  return loaders;
-}
+export class Loaders {
+  private made: Partial<Record<string, unknown>> = {};
 
-export type Loaders = ReturnType<typeof createLoaders>;
+  constructor(
+    private readonly sql: EntityManager,
+    private readonly orm: () => EntityManager,
+    private readonly services: LoaderServices,
+  ) {}
+
+  private once<T>(key: string, make: () => T): T {
+    return (this.made[key] ??= make()) as T;
+  }
+
+  get organization() {
+    return this.once('organization', () => byId((ids) => this.services.organizations.repository.byIds(this.sql, ids)));
+  }
+
+  get member() {
+    return this.once('member', () => byId((ids) => this.services.members.repository.byIds(this.sql, ids)));
+  }
+
+  get instance() {
+    return this.once('instance', () => byId(async (ids) => this.orm().find(WorkflowInstance, { id: { $in: [...ids] } })));
+  }
+
+  get ledgerEntry() {
+    return this.once('ledgerEntry', () => byId((ids) => this.services.funds.repository.entriesByIds(this.sql, ids)));
+  }
+
+  get fundsByOwner() {
+    return this.once('fundsByOwner', () => byParent((ids) => this.services.funds.repository.ofOwners(this.sql, ids), (f) => f.ownerId));
+  }
+
+  /** Active members in each organisation's whole subtree, one statement for the batch. */
+  get memberCountByOrg() {
+    return this.once(
+      'memberCountByOrg',
+      () =>
+        new DataLoader<string, number>(async (ids) => {
+          const counts = await this.services.organizations.repository.memberCounts(this.sql, ids);
+          return ids.map((id) => counts.get(id) ?? 0);
+        }),
+    );
+  }
+
+  get honoursByMember() {
+    return this.once('honoursByMember', () => byParent((ids) => this.services.members.repository.honoursOfMembers(this.sql, ids), (h) => h.memberId!));
+  }
+
+  /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
+  get personalDataReads() {
+    return this.once(
+      'personalDataReads',
+      () =>
+        new DataLoader<PersonalDataRead, void, string>(
+          async (reads) => {
+            await this.services.personalData.record(this.orm(), reads);
+            return reads.map(() => undefined);
+          },
+          { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
+        ),
+    );
+  }
+}

@@ -20,7 +20,7 @@ export interface PersonalDataRead {
   operationName: string | null;
 }
 
-/** Records reads; per request it batches them into one insert (see createLoaders). */
+/** Records reads; per request it batches them into one insert (see Loaders). */
 export interface ReadRecorder {
   load(read: PersonalDataRead): Promise<void>;
 }
