@@ -12,10 +12,13 @@ import type { AppConfig } from '../config/env';
 import { createOrm, ensureDatabase, migrate } from '../db/orm';
 import { ExpenseService } from '../expenses/expense.service';
 import { ExpenseSubject } from '../expenses/expense.subject';
+import { FundRepository } from '../funds/fund.repository';
 import { FundService } from '../funds/fund.service';
+import { MemberRepository } from '../members/member.repository';
 import { MemberService } from '../members/member.service';
 import { PersonalDataCipher } from '../members/personal-data.cipher';
 import { PersonalDataService } from '../members/personal-data.service';
+import { OrganizationRepository } from '../organizations/organization.repository';
 import { OrganizationService } from '../organizations/organization.service';
 import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/definition-registry';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
@@ -108,8 +111,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const readiness = new Readiness(orm);
 
   const idempotencyKeys = new IdempotencyStore();
-  const organizations = new OrganizationService();
-  const funds = new FundService(idempotencyKeys);
+  const organizationRows = new OrganizationRepository();
+  const organizations = new OrganizationService(organizationRows);
+  const funds = new FundService(idempotencyKeys, new FundRepository(), organizationRows);
   const live = new LivePublisher(orm, logger);
   const waker = new OutboxWaker(orm, new CommitHooks(orm), config.OUTBOX_POLL_MS, logger);
   const store = new WorkflowStore(idempotencyKeys, waker, live);
@@ -142,7 +146,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     queryCounter,
     auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle, logger),
     organizations,
-    members: new MemberService(personalDataCipher),
+    members: new MemberService(personalDataCipher, new MemberRepository(), organizationRows),
     personalDataCipher,
     personalData: new PersonalDataService(personalDataCipher),
     funds,

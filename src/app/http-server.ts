@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type HTTPGraphQLRequest } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { createErrorFormatter, ErrorCode } from '../common/errors';
 import { safeError } from '../common/logger';
@@ -82,6 +82,9 @@ export async function startHttpServer(
       retryLaterStatus,
       observeOperations(ops.metrics),
       ...limits.plugins,
+      // No field has a cache hint and every answer is private to its viewer; Apollo's default cache-control
+      // plugin would still wrap every field's resolver to compute one (a few percent of a page's CPU).
+      ApolloServerPluginCacheControlDisabled(),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

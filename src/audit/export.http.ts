@@ -47,7 +47,7 @@ export function exportRoutes(services: Services, exports: ExportService): Export
         if (req.method !== 'GET') throw new AppError(ErrorCode.BAD_USER_INPUT, 'Exports are read with GET', { reason: 'METHOD_NOT_ALLOWED' });
         const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
         if (!match) throw unauthenticated('Send the token as "Authorization: Bearer <token>"');
-        const viewer = await services.auth.viewerFromToken(em, match[1]);
+        const viewer = await services.auth.viewerFromToken(() => em, match[1]);
         csv = await exports[EXPORTS[url.pathname]](em, viewer, url.searchParams);
       } catch (error) {
         return refuse(services, res, isDatabaseUnavailable(error) ? databaseUnavailable() : error);

@@ -87,7 +87,7 @@ export class ExportService {
     const { fundId } = queryParams(params, ['fundId'] as const);
     if (!fundId) throw badInput('fundId is required', 'fundId', 'REQUIRED');
     const fund = await this.funds.get(em, viewer, fundId);
-    authorize(viewer, 'audit.review', { path: fund.owner.path }, { message: 'Ledger exports are for auditors and administrators over the fund’s owner' });
+    authorize(viewer, 'audit.review', { path: fund.ownerPath }, { message: 'Ledger exports are for auditors and administrators over the fund’s owner' });
     return { filename: `fund-ledger-${fund.id}.csv`, columns: LEDGER_COLUMNS, records: records(this.ledger.exportRows(em, fund.id, BATCH), ledgerRecord) };
   }
 }

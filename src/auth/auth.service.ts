@@ -42,8 +42,11 @@ export class AuthService {
     return { token, expiresAt, viewer: await this.viewerFor(em, account.id) };
   }
 
-  /** Verifies the bearer token and loads the account's grants (two statements). */
-  async viewerFromToken(em: EntityManager, token: string): Promise<Viewer> {
+  /**
+   * Verifies the bearer token and loads the account's grants (two statements, when not cached). `em` is asked
+   * for only then: a request answered from the caches makes no EntityManager for it.
+   */
+  async viewerFromToken(em: () => EntityManager, token: string): Promise<Viewer> {
     return this.cachedViewer(em, await this.tokens.verify(token));
   }
 
@@ -56,11 +59,11 @@ export class AuthService {
    * Every request needs its viewer's grants; they are cached for a few seconds per account, so a busy approver
    * costs no lookups per decision. A changed role or a disabled account takes effect within VIEWER_TTL_MS.
    */
-  private async cachedViewer(em: EntityManager, accountId: string): Promise<Viewer> {
+  private async cachedViewer(em: () => EntityManager, accountId: string): Promise<Viewer> {
     const now = Date.now();
     const hit = this.viewers.get(accountId);
     if (hit && hit.expires > now) return hit.viewer;
-    const viewer = await this.viewerFor(em, accountId);
+    const viewer = await this.viewerFor(em(), accountId);
     if (this.viewers.size >= VIEWER_CACHE_SIZE) this.viewers.delete(this.viewers.keys().next().value!);
     this.viewers.set(accountId, { viewer, expires: now + VIEWER_TTL_MS });
     return viewer;

@@ -1,5 +1,7 @@
 import { Cursor, EntityManager, FilterQuery, Utils, type EntityName, type EntityProperty } from '@mikro-orm/core';
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
+import { type Conditions, runSql } from '../db/sql';
 import { badInput } from './errors';
 import { isId } from './ids';
 
@@ -75,11 +77,21 @@ export function pageSize(first: number | undefined | null): number {
   return first;
 }
 
+/** What an order key holds, as far as a cursor must match it. */
+export type KeyKind = 'uuid' | 'number' | 'string';
+
+function kindOf(prop: EntityProperty | undefined): KeyKind | undefined {
+  if (prop?.columnTypes?.[0] === 'uuid') return 'uuid';
+  if (prop?.runtimeType === 'number') return 'number';
+  if (prop?.runtimeType === 'string') return 'string';
+  return undefined;
+}
+
 /** Whether a decoded cursor value can be compared with the order key's column without a database error. */
-function fitsKey(prop: EntityProperty | undefined, value: unknown): boolean {
-  if (prop?.columnTypes?.[0] === 'uuid') return typeof value === 'string' && isId(value);
-  if (prop?.runtimeType === 'number') return Number.isSafeInteger(value);
-  if (prop?.runtimeType === 'string') return typeof value === 'string';
+function fitsKey(kind: KeyKind | undefined, value: unknown): boolean {
+  if (kind === 'uuid') return typeof value === 'string' && isId(value);
+  if (kind === 'number') return Number.isSafeInteger(value);
+  if (kind === 'string') return typeof value === 'string';
   return typeof value === 'string' || typeof value === 'number';
 }
 
@@ -87,8 +99,7 @@ function fitsKey(prop: EntityProperty | undefined, value: unknown): boolean {
  * Keeps garbage out of the keyset query: a cursor must decode to one scalar per order key, each of the key's
  * type (a crafted cursor with, say, a non-uuid id would otherwise reach SQL and fail as an internal error).
  */
-function checkCursor(after: string | undefined | null, keys: (EntityProperty | undefined)[]): string | undefined {
-  if (after === undefined || after === null) return undefined;
+function decodeCursor(after: string, keys: readonly (KeyKind | undefined)[]): unknown[] {
   let decoded: unknown;
   try {
     decoded = Cursor.decode(after);
@@ -97,7 +108,92 @@ function checkCursor(after: string | undefined | null, keys: (EntityProperty | u
   }
   const valid = Array.isArray(decoded) && decoded.length === keys.length && decoded.every((v, i) => fitsKey(keys[i], v));
   if (!valid) throw badInput('after is not a cursor of this list', 'after', 'BAD_CURSOR');
+  return decoded as unknown[];
+}
+
+function checkCursor(after: string | undefined | null, keys: (KeyKind | undefined)[]): string | undefined {
+  if (after === undefined || after === null) return undefined;
+  decodeCursor(after, keys);
   return after;
+}
+
+/** A page of plain rows as a repository asks for it: how many, and the order key values to continue after. */
+export interface KeysetPage {
+  first: number;
+  after?: unknown[];
+}
+
+/** The page size and the decoded `after` of a list ordered by keys of these kinds. */
+export function keysetPage(page: PageArgs, keys: readonly KeyKind[]): KeysetPage {
+  const first = pageSize(page.first);
+  return { first, after: page.after === undefined || page.after === null ? undefined : decodeCursor(page.after, keys) };
+}
+
+/** A list statement of a repository: what to select from which tables, filtered how, in which order. */
+export interface RowQuery<T> {
+  select: string;
+  /** Tables and joins; the count reads only `countFrom` (default `from`) when the joins add no filter. */
+  from: string;
+  countFrom?: string;
+  where: Conditions;
+  /** The order key's columns, each with its cast for the bound cursor value (e.g. `::uuid`), unique as a whole. */
+  orderBy: readonly { column: string; cast?: string }[];
+  descending?: boolean;
+  /** The order key's values of a row, as its cursor holds them. */
+  keyOf: (row: T) => unknown[];
+  /** Shapes a row as read (e.g. nests joined columns); rows are returned as read when absent. */
+  shape?: (row: Record<string, unknown>) => T;
+}
+
+/**
+ * One keyset page of plain rows in one statement (`limit first + 1`: the extra row tells whether a next page
+ * exists), and its total count as a second statement only when the client asks for it.
+ */
+export async function rowPage<T>(em: SqlEntityManager, q: RowQuery<T>, page: KeysetPage): Promise<Connection<T>> {
+  const columns = q.orderBy.map((k) => k.column).join(', ');
+  const where = page.after
+    ? q.where.with(`(${columns}) ${q.descending ? '<' : '>'} (${q.orderBy.map((k) => `?${k.cast ?? ''}`).join(', ')})`, ...page.after)
+    : q.where;
+  const direction = q.descending ? ' desc' : '';
+  const { rows } = await runSql<Record<string, unknown>>(
+    em,
+    `select ${q.select} from ${q.from} ${where.sql} order by ${q.orderBy.map((k) => `${k.column}${direction}`).join(', ')} limit ?`,
+    [...where.params, page.first + 1],
+  );
+  const shaped = q.shape ? rows.map(q.shape) : (rows as T[]);
+  return rowConnection(shaped, page, q.keyOf, async () => {
+    const { rows: [row] } = await runSql<{ n: number }>(em, `select count(*)::int as n from ${q.countFrom ?? q.from} ${q.where.sql}`, q.where.params);
+    return row!.n;
+  });
+}
+
+/** An edge whose cursor is encoded only when a client selects it. */
+class RowEdge<T> implements Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly keyOf: (row: T) => unknown[],
+  ) {}
+
+  get cursor(): string {
+    return Cursor.encode(this.keyOf(this.node));
+  }
+}
+
+/** The connection over rows read with `limit first + 1`; cursors are the order key's values, encoded as the entity lists encode theirs. */
+function rowConnection<T>(rows: T[], page: KeysetPage, keyOf: (row: T) => unknown[], count: () => Promise<number>): Connection<T> {
+  const edges = rows.slice(0, page.first).map((node) => new RowEdge(node, keyOf));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > page.first,
+      hasPreviousPage: page.after !== undefined,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    get totalCount() {
+      return count();
+    },
+  };
 }
 
 export type Order<T> = Partial<Record<keyof T & string, 'asc' | 'desc'>>;
@@ -115,7 +211,7 @@ export async function paginate<T extends object>(
 ): Promise<Connection<T>> {
   const first = pageSize(page.first);
   const meta = em.getMetadata().find(Utils.className(entity));
-  const after = checkCursor(page.after, Object.keys(orderBy).map((key) => meta?.properties[key as keyof T & string] as EntityProperty | undefined));
+  const after = checkCursor(page.after, Object.keys(orderBy).map((key) => kindOf(meta?.properties[key as keyof T & string] as EntityProperty | undefined)));
   const cursor = await em.findByCursor(entity, where, {
     first,
     after,

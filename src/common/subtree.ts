@@ -1,3 +1,4 @@
+import { pgArray } from '../db/sql';
 /** Helpers for materialized paths ("/rootId/childId/"); ids are UUIDs, so a path never holds % or _. */
 
 /** A MikroORM filter for "column lies in the subtree of any of these paths": prefix LIKEs that a
@@ -39,24 +40,27 @@ export function inScope<K extends string>(column: K, scope: PathScope, terms: { 
 }
 
 /**
- * The same scope as a SQL condition over `column` (a path column), with `?` parameters: prefix LIKEs for the
- * subtrees, equality for the exact organisations, and `own` (a condition of the caller's) where the scope lets
+ * The SQL twin of `inScope` for statements written by hand: `column` (an organisation path column) in one of the
+ * subtrees or exactly one of the organisations, or the `own` term (SQL and its parameters) where the scope lets
  * the viewer's own rows in. `false` when nothing is in scope.
  */
 export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'> & { own?: boolean }, own?: { sql: string; params: unknown[] }): { sql: string; params: unknown[] } {
-  const terms: string[] = [];
+  const any: string[] = [];
   const params: unknown[] = [];
-  for (const p of scope.subtrees) {
-    terms.push(`${column} like ?`);
-    params.push(`${p}%`);
+  for (const root of scope.subtrees) {
+    any.push(`${column} like ?`);
+    params.push(`${root}%`);
   }
   if (scope.exact.length) {
-    terms.push(`${column} = any(?::text[])`);
-    params.push(`{${scope.exact.map((e) => `"${e}"`).join(',')}}`);
+    any.push(`${column} = any(?::text[])`);
+    params.push(pgArray(scope.exact));
   }
   if (scope.own && own) {
-    terms.push(own.sql);
+    any.push(own.sql);
     params.push(...own.params);
   }
-  return { sql: terms.length ? `(${terms.join(' or ')})` : 'false', params };
+  return { sql: any.length ? `(${any.join(' or ')})` : 'false', params };
 }
+
+/** The ids of the organisations above the one at `path`, root first ("/a/b/c/" → a, b). */
+export const ancestorIdsOf = (path: string): string[] => path.split('/').filter(Boolean).slice(0, -1);

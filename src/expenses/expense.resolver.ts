@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType, LedgerEntryType } from '../funds/fund.types';
-import { LedgerEntry } from '../funds/ledger-entry.entity';
 import { CurrentViewer, GqlContext } from '../graphql/context';
 import { Guard } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
@@ -48,7 +47,7 @@ export class ExpenseResolver {
   @UseMiddleware(Guard('fund.readLedger', (e: Expense) => ({ path: e.orgPath })))
   @FieldResolver(() => LedgerEntryType, { nullable: true, description: 'The debit, once booked.' })
   async ledgerEntry(@Root() e: Expense, @Ctx() ctx: GqlContext) {
-    return e.ledgerEntryId ? ctx.em.findOne(LedgerEntry, e.ledgerEntryId) : null;
+    return e.ledgerEntryId ? ctx.loaders.ledgerEntry.load(e.ledgerEntryId) : null;
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })

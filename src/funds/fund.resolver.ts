@@ -2,21 +2,20 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext } from '../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
-import { Fund } from './fund.entity';
+import type { FundRow, LedgerEntryRow } from './fund.repository';
 import { CreditFundInput, FundConnection, FundFilter, FundType, LedgerEntryConnection, LedgerEntryType } from './fund.types';
-import type { LedgerEntry } from './ledger-entry.entity';
 import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => FundType)
 export class FundResolver {
   @Query(() => FundType)
   fund(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
-    return ctx.services.funds.get(ctx.em, viewer, id);
+    return ctx.services.funds.get(ctx.sql, viewer, id);
   }
 
   @Query(() => FundConnection, { description: 'Funds of the organisations in the viewer’s scope.' })
   funds(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs, @Arg('filter', () => FundFilter, { nullable: true }) filter?: FundFilter) {
-    return ctx.services.funds.list(ctx.em, viewer, filter, page);
+    return ctx.services.funds.list(ctx.sql, viewer, filter, page);
   }
 
   @Mutation(() => LedgerEntryType, { description: 'Books income to a fund.' })
@@ -25,20 +24,20 @@ export class FundResolver {
   }
 
   @FieldResolver(() => OrganizationType)
-  owner(@Root() fund: Fund, @Ctx() ctx: GqlContext) {
-    return ctx.loaders.organization.load(fund.owner.id);
+  owner(@Root() fund: FundRow, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.organization.load(fund.ownerId);
   }
 
   @FieldResolver(() => LedgerEntryConnection, { description: 'Newest first.' })
-  ledger(@Root() fund: Fund, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.funds.ledger(ctx.em, viewer, fund, page);
+  ledger(@Root() fund: FundRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+    return ctx.services.funds.ledger(ctx.sql, viewer, fund, page);
   }
 }
 
 @Resolver(() => LedgerEntryType)
 export class LedgerEntryResolver {
   @FieldResolver(() => FundType)
-  fund(@Root() entry: LedgerEntry, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.funds.get(ctx.em, viewer, entry.fund.id);
+  fund(@Root() entry: LedgerEntryRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    return ctx.services.funds.get(ctx.sql, viewer, entry.fundId);
   }
 }

@@ -3,12 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { idempotentRequest, type IdempotencyStore } from '../idempotency/idempotency.store';
-import { PageArgs, paginate } from '../common/connection';
+import { keysetPage, PageArgs } from '../common/connection';
 import { conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inScope, inSubtrees } from '../common/subtree';
+import { scopeSql } from '../common/subtree';
+import { Conditions } from '../db/sql';
+import type { OrganizationRepository } from '../organizations/organization.repository';
+import { type FundRepository, type FundRow, type LedgerEntryRow, ledgerEntryRowOf } from './fund.repository';
 import { amountFen, optionalText, text } from '../common/validate';
-import { Organization } from '../organizations/organization.entity';
 import { Fund } from './fund.entity';
 import { LedgerEntry } from './ledger-entry.entity';
 import type { CreditFundInput, FundFilter } from './fund.types';
@@ -23,37 +25,42 @@ export interface Booking {
 }
 
 export class FundService {
-  constructor(private readonly idempotencyKeys: IdempotencyStore) {}
+  constructor(
+    private readonly idempotencyKeys: IdempotencyStore,
+    readonly repository: FundRepository,
+    private readonly organizations: OrganizationRepository,
+  ) {}
 
-  async get(em: EntityManager, viewer: Viewer, id: string): Promise<Fund> {
-    const fund = await em.findOne(Fund, { id: parseId(id) }, { populate: ['owner'] });
+  async get(em: EntityManager, viewer: Viewer, id: string): Promise<FundRow> {
+    const fund = await this.repository.byId(em, parseId(id));
     if (!fund) throw notFound('Fund');
-    authorize(viewer, 'fund.read', { path: fund.owner.path }, { message: 'This fund is outside your scope' });
+    authorize(viewer, 'fund.read', { path: fund.ownerPath }, { message: 'This fund is outside your scope' });
     return fund;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: FundFilter = {}, page: PageArgs) {
-    const where: object[] = [{ owner: inScope('path', scopes(viewer, 'fund.read')) }];
-    if (filter.ownerId) where.push({ owner: parseId(filter.ownerId, 'filter.ownerId') });
-    if (filter.kind) where.push({ kind: filter.kind });
+    const keyset = keysetPage(page, ['string', 'uuid']);
+    const scope = scopeSql('o.path', scopes(viewer, 'fund.read'));
+    const where = new Conditions().add(scope.sql, ...scope.params);
+    if (filter.ownerId) where.add('f.owner_id = ?', parseId(filter.ownerId, 'filter.ownerId'));
+    if (filter.kind) where.add('f.kind = ?', filter.kind);
     if (filter.subtreeOf) {
-      const root = await em.findOne(Organization, { id: parseId(filter.subtreeOf, 'filter.subtreeOf') });
+      const root = await this.organizations.byId(em, parseId(filter.subtreeOf, 'filter.subtreeOf'));
       if (!root) throw notFound('Organization');
-      where.push({ owner: inSubtrees('path', [root.path]) });
+      where.add('o.path like ?', `${root.path}%`);
     }
-    return paginate(em, Fund, { $and: where }, { name: 'asc', id: 'asc' }, page);
+    return this.repository.page(em, where, keyset);
   }
 
-  async ledger(em: EntityManager, viewer: Viewer, fund: Fund, page: PageArgs) {
-    const owner = fund.owner.path ? fund.owner : await em.findOneOrFail(Organization, fund.owner.id);
-    authorize(viewer, 'fund.readLedger', { path: owner.path }, { message: 'Only finance, review committee and approvers over the owner may read the ledger' });
-    return paginate(em, LedgerEntry, { fund: fund.id }, { seq: 'desc' }, page);
+  async ledger(em: EntityManager, viewer: Viewer, fund: FundRow, page: PageArgs) {
+    authorize(viewer, 'fund.readLedger', { path: fund.ownerPath }, { message: 'Only finance, review committee and approvers over the owner may read the ledger' });
+    return this.repository.ledger(em, new Conditions().add('l.fund_id = ?', fund.id), keysetPage(page, ['number']));
   }
 
-  async credit(em: EntityManager, viewer: Viewer, input: CreditFundInput): Promise<LedgerEntry> {
+  async credit(em: EntityManager, viewer: Viewer, input: CreditFundInput): Promise<LedgerEntryRow> {
     const { idempotencyKey, ...fields } = input;
     const fund = await this.get(em, viewer, fields.fundId);
-    authorize(viewer, 'fund.credit', { path: fund.owner.path }, { message: 'Only finance officers over the fund’s owner may credit it' });
+    authorize(viewer, 'fund.credit', { path: fund.ownerPath }, { message: 'Only finance officers over the fund’s owner may credit it' });
     const booking = {
       fundId: fund.id,
       amount: amountFen(fields.amount, 'input.amount'),
@@ -62,10 +69,10 @@ export class FundService {
       createdBy: viewer.accountId,
     };
     const request = idempotencyKey ? idempotentRequest(viewer.accountId, idempotencyKey, 'creditFund', fund.id, fields) : undefined;
-    return this.idempotencyKeys.once(em, request, (tx) => this.book(tx, booking), {
+    return this.idempotencyKeys.once(em, request, async (tx) => ledgerEntryRowOf(await this.book(tx, booking)), {
       record: (entry) => ({ id: entry.id, snapshot: null }),
       // Ledger entries never change: the first answer as it was is the entry as it is.
-      asThen: (first) => em.findOneOrFail(LedgerEntry, { id: first.resultId }, { populate: ['fund'] }),
+      asThen: async (first) => (await this.repository.entriesByIds(em, [first.resultId]))[0]!,
     });
   }
 

@@ -4,12 +4,17 @@ import type { Services } from '../app/services';
 import type { Viewer } from '../auth/viewer';
 import { AppError, databaseUnavailable, unauthenticated } from '../common/errors';
 import { isDatabaseUnavailable } from '../db/availability';
-import { createLoaders, Loaders } from './loaders';
+import { Loaders } from './loaders';
 
 export interface GqlContext {
   services: Services;
-  /** This request's own fork: its identity map never leaks into another request. */
-  em: EntityManager;
+  /** This request's own fork, for the ORM (writes): its identity map never leaks into another request. Made on first use. */
+  readonly em: EntityManager;
+  /**
+   * For plain-row reads through the repositories (runSql): the ORM's root EntityManager, which such reads need no
+   * fork of (they touch no identity map); inside a transaction they still run on its connection.
+   */
+  readonly sql: EntityManager;
   loaders: Loaders;
   viewer: Viewer | null;
   /** Objects reached through a public edge (what a public notice names): they show only their public face. */
@@ -30,6 +35,13 @@ export interface LiveSocket {
   close(code: number, reason: string): void;
 }
 
+/** Gives a long-lived context (a subscription's) the ORM state of a new request: its own fork, made on first use, and new loaders. */
+export function renewRequestState(ctx: GqlContext): void {
+  let em: EntityManager | undefined;
+  Object.defineProperty(ctx, 'em', { get: () => (em ??= ctx.services.orm.em.fork() as EntityManager), configurable: true, enumerable: true });
+  ctx.loaders = new Loaders(ctx.sql, () => ctx.em, ctx.services);
+}
+
 export function requireViewer(ctx: GqlContext): Viewer {
   if (ctx.authError) throw ctx.authError;
   if (!ctx.viewer) throw unauthenticated();
@@ -37,11 +49,16 @@ export function requireViewer(ctx: GqlContext): Viewer {
 }
 
 export async function buildContext(services: Services, authorization: string | undefined, clientAddress: string): Promise<GqlContext> {
-  const em = services.orm.em.fork() as EntityManager;
+  let em: EntityManager | undefined;
+  const sql = services.orm.em as EntityManager;
   const ctx: GqlContext = {
     services,
-    em,
-    loaders: createLoaders(em, services),
+    // Most reads never touch the ORM: a fork costs tens of microseconds, so it is made only when asked for.
+    get em() {
+      return (em ??= services.orm.em.fork() as EntityManager);
+    },
+    sql,
+    loaders: new Loaders(sql, () => ctx.em, services),
     viewer: null,
     clientAddress,
     reachedPublicly: new WeakSet(),
@@ -54,7 +71,7 @@ export async function buildContext(services: Services, authorization: string | u
     return ctx;
   }
   try {
-    ctx.viewer = await services.auth.viewerFromToken(em, match[1]);
+    ctx.viewer = await services.auth.viewerFromToken(() => ctx.em, match[1]);
   } catch (error) {
     // Raised by the operation rather than here: a failed context would be answered 500 before any plugin runs.
     if (isDatabaseUnavailable(error)) ctx.authError = databaseUnavailable();

@@ -1,15 +1,11 @@
 import DataLoader from 'dataloader';
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
-import { instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from '../workflow/workflow-instance.entity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { instanceFromRow, type WorkflowInstanceRow } from '../workflow/workflow-instance.entity';
 import { plainRowsById } from '../db/plain-rows';
 import { pgArray, runSql } from '../db/sql';
 import type { Services } from '../app/services';
 import type { WorkflowSubject } from '../workflow/workflow-subject.entity';
-import { Fund } from '../funds/fund.entity';
-import { Honour } from '../members/honour.entity';
-import { Member } from '../members/member.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
-import { Organization } from '../organizations/organization.entity';
 import type { HistoryRow } from '../workflow/history.repository';
 import { loadPeople, personCacheKey, type PersonKey, type PersonRow } from '../people/person.repository';
 
@@ -28,79 +24,133 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   return map;
 }
 
-/**
- * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
- * these, so a page costs a constant number of statements whatever its size.
- */
-export function createLoaders(em: EntityManager, services: Pick<Services, 'personalData' | 'subjects' | 'workflow'>) {
-  /** Rows of one entity by id, a batch in one statement. */
-  const byId = <T extends { id: string }>(entity: EntityName<T>) =>
-    new DataLoader<string, T | undefined>(async (ids) => {
-      const rows = await em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<T>);
-      const found = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => found.get(id));
-    });
-  return {
-    organization: byId(Organization),
-    member: byId(Member),
-    /** Instances as plain rows: a page's instances are read, never changed, in the request. */
-    instance: new DataLoader<string, WorkflowInstance | undefined>(async (ids) => {
-      const { rows } = await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)]);
-      const found = new Map(rows.map((r) => [r.id, instanceFromRow(r)]));
-      return ids.map((id) => found.get(id));
-    }),
-    /** Workflow subjects (applications, expenses, nominations) as plain rows, one statement per subject type in the batch. */
-    subject: new DataLoader<{ type: string; id: string }, SubjectRow | undefined, string>(
-      async (keys) => {
-        const byType = groupBy([...keys], (k) => k.type);
-        const found = new Map<string, SubjectRow>();
-        for (const [type, list] of byType) {
-          const module = services.subjects.get(type);
-          const rows = await plainRowsById(em, module.entity, list.map((k) => k.id));
-          for (const row of rows) if (row) found.set(`${type}/${row.id}`, { ...row, [SUBJECT_TYPE]: module.graphqlType });
-        }
-        return keys.map((k) => found.get(`${k.type}/${k.id}`));
-      },
-      { cacheKeyFn: (k) => `${k.type}/${k.id}` },
-    ),
-    fundsByOwner: new DataLoader<string, Fund[]>(async (ownerIds) => {
-      const rows = await em.find(Fund, { owner: { $in: [...ownerIds] } }, { orderBy: { kind: 'asc', id: 'asc' } });
-      const byOwner = groupBy(rows, (f) => f.owner.id);
-      return ownerIds.map((id) => byOwner.get(id) ?? []);
-    }),
-    /** Active members in each organisation's whole subtree, one statement for the batch. */
-    memberCountByOrg: new DataLoader<string, number>(async (orgIds) => {
-      // The driver spreads an array binding into a list, so it goes in `in (?)`, not `any(?)`.
-      // ~>=~ / ~<~ are the byte-wise operators text_pattern_ops indexes serve; '~' sorts after every path character.
-      const rows: { id: string; n: string }[] = await em.getConnection().execute(
-        `select o.id, (select count(*) from member m
-                        where m.org_path ~>=~ o.path and m.org_path ~<~ (o.path || '~') and m.status = 'ACTIVE') as n
-           from organization o where o.id in (?)`,
-        [[...orgIds]],
-      );
-      const byOrg = new Map(rows.map((r) => [r.id, Number(r.n)]));
-      return orgIds.map((id) => byOrg.get(id) ?? 0);
-    }),
-    honoursByMember: new DataLoader<string, Honour[]>(async (memberIds) => {
-      const rows = await em.find(Honour, { member: { $in: [...memberIds] } }, { orderBy: { year: 'desc', id: 'asc' } });
-      const byMember = groupBy(rows, (h) => h.member!.id);
-      return memberIds.map((id) => byMember.get(id) ?? []);
-    }),
-    /** Each instance's history (up to the seq it is shown at), a page of instances in one statement. */
-    history: new DataLoader<{ id: string; seq: number }, HistoryRow[], string>((instances) => services.workflow.instanceHistories(em, instances), {
-      cacheKeyFn: (i) => `${i.id}/${i.seq}`,
-    }),
-    /** People by name, with the organisation (and role, capacity) of the act they are shown for: one statement per batch. */
-    person: new DataLoader<PersonKey, PersonRow | undefined, string>((keys) => loadPeople(em, keys), { cacheKeyFn: personCacheKey }),
-    /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
-    personalDataReads: new DataLoader<PersonalDataRead, void, string>(
-      async (reads) => {
-        await services.personalData.record(em, reads);
-        return reads.map(() => undefined);
-      },
-      { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
-    ),
-  };
+/** Rows by id, a batch in one statement; an id not found loads as undefined. */
+function byId<T extends { id: string }>(read: (ids: readonly string[]) => Promise<T[]>) {
+  return new DataLoader<string, T | undefined>(async (ids) => {
+    const found = new Map((await read(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id));
+  });
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** Rows of each parent, in the order read, a batch in one statement. */
+function byParent<T>(read: (ids: readonly string[]) => Promise<T[]>, parentOf: (row: T) => string) {
+  return new DataLoader<string, T[]>(async (ids) => {
+    const groups = groupBy(await read(ids), parentOf);
+    return ids.map((id) => groups.get(id) ?? []);
+  });
+}
+
+type LoaderServices = Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds' | 'subjects' | 'workflow'>;
+
+/**
+ * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
+ * these, so a page costs a constant number of statements whatever its size. They read plain rows through the
+ * modules' repositories (the workflow instance aside). Most requests use one or two: each is made on first use,
+ * not for every request.
+ */
+export class Loaders {
+  private made: Partial<Record<string, unknown>> = {};
+
+  constructor(
+    private readonly sql: EntityManager,
+    private readonly orm: () => EntityManager,
+    private readonly services: LoaderServices,
+  ) {}
+
+  private once<T>(key: string, make: () => T): T {
+    return (this.made[key] ??= make()) as T;
+  }
+
+  get organization() {
+    return this.once('organization', () => byId((ids) => this.services.organizations.repository.byIds(this.sql, ids)));
+  }
+
+  get member() {
+    return this.once('member', () => byId((ids) => this.services.members.repository.byIds(this.sql, ids)));
+  }
+
+  /** Instances as plain rows: a page's instances are read, never changed, in the request. */
+  get instance() {
+    return this.once('instance', () =>
+      byId(async (ids) => {
+        const { rows } = await runSql<WorkflowInstanceRow>(this.sql, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)]);
+        return rows.map(instanceFromRow);
+      }),
+    );
+  }
+
+  /** Workflow subjects (applications, expenses, nominations) as plain rows, one statement per subject type in the batch. */
+  get subject() {
+    return this.once(
+      'subject',
+      () =>
+        new DataLoader<{ type: string; id: string }, SubjectRow | undefined, string>(
+          async (keys) => {
+            const found = new Map<string, SubjectRow>();
+            for (const [type, list] of groupBy([...keys], (k) => k.type)) {
+              const module = this.services.subjects.get(type);
+              const rows = await plainRowsById(this.sql, module.entity, list.map((k) => k.id));
+              for (const row of rows) if (row) found.set(`${type}/${row.id}`, { ...row, [SUBJECT_TYPE]: module.graphqlType });
+            }
+            return keys.map((k) => found.get(`${k.type}/${k.id}`));
+          },
+          { cacheKeyFn: (k) => `${k.type}/${k.id}` },
+        ),
+    );
+  }
+
+  /** Each instance's history (up to the seq it is shown at), a page of instances in one statement. */
+  get history() {
+    return this.once(
+      'history',
+      () =>
+        new DataLoader<{ id: string; seq: number }, HistoryRow[], string>((instances) => this.services.workflow.instanceHistories(this.sql, instances), {
+          cacheKeyFn: (i) => `${i.id}/${i.seq}`,
+        }),
+    );
+  }
+
+  /** People by name, with the organisation (and role, capacity) of the act they are shown for: one statement per batch. */
+  get person() {
+    return this.once('person', () => new DataLoader<PersonKey, PersonRow | undefined, string>((keys) => loadPeople(this.sql, keys), { cacheKeyFn: personCacheKey }));
+  }
+
+  get ledgerEntry() {
+    return this.once('ledgerEntry', () => byId((ids) => this.services.funds.repository.entriesByIds(this.sql, ids)));
+  }
+
+  get fundsByOwner() {
+    return this.once('fundsByOwner', () => byParent((ids) => this.services.funds.repository.ofOwners(this.sql, ids), (f) => f.ownerId));
+  }
+
+  /** Active members in each organisation's whole subtree, one statement for the batch. */
+  get memberCountByOrg() {
+    return this.once(
+      'memberCountByOrg',
+      () =>
+        new DataLoader<string, number>(async (ids) => {
+          const counts = await this.services.organizations.repository.memberCounts(this.sql, ids);
+          return ids.map((id) => counts.get(id) ?? 0);
+        }),
+    );
+  }
+
+  get honoursByMember() {
+    return this.once('honoursByMember', () => byParent((ids) => this.services.members.repository.honoursOfMembers(this.sql, ids), (h) => h.memberId!));
+  }
+
+  /** The access log: a page of unmasked ids costs one insert; a field read twice in a request is logged once. */
+  get personalDataReads() {
+    return this.once(
+      'personalDataReads',
+      () =>
+        new DataLoader<PersonalDataRead, void, string>(
+          async (reads) => {
+            await this.services.personalData.record(this.orm(), reads);
+            return reads.map(() => undefined);
+          },
+          { cacheKeyFn: (r) => `${r.accountId}/${r.memberId}/${r.field}/${r.operationName ?? ''}` },
+        ),
+    );
+  }
+}

@@ -3,8 +3,7 @@ import { may } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { AppError, ErrorCode } from '../common/errors';
 import { safeError } from '../common/logger';
-import { requireViewer, type GqlContext } from '../graphql/context';
-import { createLoaders } from '../graphql/loaders';
+import { renewRequestState, requireViewer, type GqlContext } from '../graphql/context';
 import type { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import type { WorkflowNotification } from '../workflow/workflow-notification.entity';
 import type { WorkflowTask } from '../workflow/workflow-task.entity';
@@ -156,7 +155,7 @@ export class LiveFeeds {
     if (!ctx.socket) return requireViewer(ctx);
     const token = ctx.socket.authorization.replace(/^Bearer\s+/i, '');
     try {
-      return await ctx.services.auth.viewerFromToken(ctx.services.orm.em.fork() as EntityManager, token);
+      return await ctx.services.auth.viewerFromToken(() => ctx.services.orm.em.fork() as EntityManager, token);
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
         ctx.socket.close(CLOSE_UNAUTHORIZED, error.message);
@@ -171,8 +170,7 @@ export class LiveFeeds {
 
 /** A context as fresh as a new request's, for the viewer as they are now. */
 function refresh(ctx: GqlContext, viewer: Viewer): void {
-  ctx.em = ctx.services.orm.em.fork() as EntityManager;
-  ctx.loaders = createLoaders(ctx.em, ctx.services);
+  renewRequestState(ctx);
   ctx.viewer = viewer;
   ctx.decisions = new WeakMap();
   ctx.reachedPublicly = new WeakSet();

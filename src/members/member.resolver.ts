@@ -5,7 +5,9 @@ import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
 import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { OrganizationType } from '../organizations/organization.types';
-import { Member, memberTarget } from './member.entity';
+import { Selection } from '../graphql/selection';
+import { memberTarget } from './member.entity';
+import type { MemberRow } from './member.repository';
 import { HonourType, MemberConnection, MemberDetail, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
 import { PersonalDataField } from './personal-data.cipher';
 import type { Viewer } from '../auth/viewer';
@@ -16,16 +18,17 @@ const MemberPublic = Guard('member.read', memberTarget);
 export class MemberResolver {
   @Query(() => MemberType)
   member(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
-    return ctx.services.members.get(ctx.em, viewer, id);
+    return ctx.services.members.get(ctx.sql, viewer, id);
   }
 
   @Query(() => MemberConnection, { description: 'Members in the viewer’s scope, ordered by name.' })
   members(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.em, viewer, filter, page);
+    return ctx.services.members.list(ctx.sql, viewer, filter, page, Selection.of(info).nodes);
   }
 
   @Mutation(() => MemberType)
@@ -45,36 +48,38 @@ export class MemberResolver {
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (612501********1234) unless your role allows the full value.' })
-  nationalId(@Root() member: Member, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+  nationalId(@Root() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
     return this.personalData(member, ctx, info, PersonalDataField.NATIONAL_ID);
   }
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
-  phone(@Root() member: Member, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+  phone(@Root() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
     return this.personalData(member, ctx, info, PersonalDataField.PHONE);
   }
 
   @UseMiddleware(MemberDetail)
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether nationalId and phone are shown masked to you.' })
-  personalDataMasked(@Root() member: Member, @CurrentViewer() viewer: Viewer): boolean {
+  personalDataMasked(@Root() member: MemberRow, @CurrentViewer() viewer: Viewer): boolean {
     return !may(viewer, 'member.readPersonalData', memberTarget(member));
   }
 
   @UseMiddleware(MemberPublic)
   @FieldResolver(() => OrganizationType, { description: 'The member’s grassroots union.' })
-  async organization(@Root() member: Member, @Ctx() ctx: GqlContext) {
-    return throughPublicEdge(ctx, ctx.reachedPublicly.has(member), await ctx.loaders.organization.load(member.organization.id));
+  async organization(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
+    // A page reads its members' unions in its own statement; a member read alone goes through the loader.
+    const org = member.joinedOrganization ?? (await ctx.loaders.organization.load(member.organizationId));
+    return throughPublicEdge(ctx, ctx.reachedPublicly.has(member), org);
   }
 
   @UseMiddleware(MemberPublic)
   @FieldResolver(() => [HonourType])
-  honours(@Root() member: Member, @Ctx() ctx: GqlContext) {
+  honours(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.honoursByMember.load(member.id);
   }
 
   /** Unmasked reads are logged with the operation's name, batched per request. */
-  private personalData(member: Member, ctx: GqlContext, info: GraphQLResolveInfo, field: PersonalDataField) {
+  private personalData(member: MemberRow, ctx: GqlContext, info: GraphQLResolveInfo, field: PersonalDataField) {
     return ctx.services.personalData.show(requireViewer(ctx), member, field, info.operation.name?.value ?? null, ctx.loaders.personalDataReads);
   }
 }

@@ -2,48 +2,60 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { PageArgs, paginate } from '../common/connection';
+import { type KeyKind, keysetPage, PageArgs } from '../common/connection';
 import { badInput, conflict, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
-import { inScope, inSubtrees } from '../common/subtree';
+import { scopeSql } from '../common/subtree';
+import { Conditions } from '../db/sql';
+import type { Selection } from '../graphql/selection';
+import type { OrganizationRepository } from '../organizations/organization.repository';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import { Member, memberTarget, MemberStatus } from './member.entity';
+import { type MemberRepository, type MemberRow, memberRowOf } from './member.repository';
 import type { MemberFilter, RegisterMemberInput, UpdateMemberInput } from './member.types';
 import { isValidNationalId, isValidPhone, normalizeNationalId, normalizePhone } from './personal-data';
 import type { PersonalDataCipher } from './personal-data.cipher';
 
-const ORDER = { name: 'asc', id: 'asc' } as const;
+/** Lists are ordered by name, then id. */
+const BY_NAME: KeyKind[] = ['string', 'uuid'];
 
 export class MemberService {
-  constructor(private readonly cipher: PersonalDataCipher) {}
+  constructor(
+    private readonly cipher: PersonalDataCipher,
+    readonly repository: MemberRepository,
+    private readonly organizations: OrganizationRepository,
+  ) {}
 
-  async get(em: EntityManager, viewer: Viewer, id: string): Promise<Member> {
-    const member = await em.findOne(Member, { id: parseId(id) });
+  async get(em: EntityManager, viewer: Viewer, id: string): Promise<MemberRow> {
+    const member = await this.repository.byId(em, parseId(id));
     // Out of scope reads as not found: a member's existence is itself personal data.
     if (!member) throw notFound('Member');
     authorize(viewer, 'member.read', memberTarget(member), { hideAs: 'Member' });
     return member;
   }
 
-  async list(em: EntityManager, viewer: Viewer, filter: MemberFilter = {}, page: PageArgs) {
-    const where: object[] = [inScope('orgPath', scopes(viewer, 'member.read'), { own: viewer.member ? [{ id: viewer.member.id }] : [] })];
+  /** A page of the members in the viewer's scope, reading what `node` (the selection of each member) asks for. */
+  async list(em: EntityManager, viewer: Viewer, filter: MemberFilter = {}, page: PageArgs, node: Selection) {
+    const keyset = keysetPage(page, BY_NAME);
+    const scope = scopeSql('m.org_path', scopes(viewer, 'member.read'), viewer.member ? { sql: 'm.id = ?', params: [viewer.member.id] } : undefined);
+    const where = new Conditions().add(scope.sql, ...scope.params);
     if (filter.subtreeOf) {
-      const root = await em.findOne(Organization, { id: parseId(filter.subtreeOf, 'filter.subtreeOf') });
+      const root = await this.organizations.byId(em, parseId(filter.subtreeOf, 'filter.subtreeOf'));
       if (!root) throw notFound('Organization');
-      where.push(inSubtrees('orgPath', [root.path]));
+      where.add('m.org_path like ?', `${root.path}%`);
     }
-    if (filter.employmentForm) where.push({ employmentForm: filter.employmentForm });
-    if (filter.hardship) where.push({ hardship: filter.hardship });
-    if (filter.status) where.push({ status: filter.status });
+    if (filter.employmentForm) where.add('m.employment_form = ?', filter.employmentForm);
+    if (filter.hardship) where.add('m.hardship = ?', filter.hardship);
+    if (filter.status) where.add('m.status = ?', filter.status);
     if (filter.namePrefix) {
       const prefix = text(filter.namePrefix, 'filter.namePrefix', { max: 50 }).replace(/[\\%_]/g, '\\$&');
-      where.push({ name: { $like: `${prefix}%` } });
+      where.add('m.name like ?', `${prefix}%`);
     }
-    return paginate(em, Member, { $and: where }, ORDER, page);
+    return this.repository.page(em, where, keyset, node);
   }
 
-  async register(em: EntityManager, viewer: Viewer, input: RegisterMemberInput): Promise<Member> {
+  async register(em: EntityManager, viewer: Viewer, input: RegisterMemberInput): Promise<MemberRow> {
     const org = await this.grassrootsUnion(em, viewer, input.organizationId, 'input.organizationId');
     // The id is chosen first: it is authenticated with the ciphertexts.
     const id = newId();
@@ -58,10 +70,10 @@ export class MemberService {
       joinedOn: this.date(input.joinedOn),
     });
     await this.flush(em);
-    return member;
+    return memberRowOf(member);
   }
 
-  async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateMemberInput): Promise<Member> {
+  async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateMemberInput): Promise<MemberRow> {
     const member = await this.editable(em, viewer, id);
     if (input.name != null) member.name = text(input.name, 'input.name', { max: 50 });
     if (input.phone !== undefined) Object.assign(member, this.cipher.sealPhone(member.id, this.phone(input.phone)));
@@ -74,11 +86,11 @@ export class MemberService {
       member.status = input.status;
     }
     await this.flush(em);
-    return member;
+    return memberRowOf(member);
   }
 
   /** Moves a member to another grassroots union; the viewer must keep the register on both sides. */
-  async transfer(em: EntityManager, viewer: Viewer, id: string, toOrganizationId: string): Promise<Member> {
+  async transfer(em: EntityManager, viewer: Viewer, id: string, toOrganizationId: string): Promise<MemberRow> {
     const member = await this.editable(em, viewer, id);
     if (member.status === MemberStatus.LEFT) throw conflict('A member who has left cannot be transferred', 'MEMBER_LEFT');
     const target = await this.grassrootsUnion(em, viewer, toOrganizationId, 'toOrganizationId');
@@ -87,11 +99,14 @@ export class MemberService {
     member.orgPath = target.path;
     member.status = MemberStatus.ACTIVE;
     await this.flush(em);
-    return member;
+    return memberRowOf(member);
   }
 
+  /** The managed entity, for a write: read as `get` reads it (not found out of scope), then checked for `member.update`. */
   private async editable(em: EntityManager, viewer: Viewer, id: string) {
-    const member = await this.get(em, viewer, id);
+    const member = await em.findOne(Member, { id: parseId(id) });
+    if (!member) throw notFound('Member');
+    authorize(viewer, 'member.read', memberTarget(member), { hideAs: 'Member' });
     authorize(viewer, 'member.update', { path: member.orgPath }, { message: 'Only the union’s approvers or administrators may change its members' });
     return member;
   }

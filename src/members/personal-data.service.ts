@@ -5,7 +5,8 @@ import { PageArgs, paginate } from '../common/connection';
 import { badInput, forbidden } from '../common/errors';
 import { parseId } from '../common/ids';
 import { inSubtrees } from '../common/subtree';
-import { type Member, memberTarget } from './member.entity';
+import { memberTarget } from './member.entity';
+import type { MemberRow } from './member.repository';
 import { PersonalDataAccess } from './personal-data-access.entity';
 import { PersonalDataCipher, PersonalDataField } from './personal-data.cipher';
 import type { PersonalDataAccessFilter } from './personal-data.types';
@@ -19,7 +20,7 @@ export interface PersonalDataRead {
   operationName: string | null;
 }
 
-/** Records reads; per request it batches them into one insert (see createLoaders). */
+/** Records reads; per request it batches them into one insert (see Loaders). */
 export interface ReadRecorder {
   load(read: PersonalDataRead): Promise<void>;
 }
@@ -32,7 +33,7 @@ export interface ReadRecorder {
 export class PersonalDataService {
   constructor(private readonly cipher: PersonalDataCipher) {}
 
-  show(viewer: Viewer, member: Member, field: PersonalDataField, operationName: string | null, recorder: ReadRecorder): string | null | Promise<string> {
+  show(viewer: Viewer, member: MemberRow, field: PersonalDataField, operationName: string | null, recorder: ReadRecorder): string | null | Promise<string> {
     const [sealed, masked] =
       field === PersonalDataField.NATIONAL_ID ? [member.nationalIdCipher, member.nationalIdMasked] : [member.phoneCipher, member.phoneMasked];
     if (sealed === null || masked === null) return null;

@@ -43,7 +43,7 @@ export function queueDashboard(options: { queue: WorkflowQueue; orm: Orm; auth: 
     const session = cookieOf(req, COOKIE);
     try {
       let viewer: Viewer;
-      if (bearer) viewer = await options.auth.viewerFromToken(em, bearer);
+      if (bearer) viewer = await options.auth.viewerFromToken(() => em, bearer);
       else if (session) viewer = await options.auth.viewerFor(em, await sessions.verify(session));
       else return { status: 401, reason: 'Sign in: send "Authorization: Bearer <token>" or open /admin/queues/login?token=<token>' };
       // The queue spans every organisation, so ADMIN held anywhere is what it takes (and all it takes).

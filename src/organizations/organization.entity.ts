@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { newId } from '../common/ids';
+import { ancestorIdsOf } from '../common/subtree';
 
 export enum OrganizationLevel {
   PROVINCE = 'PROVINCE',
@@ -82,7 +83,7 @@ export class Organization {
 
   /** Ids of the ancestors, root first, excluding this organisation. */
   get ancestorIds(): string[] {
-    return this.path.split('/').filter(Boolean).slice(0, -1);
+    return ancestorIdsOf(this.path);
   }
 }
 

@@ -1,11 +1,15 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Selection } from '../graphql/selection';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
 import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
 import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
 import { MemberConnection, MemberFilter } from '../members/member.types';
-import { Organization, organizationTarget } from './organization.entity';
+import { ancestorIdsOf } from '../common/subtree';
+import { organizationTarget } from './organization.entity';
+import type { OrganizationRow } from './organization.repository';
 import {
   CreateOrganizationInput,
   OrganizationConnection,
@@ -26,7 +30,7 @@ export class OrganizationResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string,
     @Arg('code', () => String, { nullable: true }) code?: string,
   ) {
-    return ctx.services.organizations.get(ctx.em, viewer, { id, code });
+    return ctx.services.organizations.get(ctx.sql, viewer, { id, code });
   }
 
   @Query(() => OrganizationConnection, { description: 'Organizations in the viewer’s scope, ordered by name.' })
@@ -35,7 +39,7 @@ export class OrganizationResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => OrganizationFilter, { nullable: true }) filter?: OrganizationFilter,
   ) {
-    return ctx.services.organizations.list(ctx.em, viewer, filter, page);
+    return ctx.services.organizations.list(ctx.sql, viewer, filter, page);
   }
 
   @Mutation(() => OrganizationType)
@@ -54,21 +58,21 @@ export class OrganizationResolver {
 
   @UseMiddleware(OrganizationPublic)
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'Null at the root, or when the parent is outside your scope.' })
-  async parent(@Root() org: Organization, @Ctx() ctx: GqlContext) {
-    const parentId = org.ancestorIds.at(-1);
+  async parent(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
+    const parentId = ancestorIdsOf(org.path).at(-1);
     const parent = parentId ? await ctx.loaders.organization.load(parentId) : undefined;
     return parent ? this.visibleAbove(ctx, org, parent) : null;
   }
 
   @UseMiddleware(OrganizationPublic)
   @FieldResolver(() => [OrganizationType], { description: 'From the root down to the parent, those in your scope.' })
-  async ancestors(@Root() org: Organization, @Ctx() ctx: GqlContext) {
-    const rows = await ctx.loaders.organization.loadMany(org.ancestorIds);
-    return rows.filter((o): o is Organization => o instanceof Organization && this.visibleAbove(ctx, org, o) !== null);
+  async ancestors(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
+    const rows = await ctx.loaders.organization.loadMany(ancestorIdsOf(org.path));
+    return rows.filter((o): o is OrganizationRow => o !== undefined && !(o instanceof Error) && this.visibleAbove(ctx, org, o) !== null);
   }
 
   /** The chain above an organisation reached through a public edge is public too; otherwise it is read by the policy. */
-  private visibleAbove(ctx: GqlContext, org: Organization, above: Organization): Organization | null {
+  private visibleAbove(ctx: GqlContext, org: OrganizationRow, above: OrganizationRow): OrganizationRow | null {
     const viaPublic = ctx.reachedPublicly.has(org);
     if (!viaPublic && !may(requireViewer(ctx), 'organization.read', organizationTarget(above))) return null;
     return throughPublicEdge(ctx, viaPublic, above);
@@ -76,30 +80,31 @@ export class OrganizationResolver {
 
   @UseMiddleware(OrganizationDetail)
   @FieldResolver(() => OrganizationConnection, { nullable: true })
-  children(@Root() org: Organization, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.organizations.children(ctx.em, viewer, org, page);
+  children(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+    return ctx.services.organizations.children(ctx.sql, viewer, org, page);
   }
 
   @UseMiddleware(OrganizationDetail)
   @FieldResolver(() => MemberConnection, { nullable: true, description: 'Members of this organisation and everything below it, those in your scope.' })
   members(
-    @Root() org: Organization,
+    @Root() org: OrganizationRow,
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.em, viewer, { ...filter, subtreeOf: org.id }, page);
+    return ctx.services.members.list(ctx.sql, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
   }
 
   @UseMiddleware(OrganizationDetail, Guard('fund.read', organizationTarget))
   @FieldResolver(() => [FundType], { nullable: true, description: 'The funds this organisation owns (a handful: one per kind at most in practice).' })
-  async funds(@Root() org: Organization, @Ctx() ctx: GqlContext) {
+  async funds(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.fundsByOwner.load(org.id);
   }
 
   @UseMiddleware(OrganizationDetail)
   @FieldResolver(() => Int, { nullable: true, description: 'Active members in this organization’s whole subtree.' })
-  memberCount(@Root() org: Organization, @Ctx() ctx: GqlContext) {
+  memberCount(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.memberCountByOrg.load(org.id);
   }
 }

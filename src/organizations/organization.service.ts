@@ -2,54 +2,62 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { PageArgs, paginate } from '../common/connection';
+import { type KeyKind, keysetPage, PageArgs } from '../common/connection';
 import { badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { covers, inScope, inSubtrees } from '../common/subtree';
+import { covers, scopeSql } from '../common/subtree';
+import { Conditions } from '../db/sql';
 import { text } from '../common/validate';
 import { ALLOWED_PARENT_LEVELS, childPath, Organization } from './organization.entity';
+import { type OrganizationRow, organizationRowOf, type OrganizationRepository } from './organization.repository';
 import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
 
 const CODE = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
-const ORDER = { name: 'asc', id: 'asc' } as const;
+/** Lists are ordered by name, then id. */
+const BY_NAME: KeyKind[] = ['string', 'uuid'];
 
 export class OrganizationService {
+  constructor(readonly repository: OrganizationRepository) {}
+
   /** What a viewer may list: the subtrees of their staff roles, plus the chains of ancestors above their roots. */
-  visibleWhere(viewer: Viewer) {
-    return inScope('path', scopes(viewer, 'organization.read'));
+  private visible(viewer: Viewer): Conditions {
+    const scope = scopeSql('o.path', scopes(viewer, 'organization.read'));
+    return new Conditions().add(scope.sql, ...scope.params);
   }
 
-  async get(em: EntityManager, viewer: Viewer, ref: { id?: string; code?: string }): Promise<Organization> {
+  async get(em: EntityManager, viewer: Viewer, ref: { id?: string; code?: string }): Promise<OrganizationRow> {
     if (Boolean(ref.id) === Boolean(ref.code)) throw badInput('Give exactly one of id or code', 'id', 'ONE_OF');
     const org = ref.id
-      ? await em.findOne(Organization, { id: parseId(ref.id) })
-      : await em.findOne(Organization, { code: text(ref.code!, 'code', { max: 32 }) });
+      ? await this.repository.byId(em, parseId(ref.id))
+      : await this.repository.byCode(em, text(ref.code!, 'code', { max: 32 }));
     if (!org) throw notFound('Organization');
     authorize(viewer, 'organization.read', { path: org.path }, { message: 'This organization is outside your scope' });
     return org;
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: OrganizationFilter = {}, page: PageArgs) {
-    const where: object[] = [this.visibleWhere(viewer)];
-    if (filter.level) where.push({ level: filter.level });
-    if (filter.kind) where.push({ kind: filter.kind });
-    if (filter.parentId) where.push({ parent: parseId(filter.parentId, 'filter.parentId') });
+    const keyset = keysetPage(page, BY_NAME);
+    const where = this.visible(viewer);
+    if (filter.level) where.add('o.level = ?', filter.level);
+    if (filter.kind) where.add('o.kind = ?', filter.kind);
+    if (filter.parentId) where.add('o.parent_id = ?', parseId(filter.parentId, 'filter.parentId'));
     if (filter.subtreeOf) {
       const root = await this.get(em, viewer, { id: filter.subtreeOf });
-      where.push(inSubtrees('path', [root.path]));
+      where.add('o.path like ?', `${root.path}%`);
     }
     if (filter.nameContains) {
       const needle = text(filter.nameContains, 'filter.nameContains', { max: 100 }).replace(/[\\%_]/g, '\\$&');
-      where.push({ name: { $like: `%${needle}%` } });
+      where.add('o.name like ?', `%${needle}%`);
     }
-    return paginate(em, Organization, { $and: where }, ORDER, page);
+    return this.repository.page(em, where, keyset);
   }
 
-  children(em: EntityManager, viewer: Viewer, parent: Organization, page: PageArgs) {
-    return paginate(em, Organization, { $and: [this.visibleWhere(viewer), { parent: parent.id }] }, ORDER, page);
+  children(em: EntityManager, viewer: Viewer, parent: OrganizationRow, page: PageArgs) {
+    const keyset = keysetPage(page, BY_NAME);
+    return this.repository.page(em, this.visible(viewer).add('o.parent_id = ?', parent.id), keyset);
   }
 
-  async create(em: EntityManager, viewer: Viewer, input: CreateOrganizationInput): Promise<Organization> {
+  async create(em: EntityManager, viewer: Viewer, input: CreateOrganizationInput): Promise<OrganizationRow> {
     const code = text(input.code, 'input.code', { max: 32 }).toUpperCase();
     if (!CODE.test(code)) throw badInput('code must be 2-32 of A-Z, 0-9 and -', 'input.code', 'BAD_FORMAT');
     const name = text(input.name, 'input.name', { max: 200 });
@@ -65,10 +73,10 @@ export class OrganizationService {
       if (error instanceof UniqueConstraintViolationException) throw conflict(`An organization with code ${code} exists`, 'DUPLICATE_CODE');
       throw error;
     }
-    return org;
+    return organizationRowOf(org);
   }
 
-  async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateOrganizationInput): Promise<Organization> {
+  async update(em: EntityManager, viewer: Viewer, id: string, input: UpdateOrganizationInput): Promise<OrganizationRow> {
     const org = await em.findOne(Organization, { id: parseId(id) });
     if (!org) throw notFound('Organization');
     authorize(viewer, 'organization.update', { path: org.path }, { message: 'Only an administrator over this organization may change it' });
@@ -87,7 +95,7 @@ export class OrganizationService {
       throw error;
     }
     if (parent) await em.refresh(org);
-    return org;
+    return organizationRowOf(org);
   }
 
   private async newParentFor(em: EntityManager, viewer: Viewer, org: Organization, parentId: string) {
@@ -105,20 +113,8 @@ export class OrganizationService {
     }
   }
 
-  /** Rewrites the paths of the subtree and of its members in two statements, inside the caller's transaction. */
+  /** Rewrites the paths of the subtree and of its members, inside the caller's transaction. */
   private async moveSubtree(em: EntityManager, org: Organization, parent: Organization) {
-    const oldPath = org.path;
-    const newPath = childPath(parent.path, org.id);
-    const depthDelta = parent.depth + 1 - org.depth;
-    const conn = em.getConnection();
-    const ctx = em.getTransactionContext();
-    await conn.execute(
-      `update organization set path = ? || substr(path, ?), depth = depth + ?, updated_at = now() where path like ?`,
-      [newPath, oldPath.length + 1, depthDelta, `${oldPath}%`],
-      'run',
-      ctx,
-    );
-    await conn.execute(`update member set org_path = ? || substr(org_path, ?) where org_path like ?`, [newPath, oldPath.length + 1, `${oldPath}%`], 'run', ctx);
-    await conn.execute(`update organization set parent_id = ? where id = ?`, [parent.id, org.id], 'run', ctx);
+    await this.repository.moveSubtree(em, { id: org.id, oldPath: org.path, newPath: childPath(parent.path, org.id), depthDelta: parent.depth + 1 - org.depth, parentId: parent.id });
   }
 }

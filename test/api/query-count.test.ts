@@ -160,5 +160,34 @@ describe('statement count per request', () => {
       expect(big.count).toBeLessThanOrEqual(3);
     });
   });
+
+  describe('the plain-row reads', () => {
+    const UNION_PAGE = `query($first: Int, $filter: MemberFilter) { members(first: $first, filter: $filter) { edges { node { id name organization { name } } } } }`;
+
+    it('reads a page of members with their union’s name in one statement', async () => {
+      const tok = await token('city.approver');
+      const { res, count } = await statementsFor(UNION_PAGE, { first: 100 }, tok);
+      const nodes = res.data.members.edges.map((e: any) => e.node);
+      expect(nodes).toHaveLength(100);
+      expect(new Set(nodes.map((n: any) => n.organization.name)).size).toBeGreaterThanOrEqual(10);
+      expect(count).toBe(1);
+    });
+
+    it('adds only the subtree root’s lookup for a subtree page, and one count for totalCount', async () => {
+      const tok = await token('city.approver');
+      const filter = { subtreeOf: fed.orgs.danfeng.id };
+      expect((await statementsFor(UNION_PAGE, { first: 50, filter }, tok)).count).toBe(2);
+      const counted = `query($filter: MemberFilter) { members(first: 50, filter: $filter) { totalCount edges { node { id } } } }`;
+      expect((await statementsFor(counted, { filter }, tok)).count).toBe(3);
+    });
+
+    it('reads a fund with its owner and a page of its ledger in three statements', async () => {
+      const tok = await token('danfeng.finance');
+      const q = `query($id: ID!) { fund(id: $id) { name owner { name } ledger(first: 20) { edges { node { amount balanceAfter createdAt } } } } }`;
+      const { res, count } = await statementsFor(q, { id: fed.funds.danfengAid.id }, tok);
+      expect(res.data.fund.ledger.edges.length).toBeGreaterThanOrEqual(1);
+      expect(count).toBe(3);
+    });
+  });
 });
 
