@@ -157,7 +157,8 @@ describe('statement count per request', () => {
       expect(nodes.every((n: any) => n.history[0].actor.displayName === n.startedBy.displayName)).toBe(true);
       console.info(`statements for a page of instances: ${small.count} (3), ${big.count} (24)`);
       expect(big.count).toBe(small.count);
-      expect(big.count).toBeLessThanOrEqual(3);
+      // The page, its histories, their people and the filers' (one loader batch each), the viewer's grants.
+      expect(big.count).toBeLessThanOrEqual(4);
     });
   });
 
