@@ -78,7 +78,10 @@ export class AuditRepository {
       `select t.instance_id as "instanceId", t.definition_key as "definitionKey", t.step, t.routed_org_id as "organizationId", t.due_at as "dueAt",
               case when t.status <> 'OPEN' then t.decided_at end as "closedAt",
               ceil(extract(epoch from (coalesce(case when t.status <> 'OPEN' then t.decided_at end, now()) - t.due_at)))::int as "secondsOver",
-              t.escalated or t.overdue_at is not null as escalated
+              -- The task the deadline closed is not itself marked: the escalation reopened the step as a new task.
+              t.escalated or t.overdue_at is not null
+                or exists (select 1 from workflow_task e where e.instance_id = t.instance_id and e.step = t.step and e.round = t.round
+                             and e.escalated and e.opened_at >= t.due_at) as escalated
          from workflow_task t join workflow_instance i on i.id = t.instance_id
         where i.subject_org_path like ? and t.due_at >= ?::timestamptz and t.due_at < ?::timestamptz
           and t.due_at < coalesce(case when t.status <> 'OPEN' then t.decided_at end, now())

@@ -13,7 +13,8 @@ export function pgArray(values: readonly (string | number)[]): string {
 const positional = new Map<string, string>();
 
 /** Through the ORM's logger, like the ORM's own statements: counted (tests' statement counts) and printed at debug. */
-const logged = (em: EntityManager, text: string) => em.config.getLogger().logQuery({ query: text, level: 'info' });
+const logged = (em: EntityManager, text: string, outcome: { took?: number; results?: number } = {}) =>
+  em.config.getLogger().logQuery({ query: text, level: 'info', ...outcome });
 
 /** `?` placeholders become `$1…$n` (outside quoted literals), once per distinct statement text. */
 function toPositional(sql: string): string {
@@ -36,7 +37,6 @@ function toPositional(sql: string): string {
  */
 export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
   const text = toPositional(sql);
-  logged(em, text);
   // Inside a transaction, knex's client hands out the transaction's own connection and never releases it.
   const client = (em.getTransactionContext<Knex.Transaction>() ?? em.getKnex()).client as unknown as {
     acquireConnection(): Promise<ClientBase>;
@@ -46,8 +46,7 @@ export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql
   const started = performance.now();
   try {
     const result = await connection.query<T & object>({ text, values: params as unknown[] });
-    // Through the ORM's logger, so the statement counter (the no-N+1 tests) and LOG_LEVEL=debug see these too.
-    em.config.getLogger().logQuery({ query: text, took: Math.round(performance.now() - started), results: result.rowCount ?? 0, level: 'info' });
+    logged(em, text, { took: Math.round(performance.now() - started), results: result.rowCount ?? 0 });
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   } finally {
     await client.releaseConnection(connection);

@@ -77,13 +77,8 @@ export class InboxService {
     const sort = SORT_KEYS[req.order?.field ?? 'DUE_AT'];
     const descending = req.order?.direction === 'DESC';
     const after = decodeCursor(req.page.after, sort, descending);
-    // A substitute's inbox also lists the tasks of those they stand in for (代理), by the delegated grant only.
-    const delegated = (await this.delegations.actingFor(em, viewer)).map(
-      (d): InboxPrincipal => ({ accountId: d.delegatorAccountId, memberId: d.delegatorMemberId, grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }] }),
-    );
-    const principals = [principalOf(viewer), ...delegated];
     const where = [
-      req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo(principals),
+      req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...(await this.delegators(em, viewer))]),
       ...(await this.filterTerms(em, viewer, req.filter ?? {})),
     ];
     const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1 });
@@ -105,6 +100,15 @@ export class InboxService {
         return repo.counts(em, where);
       },
     };
+  }
+
+  /** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
+  private async delegators(em: EntityManager, viewer: Viewer): Promise<InboxPrincipal[]> {
+    return (await this.delegations.actingFor(em, viewer)).map((d) => ({
+      accountId: d.delegatorAccountId,
+      memberId: d.delegatorMemberId,
+      grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }],
+    }));
   }
 
   private async filterTerms(em: EntityManager, viewer: Viewer, f: InboxFilter): Promise<SqlTerm[]> {
