@@ -21,9 +21,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || UNAVAILABLE_STATES.has(e.code))) return true;
     const { message } = e;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
-    e = (e.originalError ?? e.cause) as ErrorLike | undefined;
+    // graphql-js wraps a thrown non-Error (knex's pool rejects with the bare socket error) as NonErrorThrown.
+    e = (e.originalError ?? e.cause ?? e.thrownValue) as ErrorLike | undefined;
   }
   return false;
 }
 
-type ErrorLike = { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown };
+type ErrorLike = { code?: unknown; message?: unknown; originalError?: unknown; cause?: unknown; thrownValue?: unknown };
