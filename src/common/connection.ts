@@ -181,17 +181,24 @@ class RowEdge<T> implements Edge<T> {
 
 /** The connection over rows read with `limit first + 1`; cursors are the order key's values, encoded as the entity lists encode theirs. */
 function rowConnection<T>(rows: T[], page: KeysetPage, keyOf: (row: T) => unknown[], count: () => Promise<number>): Connection<T> {
-  const edges = rows.slice(0, page.first).map((node) => new RowEdge(node, keyOf));
+  return {
+    ...pageOfRows(rows, page.first, page.after !== undefined, (node) => new RowEdge(node, keyOf)),
+    get totalCount() {
+      return count();
+    },
+  };
+}
+
+/** Edges and page info over rows read with `limit first + 1`: the extra row only says that a next page exists. */
+export function pageOfRows<T>(rows: T[], first: number, hasPreviousPage: boolean, edgeOf: (node: T) => Edge<T>): Pick<Connection<T>, 'edges' | 'pageInfo'> {
+  const edges = rows.slice(0, first).map(edgeOf);
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > page.first,
-      hasPreviousPage: page.after !== undefined,
+      hasNextPage: rows.length > first,
+      hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    get totalCount() {
-      return count();
     },
   };
 }
@@ -249,15 +256,8 @@ export function idCursor(after: string | undefined | null): number | undefined {
 
 /** A connection over plain rows read `first + 1` at a time, ordered on a numeric id. */
 export function rowsConnection<T extends { id: string }>(rows: T[], first: number, after: string | undefined | null, count: () => Promise<number>): Connection<T> {
-  const edges = rows.slice(0, first).map((node) => ({ node, cursor: Cursor.encode([Number(node.id)]) }));
   return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: Boolean(after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
+    ...pageOfRows(rows, first, Boolean(after), (node) => ({ node, cursor: Cursor.encode([Number(node.id)]) })),
     get totalCount() {
       return count();
     },

@@ -4,7 +4,7 @@ import { may, scopes } from '../auth/authorization.policy';
 import type { Grant, Viewer } from '../auth/viewer';
 import type { Role } from '../auth/role';
 import type { DelegationService } from '../delegation/delegation.service';
-import { pageSize, type PageArgs } from '../common/connection';
+import { pageOfRows, pageSize, type PageArgs } from '../common/connection';
 import { AppError, badInput, notFound } from '../common/errors';
 import { isId, parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
@@ -82,16 +82,9 @@ export class InboxService {
       ...(await this.filterTerms(em, viewer, req.filter ?? {})),
     ];
     const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1 });
-    const edges = rows.slice(0, first).map((node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) }));
     const repo = this.repo;
     return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > first,
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
+      ...pageOfRows(rows, first, Boolean(after), (node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) })),
       // Getters: the counting statements run only when a client selects the field.
       get totalCount() {
         return repo.count(em, where);
