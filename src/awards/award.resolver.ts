@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext } from '../graphql/context';
-import { allowed, Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
+import { allowed, throughPublicEdge } from '../graphql/field-guard';
 import { Honour } from '../members/honour.entity';
 import { HonourType, MemberType } from '../members/member.types';
-import { Organization, organizationTarget } from '../organizations/organization.entity';
+import { Organization } from '../organizations/organization.entity';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { Nomination, nominationTarget } from './nomination.entity';
@@ -120,8 +120,6 @@ const orgHonourLoaders = new WeakMap<GqlContext, DataLoader<string, Honour[]>>()
 /** Collective honours (先进集体, 工人先锋号) on the organisation, batched per request. */
 @Resolver(() => OrganizationType)
 export class OrganizationHonoursResolver {
-  // A field of another resolver class: the Organization type's own guard does not reach it.
-  @UseMiddleware(Guard('organization.read', organizationTarget))
   @FieldResolver(() => [HonourType], { description: 'Collective honours held by this organisation, newest first.' })
   honours(@Root() org: Organization, @Ctx() ctx: GqlContext) {
     let loader = orgHonourLoaders.get(ctx);

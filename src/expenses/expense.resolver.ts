@@ -1,8 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType, LedgerEntryType } from '../funds/fund.types';
 import { CurrentViewer, GqlContext } from '../graphql/context';
-import { Guard } from '../graphql/field-guard.middleware';
+import { Guard, Guarded } from '../graphql/field-guard';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { Expense } from './expense.entity';
@@ -44,7 +44,7 @@ export class ExpenseResolver {
   }
 
   // An entry of the fund's ledger (with its balance after): read as the ledger is, over the fund's owner, the submitting union.
-  @UseMiddleware(Guard('fund.readLedger', (e: Expense) => ({ path: e.orgPath })))
+  @Guarded(Guard('fund.readLedger', (e: Expense) => ({ path: e.orgPath })))
   @FieldResolver(() => LedgerEntryType, { nullable: true, description: 'The debit, once booked.' })
   async ledgerEntry(@Root() e: Expense, @Ctx() ctx: GqlContext) {
     return e.ledgerEntryId ? ctx.loaders.ledgerEntry.load(e.ledgerEntryId) : null;

@@ -11,6 +11,7 @@ import { MemberResolver } from '../members/member.resolver';
 import { PersonalDataResolver } from '../members/personal-data.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
 import { LiveResolver } from '../live/live.resolver';
+import { enforceGuards } from './field-guard';
 import { NodeResolver } from './node.resolver';
 import { HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 import { InboxResolver, TaskActionsResolver } from '../workflow/inbox.resolver';
@@ -60,7 +61,7 @@ const NO_TOPICS: PubSub = {
 
 /** Built once per process: type-graphql's metadata is global, so every server in the process shares it. */
 export function getSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS });
+  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS }).then(enforceGuards);
   return cached;
 }
 

@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
-import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
+import { Guarded, throughPublicEdge } from '../graphql/field-guard';
 import { OrganizationType } from '../organizations/organization.types';
 import { Selection } from '../graphql/selection';
 import { memberTarget } from './member.entity';
@@ -11,8 +11,6 @@ import type { MemberRow } from './member.repository';
 import { HonourType, MemberConnection, MemberDetail, MemberFilter, MemberType, RegisterMemberInput, UpdateMemberInput } from './member.types';
 import { PersonalDataField } from './personal-data.cipher';
 import type { Viewer } from '../auth/viewer';
-
-const MemberPublic = Guard('member.read', memberTarget);
 
 @Resolver(() => MemberType)
 export class MemberResolver {
@@ -46,33 +44,32 @@ export class MemberResolver {
     return ctx.services.members.transfer(ctx.em, viewer, id, toOrganizationId);
   }
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (612501********1234) unless your role allows the full value.' })
   nationalId(@Root() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
     return this.personalData(member, ctx, info, PersonalDataField.NATIONAL_ID);
   }
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
   phone(@Root() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
     return this.personalData(member, ctx, info, PersonalDataField.PHONE);
   }
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether nationalId and phone are shown masked to you.' })
   personalDataMasked(@Root() member: MemberRow, @CurrentViewer() viewer: Viewer): boolean {
     return !may(viewer, 'member.readPersonalData', memberTarget(member));
   }
 
-  @UseMiddleware(MemberPublic)
   @FieldResolver(() => OrganizationType, { description: 'The member’s grassroots union.' })
-  async organization(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
-    // A page reads its members' unions in its own statement; a member read alone goes through the loader.
-    const org = member.joinedOrganization ?? (await ctx.loaders.organization.load(member.organizationId));
-    return throughPublicEdge(ctx, ctx.reachedPublicly.has(member), org);
+  organization(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
+    const publicOnly = ctx.reachedPublicly.has(member);
+    // A page reads its members' unions in its own statement (answered without a promise); a member read alone goes through the loader.
+    if (member.joinedOrganization) return throughPublicEdge(ctx, publicOnly, member.joinedOrganization);
+    return ctx.loaders.organization.load(member.organizationId).then((org) => throughPublicEdge(ctx, publicOnly, org));
   }
 
-  @UseMiddleware(MemberPublic)
   @FieldResolver(() => [HonourType])
   honours(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.honoursByMember.load(member.id);

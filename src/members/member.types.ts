@@ -1,8 +1,8 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { HonourLevel } from './honour.entity';
-import { Guard } from '../graphql/field-guard.middleware';
+import { Guard, Guarded } from '../graphql/field-guard';
 import { EmploymentForm, Gender, HardshipStatus, memberTarget, MemberStatus } from './member.entity';
 import { NodeInterface } from '../graphql/node.types';
 
@@ -30,7 +30,7 @@ export class HonourType {
   year!: number;
 }
 
-@UseMiddleware(Guard('member.read', memberTarget))
+@Guarded(Guard('member.read', memberTarget))
 @ObjectType('Member', { implements: NodeInterface,
   description:
     'A union member. nationalId and phone are masked unless your role allows the full value. A reader of a public notice sees only id, name, organization and honours; the other fields answer FORBIDDEN.',
@@ -42,27 +42,27 @@ export class MemberType {
   @Field(() => String)
   name!: string;
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @Field(() => Gender, { nullable: true })
   gender!: Gender;
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @Field(() => EmploymentForm, { nullable: true })
   employmentForm!: EmploymentForm;
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @Field(() => GraphQLLocalDate, { nullable: true })
   joinedOn!: string;
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @Field(() => MemberStatus, { nullable: true })
   status!: MemberStatus;
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @Field(() => HardshipStatus, { nullable: true })
   hardship!: HardshipStatus;
 
-  @UseMiddleware(MemberDetail)
+  @Guarded(MemberDetail)
   @Field(() => GraphQLDateTime, { nullable: true })
   createdAt!: Date;
 }

@@ -1,11 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Selection } from '../graphql/selection';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
 import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
-import { Guard, throughPublicEdge } from '../graphql/field-guard.middleware';
+import { Guard, Guarded, throughPublicEdge } from '../graphql/field-guard';
 import { MemberConnection, MemberFilter } from '../members/member.types';
 import { ancestorIdsOf } from '../common/subtree';
 import { organizationTarget } from './organization.entity';
@@ -19,8 +19,6 @@ import {
   UpdateOrganizationInput,
 } from './organization.types';
 import type { Viewer } from '../auth/viewer';
-
-const OrganizationPublic = Guard('organization.read', organizationTarget);
 
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {
@@ -56,7 +54,6 @@ export class OrganizationResolver {
     return ctx.services.organizations.update(ctx.em, viewer, id, input);
   }
 
-  @UseMiddleware(OrganizationPublic)
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'Null at the root, or when the parent is outside your scope.' })
   async parent(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     const parentId = ancestorIdsOf(org.path).at(-1);
@@ -64,7 +61,6 @@ export class OrganizationResolver {
     return parent ? this.visibleAbove(ctx, org, parent) : null;
   }
 
-  @UseMiddleware(OrganizationPublic)
   @FieldResolver(() => [OrganizationType], { description: 'From the root down to the parent, those in your scope.' })
   async ancestors(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     const rows = await ctx.loaders.organization.loadMany(ancestorIdsOf(org.path));
@@ -78,13 +74,13 @@ export class OrganizationResolver {
     return throughPublicEdge(ctx, viaPublic, above);
   }
 
-  @UseMiddleware(OrganizationDetail)
+  @Guarded(OrganizationDetail)
   @FieldResolver(() => OrganizationConnection, { nullable: true })
   children(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.organizations.children(ctx.sql, viewer, org, page);
   }
 
-  @UseMiddleware(OrganizationDetail)
+  @Guarded(OrganizationDetail)
   @FieldResolver(() => MemberConnection, { nullable: true, description: 'Members of this organisation and everything below it, those in your scope.' })
   members(
     @Root() org: OrganizationRow,
@@ -96,13 +92,13 @@ export class OrganizationResolver {
     return ctx.services.members.list(ctx.sql, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
   }
 
-  @UseMiddleware(OrganizationDetail, Guard('fund.read', organizationTarget))
+  @Guarded(OrganizationDetail, Guard('fund.read', organizationTarget))
   @FieldResolver(() => [FundType], { nullable: true, description: 'The funds this organisation owns (a handful: one per kind at most in practice).' })
   async funds(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.fundsByOwner.load(org.id);
   }
 
-  @UseMiddleware(OrganizationDetail)
+  @Guarded(OrganizationDetail)
   @FieldResolver(() => Int, { nullable: true, description: 'Active members in this organization’s whole subtree.' })
   memberCount(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.memberCountByOrg.load(org.id);

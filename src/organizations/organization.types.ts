@@ -1,7 +1,7 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
-import { Guard } from '../graphql/field-guard.middleware';
+import { Guard, Guarded } from '../graphql/field-guard';
 import { OrganizationKind, OrganizationLevel, organizationTarget } from './organization.entity';
 import { NodeInterface } from '../graphql/node.types';
 
@@ -11,7 +11,7 @@ export const OrganizationDetail = Guard('organization.readDetails', organization
 registerEnumType(OrganizationLevel, { name: 'OrganizationLevel' });
 registerEnumType(OrganizationKind, { name: 'OrganizationKind' });
 
-@UseMiddleware(Guard('organization.read', organizationTarget))
+@Guarded(Guard('organization.read', organizationTarget))
 @ObjectType('Organization', { implements: NodeInterface, description: 'A union organisation in the federation tree.' })
 export class OrganizationType {
   @Field(() => ID)
