@@ -28,7 +28,7 @@ import type { WorkflowJob } from '../src/workflow/queue';
 import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
 import { autocannon } from './support/autocannon';
 import { GraphqlClient } from './support/graphql-client';
-import { freePort } from './support/processes';
+import { freePort, productionEnvOf } from './support/processes';
 
 const USAGE = `usage: npm run bench:inbox [-- --closed 1000000 --runs 1000 --warmup 200 --connections 10 --duration 10 --fresh 0]
 
@@ -190,7 +190,8 @@ async function main() {
 
   const port = await freePort();
   const api = spawn(process.execPath, [join(projectRoot(), 'dist', 'src', 'main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'development' },
+    // Production settings, as front-ends meet it (graphql-js skips its development checks).
+    env: { ...process.env, ...productionEnvOf(base), DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}/`;

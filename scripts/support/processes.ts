@@ -9,6 +9,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AppConfig } from '../../src/config/env';
 
 /** Polls until `probe` returns a value, for work done asynchronously elsewhere. Bounded, never sleeps blind. */
 export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15000, what = 'condition'): Promise<T> {
@@ -36,6 +37,19 @@ export function freePort(): Promise<number> {
 export function productionEnv(): Record<string, string> {
   const key = () => randomBytes(32).toString('base64');
   return { NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), PII_KEYS: `p1:${key()}`, PII_INDEX_KEY: key() };
+}
+
+/**
+ * Production mode for a process that must read what `config` wrote (a benchmark's seed, made with the
+ * development keys): the same personal-data keys, spelled out, since production has no defaults.
+ */
+export function productionEnvOf(config: Pick<AppConfig, 'PII_KEYS' | 'PII_ACTIVE_KEY_ID' | 'PII_INDEX_KEY'>): Record<string, string> {
+  return {
+    ...productionEnv(),
+    PII_KEYS: [...config.PII_KEYS].map(([id, key]) => `${id}:${key.toString('base64')}`).join(','),
+    PII_ACTIVE_KEY_ID: config.PII_ACTIVE_KEY_ID,
+    PII_INDEX_KEY: config.PII_INDEX_KEY.toString('base64'),
+  };
 }
 
 function pgBin(tool: string): string {

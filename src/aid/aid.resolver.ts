@@ -1,7 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import { MemberType } from '../members/member.types';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
@@ -31,22 +31,22 @@ export class AidResolver {
   }
 
   @FieldResolver(() => MemberType)
-  member(@Root() a: AidApplication, @Ctx() ctx: GqlContext) {
+  member(@Parent() a: AidApplication, @Ctx() ctx: GqlContext) {
     return ctx.loaders.member.load(a.member.id);
   }
 
   @FieldResolver(() => OrganizationType)
-  organization(@Root() a: AidApplication, @Ctx() ctx: GqlContext) {
+  organization(@Parent() a: AidApplication, @Ctx() ctx: GqlContext) {
     return ctx.loaders.organization.load(a.organization.id);
   }
 
   @FieldResolver(() => FundType)
-  fund(@Root() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  fund(@Parent() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.funds.get(ctx.em, viewer, a.fund.id);
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true })
-  async instance(@Root() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  async instance(@Parent() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return a.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(a.instanceId)) : null;
   }
 }

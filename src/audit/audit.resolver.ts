@@ -1,7 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import type { Viewer } from '../auth/viewer';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import type { PersonKey } from '../people/person.repository';
 import { PersonType } from '../people/person.types';
 import { ActorDecisionsType, AuditSummaryType, ReturnReasonType } from './audit.types';
@@ -24,7 +24,7 @@ export class AuditResolver {
 @Resolver(() => ActorDecisionsType)
 export class ActorDecisionsResolver {
   @FieldResolver(() => PersonType)
-  actor(@Root() row: { actorKey: PersonKey }, @Ctx() ctx: GqlContext) {
+  actor(@Parent() row: { actorKey: PersonKey }, @Ctx() ctx: GqlContext) {
     return ctx.loaders.person.load({ ...row.actorKey, capacity: null });
   }
 }
@@ -32,7 +32,7 @@ export class ActorDecisionsResolver {
 @Resolver(() => ReturnReasonType)
 export class ReturnReasonResolver {
   @FieldResolver(() => PersonType, { nullable: true })
-  actor(@Root() row: { actorAccountId: string | null; actorOrganizationId: string | null; actorRole: string | null }, @Ctx() ctx: GqlContext) {
+  actor(@Parent() row: { actorAccountId: string | null; actorOrganizationId: string | null; actorRole: string | null }, @Ctx() ctx: GqlContext) {
     return row.actorAccountId ? ctx.loaders.person.load({ accountId: row.actorAccountId, organizationId: row.actorOrganizationId, role: row.actorRole }) : null;
   }
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import { allowed, throughPublicEdge } from '../graphql/field-guard';
 import { Honour } from '../members/honour.entity';
 import { HonourType, MemberType } from '../members/member.types';
@@ -80,22 +80,22 @@ export class AwardResolver {
   }
 
   @FieldResolver(() => MemberType, { nullable: true, description: 'The nominee, for individual awards. A reader of the public notice sees only their name, union and honours.' })
-  async member(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+  async member(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
     return n.member ? throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.member.load(n.member.id)) : null;
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'The nominee, for collective awards.' })
-  async nomineeOrganization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+  async nomineeOrganization(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
     return n.nomineeOrganization ? throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.nomineeOrganization.id)) : null;
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The nominating union.' })
-  async organization(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+  async organization(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
     return throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.organization.id));
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The county federation whose quota it uses.' })
-  async county(@Root() n: Nomination, @Ctx() ctx: GqlContext) {
+  async county(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
     return throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.county.id));
   }
 
@@ -105,12 +105,12 @@ export class AwardResolver {
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its selection: state, votes, history, open tasks. Null for readers of a public notice.' })
-  instance(@Root() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  instance(@Parent() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.awards.instanceFor(ctx.em, viewer, n);
   }
 
   @FieldResolver(() => [NominationObjectionType], { description: 'Objections raised in public notice: all of them for staff over the nominating union, your own otherwise.' })
-  objections(@Root() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  objections(@Parent() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.awards.objections(ctx.em, viewer, n);
   }
 }
@@ -121,7 +121,7 @@ const orgHonourLoaders = new WeakMap<GqlContext, DataLoader<string, Honour[]>>()
 @Resolver(() => OrganizationType)
 export class OrganizationHonoursResolver {
   @FieldResolver(() => [HonourType], { description: 'Collective honours held by this organisation, newest first.' })
-  honours(@Root() org: Organization, @Ctx() ctx: GqlContext) {
+  honours(@Parent() org: Organization, @Ctx() ctx: GqlContext) {
     let loader = orgHonourLoaders.get(ctx);
     if (!loader) {
       loader = new DataLoader<string, Honour[]>(async (ids) => {

@@ -1,7 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType, LedgerEntryType } from '../funds/fund.types';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import { Guard, Guarded } from '../graphql/field-guard';
 import { OrganizationType } from '../organizations/organization.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
@@ -34,24 +34,24 @@ export class ExpenseResolver {
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The submitting union.' })
-  organization(@Root() e: Expense, @Ctx() ctx: GqlContext) {
+  organization(@Parent() e: Expense, @Ctx() ctx: GqlContext) {
     return ctx.loaders.organization.load(e.organization.id);
   }
 
   @FieldResolver(() => FundType)
-  fund(@Root() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  fund(@Parent() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.funds.get(ctx.em, viewer, e.fund.id);
   }
 
   // An entry of the fund's ledger (with its balance after): read as the ledger is, over the fund's owner, the submitting union.
   @Guarded(Guard('fund.readLedger', (e: Expense) => ({ path: e.orgPath })))
   @FieldResolver(() => LedgerEntryType, { nullable: true, description: 'The debit, once booked.' })
-  async ledgerEntry(@Root() e: Expense, @Ctx() ctx: GqlContext) {
+  async ledgerEntry(@Parent() e: Expense, @Ctx() ctx: GqlContext) {
     return e.ledgerEntryId ? ctx.loaders.ledgerEntry.load(e.ledgerEntryId) : null;
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })
-  async instance(@Root() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  async instance(@Parent() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return e.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(e.instanceId)) : null;
   }
 }

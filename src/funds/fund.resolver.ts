@@ -1,6 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import { OrganizationType } from '../organizations/organization.types';
 import type { FundRow, LedgerEntryRow } from './fund.repository';
 import { CreditFundInput, FundConnection, FundFilter, FundType, LedgerEntryConnection, LedgerEntryType } from './fund.types';
@@ -24,12 +24,12 @@ export class FundResolver {
   }
 
   @FieldResolver(() => OrganizationType)
-  owner(@Root() fund: FundRow, @Ctx() ctx: GqlContext) {
+  owner(@Parent() fund: FundRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.organization.load(fund.ownerId);
   }
 
   @FieldResolver(() => LedgerEntryConnection, { description: 'Newest first.' })
-  ledger(@Root() fund: FundRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+  ledger(@Parent() fund: FundRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.funds.ledger(ctx.sql, viewer, fund, page);
   }
 }
@@ -37,7 +37,7 @@ export class FundResolver {
 @Resolver(() => LedgerEntryType)
 export class LedgerEntryResolver {
   @FieldResolver(() => FundType)
-  fund(@Root() entry: LedgerEntryRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  fund(@Parent() entry: LedgerEntryRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.funds.get(ctx.sql, viewer, entry.fundId);
   }
 }

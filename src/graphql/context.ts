@@ -88,3 +88,12 @@ export async function buildContext(services: Services, authorization: string | u
 export function CurrentViewer() {
   return createParameterDecorator<GqlContext>(({ context }) => requireViewer(context));
 }
+
+/**
+ * The object a field belongs to, exactly as its parent's resolver returned it (a plain row, mostly). Unlike
+ * type-graphql's `@Root()`, which copies the object into a new instance of the parameter's class for every
+ * field it resolves (an entity class runs the ORM's property setters), it is never converted.
+ */
+export function Parent() {
+  return createParameterDecorator<GqlContext>(({ root }) => root);
+}

@@ -1,9 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { fromGlobalId, toGlobalId } from 'graphql-relay';
 import type { Viewer } from '../auth/viewer';
 import { badInput } from '../common/errors';
-import { CurrentViewer, type GqlContext } from './context';
+import { CurrentViewer, type GqlContext, Parent } from './context';
 import { NodeInterface, nodeTypes } from './node.types';
 
 type Fetch = (ctx: GqlContext, viewer: Viewer, id: string) => Promise<object>;
@@ -44,7 +44,7 @@ export class NodeResolver {
   }
 
   @FieldResolver(() => ID)
-  nodeId(@Root() node: { id: string }, @Info() info: GraphQLResolveInfo): string {
+  nodeId(@Parent() node: { id: string }, @Info() info: GraphQLResolveInfo): string {
     return toGlobalId(info.parentType.name, node.id);
   }
 }

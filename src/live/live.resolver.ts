@@ -1,5 +1,5 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
-import type { GqlContext } from '../graphql/context';
+import { Arg, ID, Resolver, Subscription } from 'type-graphql';
+import { type GqlContext, Parent } from '../graphql/context';
 import type { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import type { WorkflowNotification } from '../workflow/workflow-notification.entity';
 import { WorkflowInstanceType, WorkflowNotificationType } from '../workflow/workflow.types';
@@ -16,7 +16,7 @@ export class LiveResolver {
     description: '我的待办变化 · Each task routed to me or closed for me, as it commits (the same tasks `myTasks` lists).',
     subscribe: ({ context }) => (context as GqlContext).services.live.inboxChanges(context as GqlContext),
   })
-  inboxChanged(@Root() change: InboxChange): InboxChange {
+  inboxChanged(@Parent() change: InboxChange): InboxChange {
     return change;
   }
 
@@ -25,7 +25,7 @@ export class LiveResolver {
     subscribe: ({ context, args }) => (context as GqlContext).services.live.instanceChanges(context as GqlContext, String(args.id)),
   })
   instanceChanged(
-    @Root() instance: WorkflowInstance,
+    @Parent() instance: WorkflowInstance,
     @Arg('id', () => ID, { description: 'The instance to follow.' }) id: string,
   ): WorkflowInstance {
     void id;
@@ -36,7 +36,7 @@ export class LiveResolver {
     description: '新通知 · Each reminder or overdue notice filed for me or for a role I hold (the rows `myNotifications` lists).',
     subscribe: ({ context }) => (context as GqlContext).services.live.notificationsAdded(context as GqlContext),
   })
-  notificationAdded(@Root() notice: WorkflowNotification): WorkflowNotification {
+  notificationAdded(@Parent() notice: WorkflowNotification): WorkflowNotification {
     return notice;
   }
 }

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
-import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext, requireViewer, Parent } from '../graphql/context';
 import { Guarded, throughPublicEdge } from '../graphql/field-guard';
 import { OrganizationType } from '../organizations/organization.types';
 import { Selection } from '../graphql/selection';
@@ -46,24 +46,24 @@ export class MemberResolver {
 
   @Guarded(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (612501********1234) unless your role allows the full value.' })
-  nationalId(@Root() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+  nationalId(@Parent() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
     return this.personalData(member, ctx, info, PersonalDataField.NATIONAL_ID);
   }
 
   @Guarded(MemberDetail)
   @FieldResolver(() => String, { nullable: true, description: 'Masked (138****5678) unless your role allows the full value.' })
-  phone(@Root() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
+  phone(@Parent() member: MemberRow, @Ctx() ctx: GqlContext, @Info() info: GraphQLResolveInfo) {
     return this.personalData(member, ctx, info, PersonalDataField.PHONE);
   }
 
   @Guarded(MemberDetail)
   @FieldResolver(() => Boolean, { nullable: true, description: 'Whether nationalId and phone are shown masked to you.' })
-  personalDataMasked(@Root() member: MemberRow, @CurrentViewer() viewer: Viewer): boolean {
+  personalDataMasked(@Parent() member: MemberRow, @CurrentViewer() viewer: Viewer): boolean {
     return !may(viewer, 'member.readPersonalData', memberTarget(member));
   }
 
   @FieldResolver(() => OrganizationType, { description: 'The member’s grassroots union.' })
-  organization(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
+  organization(@Parent() member: MemberRow, @Ctx() ctx: GqlContext) {
     const publicOnly = ctx.reachedPublicly.has(member);
     // A page reads its members' unions in its own statement (answered without a promise); a member read alone goes through the loader.
     if (member.joinedOrganization) return throughPublicEdge(ctx, publicOnly, member.joinedOrganization);
@@ -71,7 +71,7 @@ export class MemberResolver {
   }
 
   @FieldResolver(() => [HonourType])
-  honours(@Root() member: MemberRow, @Ctx() ctx: GqlContext) {
+  honours(@Parent() member: MemberRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.honoursByMember.load(member.id);
   }
 

@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Selection } from '../graphql/selection';
 import { may } from '../auth/authorization.policy';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
-import { CurrentViewer, GqlContext, requireViewer } from '../graphql/context';
+import { CurrentViewer, GqlContext, requireViewer, Parent } from '../graphql/context';
 import { Guard, Guarded, throughPublicEdge } from '../graphql/field-guard';
 import { MemberConnection, MemberFilter } from '../members/member.types';
 import { ancestorIdsOf } from '../common/subtree';
@@ -55,14 +55,14 @@ export class OrganizationResolver {
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'Null at the root, or when the parent is outside your scope.' })
-  async parent(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
+  async parent(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     const parentId = ancestorIdsOf(org.path).at(-1);
     const parent = parentId ? await ctx.loaders.organization.load(parentId) : undefined;
     return parent ? this.visibleAbove(ctx, org, parent) : null;
   }
 
   @FieldResolver(() => [OrganizationType], { description: 'From the root down to the parent, those in your scope.' })
-  async ancestors(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
+  async ancestors(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     const rows = await ctx.loaders.organization.loadMany(ancestorIdsOf(org.path));
     return rows.filter((o): o is OrganizationRow => o !== undefined && !(o instanceof Error) && this.visibleAbove(ctx, org, o) !== null);
   }
@@ -76,14 +76,14 @@ export class OrganizationResolver {
 
   @Guarded(OrganizationDetail)
   @FieldResolver(() => OrganizationConnection, { nullable: true })
-  children(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
+  children(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.organizations.children(ctx.sql, viewer, org, page);
   }
 
   @Guarded(OrganizationDetail)
   @FieldResolver(() => MemberConnection, { nullable: true, description: 'Members of this organisation and everything below it, those in your scope.' })
   members(
-    @Root() org: OrganizationRow,
+    @Parent() org: OrganizationRow,
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Info() info: GraphQLResolveInfo,
@@ -94,13 +94,13 @@ export class OrganizationResolver {
 
   @Guarded(OrganizationDetail, Guard('fund.read', organizationTarget))
   @FieldResolver(() => [FundType], { nullable: true, description: 'The funds this organisation owns (a handful: one per kind at most in practice).' })
-  async funds(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
+  async funds(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.fundsByOwner.load(org.id);
   }
 
   @Guarded(OrganizationDetail)
   @FieldResolver(() => Int, { nullable: true, description: 'Active members in this organization’s whole subtree.' })
-  memberCount(@Root() org: OrganizationRow, @Ctx() ctx: GqlContext) {
+  memberCount(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.memberCountByOrg.load(org.id);
   }
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 import type { TaskStatus } from './workflow-task.entity';
+import { instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 
 /** An open task as the inbox reads it: the task's columns, plus what deciding needs to know of its instance. */
 export interface InboxRow {
@@ -34,6 +35,8 @@ export interface InboxRow {
   applicantMemberId: string | null;
   /** The subject's amount in fen, if it has one (aid, expenses; not nominations). */
   amount: number | null;
+  /** The task's instance, when the page's statement read it too (`withInstance`). */
+  joinedInstance?: WorkflowInstance;
 }
 
 /** A condition of the inbox's WHERE clause with its `?` parameters. */
@@ -59,6 +62,8 @@ export interface InboxQuery {
   /** The last row of the previous page: its sort value and id. */
   after?: { value: string | number; id: string };
   limit: number;
+  /** Read each task's instance in the same statement (the page selects it): the join is there anyway. */
+  withInstance?: boolean;
 }
 
 const FROM = `from workflow_task t join workflow_instance i on i.id = t.instance_id`;
@@ -74,6 +79,7 @@ interface Raw {
   claimed_by: string | null; assigned_to: string | null; opened_at: string; due_at: string; reminded_at: string | null; overdue_at: string | null;
   escalated: boolean; status: TaskStatus; decision: string | null; decided_by: string | null; decided_at: string | null; voted_by: string[];
   applicant_account_id: string | null; applicant_member_id: string | null; amount: string | null;
+  instance_row?: WorkflowInstanceRow;
 }
 
 /** The driver hands timestamps over as text (the ORM's type parsers); the API's rows carry Dates. */
@@ -86,6 +92,7 @@ const toRow = (r: Raw): InboxRow => ({
   overdueAt: date(r.overdue_at), escalated: r.escalated, status: r.status, decision: r.decision, decidedBy: r.decided_by,
   decidedAt: date(r.decided_at), votedBy: r.voted_by, applicantAccountId: r.applicant_account_id, applicantMemberId: r.applicant_member_id,
   amount: r.amount === null ? null : Number(r.amount),
+  ...(r.instance_row && { joinedInstance: instanceFromRow(r.instance_row) }),
 });
 
 /** The sort value of a row as a cursor keeps it. */
@@ -105,7 +112,8 @@ export class InboxRepository {
       where.push({ sql: `(${sort.sql}, t.id) ${q.descending ? '<' : '>'} (?::${sort.cast}, ?::uuid)`, params: [q.after.value, q.after.id] });
     }
     const { sql, params } = conditions(where);
-    const { rows } = await runSql<Raw>(em, `select ${COLUMNS} ${FROM} where ${sql} order by ${sort.sql} ${dir}, t.id ${dir} limit ?`, [...params, q.limit]);
+    const columns = q.withInstance ? `${COLUMNS}, to_jsonb(i) as instance_row` : COLUMNS;
+    const { rows } = await runSql<Raw>(em, `select ${columns} ${FROM} where ${sql} order by ${sort.sql} ${dir}, t.id ${dir} limit ?`, [...params, q.limit]);
     return rows.map(toRow);
   }
 

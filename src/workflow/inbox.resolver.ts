@@ -1,7 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { Viewer } from '../auth/viewer';
 import { PageArgs } from '../common/connection';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
+import { Selection } from '../graphql/selection';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 import type { InboxRow } from './inbox.repository';
 import { MAX_BULK_TASKS } from './inbox.service';
@@ -18,11 +20,12 @@ export class InboxResolver {
   myTasks(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => InboxFilter, { nullable: true, description: 'Narrow the inbox down.' }) filter?: InboxFilter,
     @Arg('scope', () => InboxScope, { defaultValue: InboxScope.ASSIGNED, description: 'My own work, or the open work below me.' }) scope?: InboxScope,
     @Arg('orderBy', () => InboxOrder, { nullable: true, description: 'Order (default: due date, ascending).' }) orderBy?: InboxOrder,
   ) {
-    return ctx.services.inbox.list(ctx.em, viewer, { scope, filter, order: orderBy, page });
+    return ctx.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance: Selection.of(info).nodes.has('instance') });
   }
 
   @Mutation(() => [BulkDecisionResultType], {
@@ -42,7 +45,7 @@ export class InboxResolver {
 @Resolver(() => WorkflowTaskType)
 export class TaskActionsResolver {
   @FieldResolver(() => [TaskActionType], { description: '我可办理的操作 The actions I may take on this task now (none when it is closed, claimed by someone else, filed by me, or not mine to decide).' })
-  async viewerActions(@Root() task: InboxRow | WorkflowTask, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer): Promise<TaskActionType[]> {
+  async viewerActions(@Parent() task: InboxRow | WorkflowTask, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer): Promise<TaskActionType[]> {
     // An inbox row carries its instance's applicant and version; a task reached otherwise loads its instance (batched).
     const instance = 'definitionVersion' in task ? task : await ctx.loaders.instance.load(task.instanceId);
     const row = { ...task, votedBy: task.votedBy ?? [], claimedBy: task.claimedBy ?? null, assignedTo: task.assignedTo ?? null, routedOrgPath: task.routedOrgPath ?? null };

@@ -44,6 +44,8 @@ export interface InboxRequest {
   filter?: InboxFilter;
   order?: { field: 'DUE_AT' | 'CREATED_AT' | 'AMOUNT'; direction: 'ASC' | 'DESC' };
   page: PageArgs;
+  /** The page's selection asks for each task's instance: it is read with the tasks. */
+  withInstance?: boolean;
 }
 
 /** What the viewer-dependent fields of a task need: the task, its instance's applicant and definition version. */
@@ -81,7 +83,7 @@ export class InboxService {
       req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...(await this.delegators(em, viewer))]),
       ...(await this.filterTerms(em, viewer, req.filter ?? {})),
     ];
-    const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1 });
+    const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1, withInstance: req.withInstance });
     const repo = this.repo;
     return {
       ...pageOfRows(rows, first, Boolean(after), (node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) })),

@@ -1,7 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageArgs } from '../common/connection';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import type { InboxRow } from './inbox.repository';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import type { SubjectData, Vote } from './core/types';
 import { PersonType } from '../people/person.types';
 import type { PersonKey } from '../people/person.repository';
@@ -184,53 +185,53 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => Int, { description: 'Revision round: 1, then +1 on each resubmission.' })
-  round(@Root() instance: WorkflowInstance) {
+  round(@Parent() instance: WorkflowInstance) {
     return instance.data.round;
   }
 
   @FieldResolver(() => [String], { description: '驳回目标 The steps returnToStep may send the instance back to from its current step: earlier steps of this round, and the applicant’s step.' })
-  returnTargets(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  returnTargets(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return returnTargets(ctx.services.workflow.definitionOf(instance), instance.data);
   }
 
   @FieldResolver(() => [CarbonCopyType], { description: '抄送 Everyone the instance was copied to, oldest first.' })
-  carbonCopies(@Root() instance: WorkflowInstance) {
+  carbonCopies(@Parent() instance: WorkflowInstance) {
     return (instance.data.carbonCopies ?? []).map((c) => ({ ...c, at: new Date(c.at) }));
   }
 
   @FieldResolver(() => String, { description: 'The title of the current state.' })
-  stateTitle(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  stateTitle(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
   }
 
   @FieldResolver(() => [WorkflowTaskType])
-  openTasks(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  openTasks(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.openTasks(ctx.em, instance);
   }
 
   @FieldResolver(() => [HistoryEntryType], { description: 'Every act, oldest first: transitions and the acts beside them (claims, reassignments…).' })
-  history(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  history(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.loaders.history.load({ id: instance.id, seq: instance.seq });
   }
 
   @FieldResolver(() => [StepVisitType], { description: '时间线 — each visit of a step, oldest first, with the time spent and whether it ran over its deadline.' })
-  timeline(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  timeline(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.timeline(ctx.em, instance);
   }
 
   @FieldResolver(() => HistoryIntegrityType, { description: 'Whether the recorded history is as it was written.' })
-  integrity(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  integrity(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.integrity(ctx.em, instance);
   }
 
   @FieldResolver(() => PersonType, { description: '提交人 — who filed it, with the organisation it was filed for.' })
-  startedBy(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  startedBy(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     const by = instance.data.startedBy;
     return person(ctx, { accountId: by.accountId, organizationId: by.organizationId, capacity: by.as });
   }
 
   @FieldResolver(() => [VoteType], { description: 'Votes cast in the current vote step.' })
-  votes(@Root() instance: WorkflowInstance): VoteType[] {
+  votes(@Parent() instance: WorkflowInstance): VoteType[] {
     return instance.data.current.votes;
   }
 
@@ -238,7 +239,7 @@ export class WorkflowResolver {
     deprecationReason: 'The same for every viewer: use WorkflowTask.viewerActions, which says what you may do now.',
     description: 'Actions the current state has, whoever may take them.',
   })
-  availableActions(@Root() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  availableActions(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.availableActions(instance);
   }
 }
@@ -246,28 +247,32 @@ export class WorkflowResolver {
 @Resolver(() => WorkflowTaskType)
 export class WorkflowTaskResolver {
   @FieldResolver(() => Boolean)
-  overdue(@Root() task: WorkflowTaskType) {
+  overdue(@Parent() task: WorkflowTaskType) {
     return task.status === 'OPEN' && task.dueAt.getTime() < Date.now();
   }
 
   @FieldResolver(() => PersonType, { nullable: true, description: '认领人 — who claimed it.' })
-  claimant(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+  claimant(@Parent() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
     return person(ctx, task.claimedBy ? { accountId: task.claimedBy } : null);
   }
 
   @FieldResolver(() => PersonType, { nullable: true, description: '指派给 — the person it is assigned to (the applicant, for a revision).' })
-  assignee(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+  assignee(@Parent() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
     return person(ctx, task.assignedTo ? { accountId: task.assignedTo } : null);
   }
 
   @FieldResolver(() => PersonType, { nullable: true, description: '决定人 — who decided it.' })
-  decider(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
+  decider(@Parent() task: WorkflowTaskType, @Ctx() ctx: GqlContext) {
     return person(ctx, task.decidedBy ? { accountId: task.decidedBy } : null);
   }
 
   @FieldResolver(() => WorkflowInstanceType)
-  async instance(@Root() task: WorkflowTaskType, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(task.instanceId));
+  instance(@Parent() task: WorkflowTaskType & Pick<InboxRow, 'joinedInstance'>, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    // An inbox page reads its tasks' instances in its own statement (answered without a promise); other tasks go through the loader.
+    const joined = task.joinedInstance;
+    if (!joined) return ctx.loaders.instance.load(task.instanceId).then((instance) => ctx.services.workflow.visible(viewer, instance));
+    ctx.loaders.instance.prime(joined.id, joined);
+    return ctx.services.workflow.visible(viewer, joined);
   }
 }
 
@@ -277,12 +282,12 @@ const person = (ctx: GqlContext, key: PersonKey | null) => (key?.accountId ? ctx
 @Resolver(() => HistoryEntryType)
 export class HistoryEntryResolver {
   @FieldResolver(() => PersonType, { nullable: true, description: '操作人 — who acted, with the organisation, role and capacity of the act; null when the system did (see system).' })
-  actor(@Root() entry: HistoryRow, @Ctx() ctx: GqlContext) {
+  actor(@Parent() entry: HistoryRow, @Ctx() ctx: GqlContext) {
     return person(ctx, entry.actorAccountId ? { accountId: entry.actorAccountId, organizationId: entry.actorOrganizationId, role: entry.actorRole, capacity: entry.actingAs } : null);
   }
 
   @FieldResolver(() => PersonType, { nullable: true, description: '被代理人 — delegation: whose task or authority the actor used; null when acting in person.' })
-  onBehalfOf(@Root() entry: HistoryRow, @Ctx() ctx: GqlContext) {
+  onBehalfOf(@Parent() entry: HistoryRow, @Ctx() ctx: GqlContext) {
     return person(ctx, entry.onBehalfOfAccountId ? { accountId: entry.onBehalfOfAccountId } : null);
   }
 
@@ -290,12 +295,12 @@ export class HistoryEntryResolver {
     nullable: true,
     description: '系统操作 — when no person acted, why the system did: timer:reminder, timer:deadline, timer:notice (a public notice ended) or effect:<name>:<outcome> (e.g. effect:disburse:INSUFFICIENT_FUNDS).',
   })
-  system(@Root() entry: HistoryRow) {
+  system(@Parent() entry: HistoryRow) {
     return systemReason(entry);
   }
 
   @FieldResolver(() => [FieldChangeType], { description: 'A resubmission: the fields it changed, old → new, personal data masked; empty otherwise.' })
-  changes(@Root() entry: HistoryRow) {
+  changes(@Parent() entry: HistoryRow) {
     return entry.detail?.changes ?? [];
   }
 }
@@ -303,7 +308,7 @@ export class HistoryEntryResolver {
 @Resolver(() => VoteType)
 export class VoteResolver {
   @FieldResolver(() => PersonType, { description: '投票人 — the committee member, with the organisation they sat for.' })
-  voter(@Root() vote: Vote, @Ctx() ctx: GqlContext) {
+  voter(@Parent() vote: Vote, @Ctx() ctx: GqlContext) {
     return person(ctx, { accountId: vote.accountId, organizationId: vote.organizationId, capacity: 'voter' });
   }
 }
