@@ -20,6 +20,7 @@ import { PersonalDataCipher } from '../members/personal-data.cipher';
 import { PersonalDataService } from '../members/personal-data.service';
 import { OrganizationRepository } from '../organizations/organization.repository';
 import { OrganizationService } from '../organizations/organization.service';
+import { SubtreeRoots } from '../organizations/subtree-roots';
 import { defaultDefinitionsDir, loadWorkflowDefinitions } from '../workflow/definition-registry';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { EffectRegistry } from '../workflow/effects';
@@ -113,7 +114,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const idempotencyKeys = new IdempotencyStore();
   const organizationRows = new OrganizationRepository();
   const organizations = new OrganizationService(organizationRows);
-  const funds = new FundService(idempotencyKeys, new FundRepository(), organizationRows);
+  const subtreeRoots = new SubtreeRoots(organizationRows);
+  const funds = new FundService(idempotencyKeys, new FundRepository(), subtreeRoots);
   const live = new LivePublisher(orm, logger);
   const waker = new OutboxWaker(orm, new CommitHooks(orm), config.OUTBOX_POLL_MS, logger);
   const store = new WorkflowStore(idempotencyKeys, waker, live);
@@ -146,7 +148,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     queryCounter,
     auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle, logger),
     organizations,
-    members: new MemberService(personalDataCipher, new MemberRepository(), organizationRows),
+    members: new MemberService(personalDataCipher, new MemberRepository(), subtreeRoots),
     personalDataCipher,
     personalData: new PersonalDataService(personalDataCipher),
     funds,

@@ -8,7 +8,7 @@ import { conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
 import { Conditions } from '../db/sql';
-import type { OrganizationRepository } from '../organizations/organization.repository';
+import type { SubtreeRoots } from '../organizations/subtree-roots';
 import { type FundRepository, type FundRow, type LedgerEntryRow, ledgerEntryRowOf } from './fund.repository';
 import { amountFen, optionalText, text } from '../common/validate';
 import { Fund } from './fund.entity';
@@ -28,7 +28,7 @@ export class FundService {
   constructor(
     private readonly idempotencyKeys: IdempotencyStore,
     readonly repository: FundRepository,
-    private readonly organizations: OrganizationRepository,
+    private readonly subtrees: SubtreeRoots,
   ) {}
 
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<FundRow> {
@@ -44,12 +44,9 @@ export class FundService {
     const where = new Conditions().add(scope.sql, ...scope.params);
     if (filter.ownerId) where.add('f.owner_id = ?', parseId(filter.ownerId, 'filter.ownerId'));
     if (filter.kind) where.add('f.kind = ?', filter.kind);
-    if (filter.subtreeOf) {
-      const root = await this.organizations.byId(em, parseId(filter.subtreeOf, 'filter.subtreeOf'));
-      if (!root) throw notFound('Organization');
-      where.add('o.path like ?', `${root.path}%`);
-    }
-    return this.repository.page(em, where, keyset);
+    const read = (w: Conditions) => this.repository.page(em, w, keyset);
+    if (!filter.subtreeOf) return read(where);
+    return this.subtrees.read(em, { id: filter.subtreeOf, field: 'filter.subtreeOf', column: 'o.path', where }, read);
   }
 
   async ledger(em: EntityManager, viewer: Viewer, fund: FundRow, page: PageArgs) {

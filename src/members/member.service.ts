@@ -8,7 +8,7 @@ import { newId, parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
 import { Conditions } from '../db/sql';
 import type { Selection } from '../graphql/selection';
-import type { OrganizationRepository } from '../organizations/organization.repository';
+import type { SubtreeRoots } from '../organizations/subtree-roots';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import { Member, memberTarget, MemberStatus } from './member.entity';
@@ -24,7 +24,7 @@ export class MemberService {
   constructor(
     private readonly cipher: PersonalDataCipher,
     readonly repository: MemberRepository,
-    private readonly organizations: OrganizationRepository,
+    private readonly subtrees: SubtreeRoots,
   ) {}
 
   async get(em: EntityManager, viewer: Viewer, id: string): Promise<MemberRow> {
@@ -40,11 +40,6 @@ export class MemberService {
     const keyset = keysetPage(page, BY_NAME);
     const scope = scopeSql('m.org_path', scopes(viewer, 'member.read'), viewer.member ? { sql: 'm.id = ?', params: [viewer.member.id] } : undefined);
     const where = new Conditions().add(scope.sql, ...scope.params);
-    if (filter.subtreeOf) {
-      const root = await this.organizations.byId(em, parseId(filter.subtreeOf, 'filter.subtreeOf'));
-      if (!root) throw notFound('Organization');
-      where.add('m.org_path like ?', `${root.path}%`);
-    }
     if (filter.employmentForm) where.add('m.employment_form = ?', filter.employmentForm);
     if (filter.hardship) where.add('m.hardship = ?', filter.hardship);
     if (filter.status) where.add('m.status = ?', filter.status);
@@ -52,7 +47,9 @@ export class MemberService {
       const prefix = text(filter.namePrefix, 'filter.namePrefix', { max: 50 }).replace(/[\\%_]/g, '\\$&');
       where.add('m.name like ?', `${prefix}%`);
     }
-    return this.repository.page(em, where, keyset, node);
+    const read = (w: Conditions) => this.repository.page(em, w, keyset, node);
+    if (!filter.subtreeOf) return read(where);
+    return this.subtrees.read(em, { id: filter.subtreeOf, field: 'filter.subtreeOf', column: 'm.org_path', where }, read);
   }
 
   async register(em: EntityManager, viewer: Viewer, input: RegisterMemberInput): Promise<MemberRow> {

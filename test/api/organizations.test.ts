@@ -371,6 +371,9 @@ describe('organizations', () => {
       const count = async (id: string) => (await t.gql(MEMBER_COUNT, { id }, city)).data.organization.memberCount;
       const danfengBefore = await count(fed.orgs.danfeng.id);
       const shangnanBefore = await count(fed.orgs.shangnan.id);
+      // Read before the move too: the API remembers a subtree root's path, and must not answer from the old one after.
+      const before = await t.gql(MEMBERS_IN, { id: movable.id }, city);
+      expect(ids(before, 'members')).toEqual([...movableMemberIds].sort());
 
       const res = await t.gql(UPDATE, { id: movable.id, input: { parentId: fed.orgs.shangnan.id } }, await token('admin'));
       expect(res.errors).toBeUndefined();
@@ -393,6 +396,7 @@ describe('organizations', () => {
       expect(codeOf(await t.gql(ORG, { id: movable.id }, await token('danfeng.approver')))).toBe('FORBIDDEN');
       const shangnanMembers = await t.gql(MEMBERS_IN, { id: movable.id }, await token('shangnan.approver'));
       expect(ids(shangnanMembers, 'members')).toEqual([...movableMemberIds].sort());
+      expect(ids(await t.gql(MEMBERS_IN, { id: movable.id }, city), 'members')).toEqual([...movableMemberIds].sort());
       const danfengMembers = await t.gql(MEMBERS_IN, { id: movable.id }, await token('danfeng.approver'));
       expect(danfengMembers.data.members.totalCount).toBe(0);
 

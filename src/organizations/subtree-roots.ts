@@ -1,0 +1,48 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound } from '../common/errors';
+import { parseId } from '../common/ids';
+import type { Conditions } from '../db/sql';
+import type { OrganizationRepository } from './organization.repository';
+
+const MAX_REMEMBERED = 20_000;
+
+/**
+ * The root of a read filtered to a subtree (`subtreeOf`): its path is remembered per process, so the read is one
+ * statement instead of a lookup and then the read. The read's own SQL checks that the root still has that path,
+ * so a move made since (in this process or another) never answers from the old subtree: an empty answer is
+ * checked against the table once, and read again with the current path if it moved.
+ */
+export class SubtreeRoots {
+  private readonly paths = new Map<string, string>();
+
+  constructor(private readonly organizations: OrganizationRepository) {}
+
+  /**
+   * Runs `read` with `where` narrowed to the subtree of the organisation `id` (the argument `field` names it
+   * in errors); `column` is the read's org-path column. NOT_FOUND when there is no such organisation.
+   */
+  async read<T extends { edges: readonly unknown[] }>(
+    em: EntityManager,
+    input: { id: string; field: string; column: string; where: Conditions },
+    read: (where: Conditions) => Promise<T>,
+  ): Promise<T> {
+    const id = parseId(input.id, input.field);
+    const within = (path: string) =>
+      input.where
+        .with(`${input.column} like ?`, `${path}%`)
+        .with('exists (select 1 from organization root where root.id = ? and root.path = ?)', id, path);
+    const known = this.paths.get(id);
+    const answered = known === undefined ? undefined : await read(within(known));
+    if (answered?.edges.length) return answered;
+    const root = await this.organizations.byId(em, id);
+    if (!root) {
+      this.paths.delete(id);
+      throw notFound('Organization');
+    }
+    // Empty under the path it still has: the subtree really is empty (for this viewer and filter).
+    if (answered && root.path === known) return answered;
+    if (this.paths.size >= MAX_REMEMBERED) this.paths.clear();
+    this.paths.set(id, root.path);
+    return read(within(root.path));
+  }
+}
