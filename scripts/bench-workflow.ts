@@ -5,6 +5,7 @@
  *
  *   npm run bench:workflow [-- --decisions 3000 --rate 100 --concurrency 16 --warmup 300]
  *   npm run bench:workflow -- --compare /path/to/other/worktree[,/another] [--rounds 2]
+ *   npm run bench:workflow -- --compare without-chain [--rounds 2]
  *
  * The API and the workers run as two processes (`dist/src/main.js`, `dist/src/worker.js`), as in production,
  * so this load generator does not share their event loop. It prints decisions/s at saturation (a closed loop
@@ -20,6 +21,8 @@
  * `--compare` runs this tree and the other trees' builds (each with this same script, built) in turn, `rounds`
  * times, alternating the order, and prints each side's figures and the ratios to this tree's: on a machine
  * shared with other work, the ratio within one run says more than absolute figures from different times.
+ * `without-chain` in that list is this tree with the audit hash chain's link made a constant in the
+ * benchmark's database (`--without-chain`): what the chain costs per decision, everything else the same.
  */
 import 'reflect-metadata';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -48,25 +51,31 @@ interface Args {
   rounds: number;
 }
 
+/** In `--compare`'s list: this tree, run with `--without-chain`. */
+const WITHOUT_CHAIN = 'without-chain';
+
 const USAGE = `usage: npm run bench:workflow [-- --decisions 3000 --rate 100 --concurrency 16 --warmup 300]
-       npm run bench:workflow -- --compare <other worktree>[,<another>] [--rounds 2] [the options above]
+       npm run bench:workflow -- --compare <other worktree>[,<another>|without-chain] [--rounds 2] [the options above]
+       npm run bench:workflow -- --without-chain [the options above]
 
 Decisions per second end to end at saturation, the CPU per decision of each process, and decide and routing
 latency at a fixed rate, on the demo data in a database of its own. --compare alternates this tree with other
-trees' builds of this same script (copy scripts/bench-workflow.ts into them and build) and prints the ratios.`;
+trees' builds of this same script (copy scripts/bench-workflow.ts into them and build) and prints the ratios;
+without-chain there (or --without-chain alone) makes the audit hash chain's link a constant in the
+benchmark's database, to measure what the chain costs.`;
 
-function parseArgs(argv: string[]): { args: Args; compare: string[]; json: boolean } {
+function parseArgs(argv: string[]): { args: Args; compare: string[]; json: boolean; withoutChain: boolean } {
   const args: Args = { decisions: 3000, rate: 100, concurrency: 16, warmup: 300, rounds: 2 };
   const compare: string[] = [];
-  let json = false;
+  const flags = { json: false, withoutChain: false };
   for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--json') {
-      json = true;
+    if (argv[i] === '--json' || argv[i] === '--without-chain') {
+      flags[argv[i] === '--json' ? 'json' : 'withoutChain'] = true;
       i--;
       continue;
     }
     if (argv[i] === '--compare' && argv[i + 1]) {
-      compare.push(...argv[i + 1].split(',').map((dir) => resolve(dir)));
+      compare.push(...argv[i + 1].split(',').map((dir) => (dir === WITHOUT_CHAIN ? dir : resolve(dir))));
       continue;
     }
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
@@ -74,7 +83,7 @@ function parseArgs(argv: string[]): { args: Args; compare: string[]; json: boole
     if (!(key in args) || !Number.isInteger(value) || value < (key === 'warmup' ? 0 : 1)) throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ''}\n\n${USAGE}`);
     args[key] = value;
   }
-  return { args, compare, json };
+  return { args, compare, ...flags };
 }
 
 /** What one run measured, for --compare. CPU is core-ms per decision during the saturation run. */
@@ -123,16 +132,16 @@ const FIRST_STEP_REVIEWER: Record<string, string> = {
 
 async function main() {
   helpRequested(process.argv.slice(2), USAGE);
-  const { args, compare, json } = parseArgs(process.argv.slice(2));
+  const { args, compare, json, withoutChain } = parseArgs(process.argv.slice(2));
   if (compare.length) return compareTrees(args, compare);
   process.stdout.write(`Load average before the run: ${loadText()} (${cpus().length} cores)\n`);
   if (load1() > 1.0) process.stdout.write(`WARNING: load average ${load1().toFixed(2)} > 1.0: other work shares the cores, so these figures understate the engine\n`);
-  const result = await run(args);
+  const result = await run(args, withoutChain);
   process.stdout.write(`\nLoad average after the run: ${loadText()}\n`);
   if (json) process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
-async function run(args: Args): Promise<Result> {
+async function run(args: Args, withoutChain: boolean): Promise<Result> {
   const loadBefore = load1();
   const base = loadConfig();
   const target = new URL(base.DATABASE_URL);
@@ -145,6 +154,16 @@ async function run(args: Args): Promise<Result> {
   // In this process: only the services, to file the subjects (no HTTP, no workers).
   const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
   const { services } = local;
+  if (withoutChain) {
+    // The triggers stay (and the ledger's seq is still drawn in its): only the link, the previous row's hash
+    // looked up and hashed with the new row, becomes a constant.
+    process.stdout.write('The audit hash chain is off in this benchmark database: every row gets a constant hash\n');
+    const connection = services.orm.em.fork().getConnection();
+    await connection.execute(`create or replace function workflow_history_chain() returns trigger language plpgsql as $$
+      begin new.hash := '\\x00'::bytea; return new; end $$`);
+    await connection.execute(`create or replace function ledger_entry_chain() returns trigger language plpgsql as $$
+      begin new.seq := nextval('ledger_entry_seq_seq'); new.hash := '\\x00'::bytea; return new; end $$`);
+  }
   /** This script's own statements (each its own transaction), left out of the transactions per decision. */
   let own = 0;
   const sql = (q: string, p: unknown[] = []): Promise<any[]> => {
@@ -346,14 +365,16 @@ async function run(args: Args): Promise<Result> {
 async function compareTrees(args: Args, others: string[]) {
   const here = projectRoot();
   const trees = [here, ...others];
+  const label = (tree: string) => (tree === WITHOUT_CHAIN ? `${here} ${WITHOUT_CHAIN}` : tree);
   const forward = ['--decisions', args.decisions, '--rate', args.rate, '--concurrency', args.concurrency, '--warmup', args.warmup, '--json'].map(String);
   const runs = new Map<string, Result[]>(trees.map((t) => [t, []]));
   process.stdout.write(`Comparing ${trees.length} trees, ${args.rounds} rounds alternating; load average now ${loadText()} (${cpus().length} cores)\n`);
   for (let round = 0; round < args.rounds; round++) {
     for (const tree of round % 2 === 0 ? trees : [...trees].reverse()) {
-      process.stdout.write(`\n=== round ${round + 1}: ${tree} (load ${loadText()})\n`);
+      process.stdout.write(`\n=== round ${round + 1}: ${label(tree)} (load ${loadText()})\n`);
       const output = await new Promise<string>((done, fail) => {
-        const child = spawn(process.execPath, [join(tree, 'dist', 'scripts', 'bench-workflow.js'), ...forward], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+        const [dir, extra] = tree === WITHOUT_CHAIN ? [here, ['--without-chain']] : [tree, []];
+        const child = spawn(process.execPath, [join(dir, 'dist', 'scripts', 'bench-workflow.js'), ...forward, ...extra], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
         let text = '';
         child.stdout.on('data', (chunk: Buffer) => {
           text += chunk.toString();
@@ -388,7 +409,7 @@ async function compareTrees(args: Args, others: string[]) {
     for (const tree of trees) {
       const values = runs.get(tree)!.map(of);
       const m = median(values);
-      process.stdout.write(`    ${m.toFixed(digits).padStart(8)} [${values.map((v) => v.toFixed(digits)).join(', ')}]  ratio ${(m / mine).toFixed(2)}  ${tree}\n`);
+      process.stdout.write(`    ${m.toFixed(digits).padStart(8)} [${values.map((v) => v.toFixed(digits)).join(', ')}]  ratio ${(m / mine).toFixed(2)}  ${label(tree)}\n`);
     }
   }
   const loads = [...runs.values()].flat().flatMap((r) => r.load);

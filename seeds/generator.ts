@@ -16,19 +16,12 @@ import {
   PROVINCE, SECTORS, type SectorKey, SURNAMES, TOWN_BUSINESSES, VILLAGES, nationalId, personName, phoneNumber,
 } from './names';
 import { Random, apportion } from './random';
+import type { OrganizationRow as StoredOrganization } from '../src/organizations/organization.repository';
 
 export type SeedSize = 'demo' | 'full';
 
-export interface OrganizationRow {
-  id: string;
-  code: string;
-  name: string;
-  level: OrganizationLevel;
-  kind: OrganizationKind;
-  parentId: string | null;
-  path: string;
-  depth: number;
-}
+/** An organisation as the seed writes it: the API's row, less the time the database stamps. */
+export type OrganizationRow = Omit<StoredOrganization, 'createdAt'>;
 
 export interface MemberRow {
   id: string;
