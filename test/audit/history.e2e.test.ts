@@ -164,7 +164,7 @@ describe('every act on an application, in one history, by name', () => {
     await wf.reaches(tokens.wang, id, 'PAID');
     const { timeline } = await instance(id);
     expect(timeline.map((v: any) => [v.step, v.kind, v.overran])).toEqual([
-      ['GRASSROOTS_VERIFY', 'task', false], ['COUNTY_REVIEW', 'task', false], ['DISBURSE', 'system', false], ['PAID', 'final', false],
+      ['GRASSROOTS_VERIFY', 'TASK', false], ['COUNTY_REVIEW', 'TASK', false], ['DISBURSE', 'SYSTEM', false], ['PAID', 'FINAL', false],
     ]);
     expect(timeline.at(-1)).toMatchObject({ leftAt: timeline.at(-1).enteredAt, secondsSpent: 0, dueAt: null });
     expect(timeline[2].dueAt).toBeNull();
