@@ -177,7 +177,7 @@ const OBJECT = `mutation($i: ID!, $k: String!) { objectToNomination(instanceId: 
 interface Task {
   id: string;
   step: string;
-  kind: string;
+  kind: 'TASK' | 'VOTE' | 'APPLICANT';
   instanceId: string;
   actions: string[];
   openedAt: string;
@@ -303,11 +303,11 @@ class Load {
   private decide(who: string, task: Task, token: string): Promise<boolean> {
     const key = `chaos.${who}.${task.id}`;
     const roll = dice(task.id, who);
-    if (task.kind === 'vote') {
+    if (task.kind === 'VOTE') {
       const approve = roll < 85;
       return act(this.client, 'vote', VOTE, { t: task.id, a: approve, c: approve ? null : '事迹不够突出', k: key }, token);
     }
-    if (task.kind === 'applicant') {
+    if (task.kind === 'APPLICANT') {
       if (roll < 80) {
         // A correction of an expense halves it, so it fits the fund the next time.
         const changes = task.step === 'CORRECTION' ? { amount: 40_000 } : null;

@@ -9,13 +9,15 @@ import { ActorDecisionsType, AuditSummaryType, ReturnReasonType } from './audit.
 @Resolver(() => AuditSummaryType)
 export class AuditResolver {
   @Query(() => AuditSummaryType, {
-    description: '审计汇总 — for the review committee (AUDITOR) and administrators over the organisation: decisions by actor, overdue steps, returns with their reasons and payments by fund, over its subtree in [from, to).',
+    nullable: true,
+    description:
+      '审计汇总 — for the review committee (AUDITOR) and administrators over the organisation: decisions by actor, overdue steps, returns with their reasons and payments by fund, over its subtree in [from, to). Null, with the error at `auditSummary`, for an organisation outside your review.',
   })
   auditSummary(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('organizationId', () => ID) organizationId: string,
-    @Arg('from', () => GraphQLDateTime) from: Date,
-    @Arg('to', () => GraphQLDateTime) to: Date,
+    @Arg('organizationId', () => ID, { description: 'The organisation; its whole subtree is summed.' }) organizationId: string,
+    @Arg('from', () => GraphQLDateTime, { description: 'From (inclusive).' }) from: Date,
+    @Arg('to', () => GraphQLDateTime, { description: 'Until (exclusive).' }) to: Date,
   ) {
     return ctx.services.audit.summary(ctx.em, viewer, { organizationId, from, to });
   }

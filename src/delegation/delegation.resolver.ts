@@ -1,6 +1,7 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Viewer } from '../auth/viewer';
-import { CurrentViewer, GqlContext } from '../graphql/context';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
+import { PersonType } from '../people/person.types';
 import { DelegationType, SetDelegationInput } from './delegation.types';
 
 @Resolver(() => DelegationType)
@@ -11,12 +12,23 @@ export class DelegationResolver {
   }
 
   @Mutation(() => DelegationType, { description: '设置代理 Names a substitute for one of my roles while I am away.' })
-  setDelegation(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SetDelegationInput) input: SetDelegationInput) {
+  setDelegation(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SetDelegationInput, { description: 'Who stands in, for which grant, when.' }) input: SetDelegationInput) {
     return ctx.services.delegations.set(ctx.em, viewer, input);
   }
 
   @Mutation(() => DelegationType, { description: '取消代理 Ends one of my delegations now.' })
-  revokeDelegation(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+  revokeDelegation(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'One of my delegations (as delegator).' }) id: string) {
     return ctx.services.delegations.revoke(ctx.em, viewer, id);
+  }
+
+  @FieldResolver(() => PersonType, { description: '委托人 — the person who is away, with the organisation and role they delegated.' })
+  delegator(@Parent() delegation: DelegationType, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: delegation.delegatorAccountId, organizationId: delegation.organizationId, role: delegation.role });
+  }
+
+  // By their home organisation: the substitute need not hold the role there (staff of it may stand in).
+  @FieldResolver(() => PersonType, { description: '代理人 — the person standing in, with their home organisation.' })
+  substitute(@Parent() delegation: DelegationType, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: delegation.substituteAccountId });
   }
 }

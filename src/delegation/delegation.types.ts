@@ -8,10 +8,10 @@ export class DelegationType {
   @Field(() => ID, { description: 'The delegation’s id (for revokeDelegation).' })
   id!: string;
 
-  @Field(() => ID, { description: '委托人 The account that is away.' })
+  @Field(() => ID, { description: '委托人 The account that is away.', deprecationReason: 'Use delegator { accountId displayName organization { name } }.' })
   delegatorAccountId!: string;
 
-  @Field(() => ID, { description: '代理人 The account standing in.' })
+  @Field(() => ID, { description: '代理人 The account standing in.', deprecationReason: 'Use substitute { accountId displayName organization { name } }.' })
   substituteAccountId!: string;
 
   @Field(() => Role, { description: 'The role delegated.' })

@@ -13,7 +13,7 @@ import { OrganizationResolver } from '../organizations/organization.resolver';
 import { LiveResolver } from '../live/live.resolver';
 import { enforceGuards } from './field-guard';
 import { NodeResolver } from './node.resolver';
-import { HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
+import { CarbonCopyResolver, HistoryEntryResolver, VoteResolver, WorkflowResolver, WorkflowTaskResolver } from '../workflow/workflow.resolver';
 import { InboxResolver, TaskActionsResolver } from '../workflow/inbox.resolver';
 import { InstanceSubjectResolver } from '../workflow/subject.resolver';
 
@@ -29,6 +29,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   WorkflowTaskResolver,
   DelegationResolver,
   HistoryEntryResolver,
+  CarbonCopyResolver,
   VoteResolver,
   InboxResolver,
   TaskActionsResolver,
@@ -61,8 +62,16 @@ const NO_TOPICS: PubSub = {
 
 /** Built once per process: type-graphql's metadata is global, so every server in the process shares it. */
 export function getSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS }).then(enforceGuards);
+  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS }).then(describeRoots).then(enforceGuards);
   return cached;
+}
+
+/** type-graphql has no option for the root types' own descriptions. */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  schema.getQueryType()!.description = '查询 — what can be read. Every field authorises the viewer; one refused object answers null at its path with the error, the rest of the response stands.';
+  schema.getMutationType()!.description = '变更 — what can be done. Workflow acts take an idempotencyKey: repeated, they answer as the first time.';
+  schema.getSubscriptionType()!.description = '订阅 — live updates over graphql-ws, authorised per event with the same policy as the queries.';
+  return schema;
 }
 
 /** The SDL committed in schema/schema.graphql: sorted so it diffs cleanly. */

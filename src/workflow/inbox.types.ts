@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { PageInfo } from '../common/connection';
+import { ErrorCode } from '../common/errors';
 import { WorkflowInstanceType, WorkflowTaskType } from './workflow.types';
 
 export enum InboxScope {
@@ -53,6 +54,23 @@ registerEnumType(TaskClaimFilter, {
     MINE: { description: '我已认领 Claimed by me.' },
     UNCLAIMED: { description: '未认领 Claimed by nobody.' },
     OTHERS: { description: '他人认领 Claimed by someone else (only in the SUBTREE scope: such tasks are not mine to act on).' },
+  },
+});
+
+// The codes are src/common/errors.ts's; a refused task of a bulk call answers with the one its own call would have.
+registerEnumType(ErrorCode, {
+  name: 'ErrorCode',
+  description: '错误代码 — the stable error codes, as extensions.code carries them.',
+  valuesConfig: {
+    BAD_USER_INPUT: { description: '输入有误 — bad input; extensions.field and reason say which and why.' },
+    NOT_FOUND: { description: '不存在 — not found, or not yours to see.' },
+    FORBIDDEN: { description: '无权限 — not allowed for you.' },
+    UNAUTHENTICATED: { description: '未登录 — no valid token.' },
+    CONFLICT: { description: '冲突 — the state changed or forbids it (e.g. ALREADY_CLAIMED, TASK_CLOSED).' },
+    TOO_MANY_REQUESTS: { description: '请求过多 — over a rate limit; try again after retryAfterSeconds.' },
+    SERVICE_UNAVAILABLE: { description: '服务不可用 — a dependency is down; try again after retryAfterSeconds.' },
+    INTERNAL_SERVER_ERROR: { description: '内部错误 — an unexpected failure, logged with the request id.' },
+    BAD_REQUEST: { description: '请求无效 — not GraphQL over HTTP (malformed JSON, too large).' },
   },
 });
 
@@ -127,10 +145,10 @@ export class BulkDecisionResultType {
   @Field(() => Boolean, { description: 'Whether the decision was taken (or had been, by a repeat of this call).' })
   ok!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'When refused: the error code, as extensions.code would be (FORBIDDEN, CONFLICT, BAD_USER_INPUT, NOT_FOUND…).' })
-  code?: string | null;
+  @Field(() => ErrorCode, { nullable: true, description: 'When refused: the error code, as extensions.code would be (FORBIDDEN, CONFLICT, BAD_USER_INPUT, NOT_FOUND…).' })
+  code?: `${ErrorCode}` | null;
 
-  @Field(() => String, { nullable: true, description: 'When refused: the finer reason, e.g. BULK_NOT_ALLOWED, TASK_CLOSED, ALREADY_CLAIMED, COMMENT_REQUIRED.' })
+  @Field(() => String, { nullable: true, description: 'When refused: the finer reason (open-ended: the engine’s and the modules’ rule codes), e.g. BULK_NOT_ALLOWED, TASK_CLOSED, ALREADY_CLAIMED, COMMENT_REQUIRED.' })
   reason?: string | null;
 
   @Field(() => String, { nullable: true, description: 'When refused: why, in words.' })
@@ -141,7 +159,7 @@ export class BulkDecisionResultType {
 }
 
 /** The filters of myTasks. */
-@InputType()
+@InputType({ description: '待办筛选 — the filters of myTasks, joined with and.' })
 export class InboxFilter {
   @Field(() => String, { nullable: true, description: 'Only this workflow (definition key, e.g. aid-application).' })
   definitionKey?: string;

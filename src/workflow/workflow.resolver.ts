@@ -21,6 +21,7 @@ import {
   HistoryIntegrityType,
   InstanceFilter,
   StepVisitType,
+  TimerKind,
   VoteType,
   WorkflowDefinitionType,
   WorkflowInstanceConnection,
@@ -38,30 +39,40 @@ export class WorkflowResolver {
     return ctx.services.workflow.notifications(ctx.em, viewer, page);
   }
 
-  @Query(() => WorkflowTaskType)
-  task(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+  @Query(() => WorkflowTaskType, {
+    nullable: true,
+    description: '任务 — a task by id: its assignee or claimant, or staff over the organisation it is routed to. Null, with NOT_FOUND at `task`, otherwise.',
+  })
+  task(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The task’s id.' }) id: string) {
     return ctx.services.workflow.task(ctx.em, viewer, id);
   }
 
-  @Query(() => WorkflowInstanceType)
-  workflowInstance(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+  @Query(() => WorkflowInstanceType, {
+    nullable: true,
+    description: '流程实例 — an instance by id: its applicant, staff over the subject’s organisation, or whoever it was copied to (抄送). Null, with NOT_FOUND at `workflowInstance`, otherwise.',
+  })
+  workflowInstance(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The instance’s id.' }) id: string) {
     return ctx.services.workflow.instance(ctx.em, viewer, id);
   }
 
-  @Query(() => WorkflowInstanceConnection, { description: 'Newest first.' })
+  @Query(() => WorkflowInstanceConnection, { description: '流程实例列表 — the instances I may read (mine, and those in my organisations’ subtrees), newest first.' })
   workflowInstances(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => InstanceFilter, { nullable: true }) filter?: InstanceFilter,
+    @Arg('filter', () => InstanceFilter, { nullable: true, description: 'Narrow the list down.' }) filter?: InstanceFilter,
   ) {
     return ctx.services.workflow.instances(ctx.em, viewer, filter, page);
   }
 
-  @Query(() => HistoryEntryConnection, { description: 'Every recorded decision in your scope, newest first.' })
+  @Query(() => HistoryEntryConnection, {
+    nullable: true,
+    description:
+      '审批记录 — every recorded act in your scope (staff), or on one instance you may read (filter.instanceId), newest first. Null, with the error at `approvalHistory`, when refused (FORBIDDEN for non-staff, NOT_FOUND for an instance you may not read).',
+  })
   approvalHistory(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => HistoryFilter, { nullable: true }) filter?: HistoryFilter,
+    @Arg('filter', () => HistoryFilter, { nullable: true, description: 'Narrow the history down.' }) filter?: HistoryFilter,
   ) {
     return ctx.services.workflow.history(ctx.em, viewer, filter, page);
   }
@@ -73,28 +84,32 @@ export class WorkflowResolver {
   }
 
   @Query(() => [FailedWorkType], { description: 'Administrators: jobs that failed for good in your scope, oldest first. The reconciler retries them after a back-off; retryFailedWork does it now.' })
-  async failedWork(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('first', () => Int, { defaultValue: 50 }) first: number) {
+  async failedWork(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('first', () => Int, { defaultValue: 50, description: 'How many, oldest first.' }) first: number) {
     const rows = await ctx.services.workflow.failedWork(ctx.em, viewer, first);
     return rows.map((r) => ({ id: String(r.id), jobName: r.job_name, instanceId: r.instance_id, ref: r.ref, failure: r.failure, failedAt: r.failed_at, dueAt: r.run_at, retries: r.generation }));
   }
 
   @Mutation(() => [ID], { description: 'Administrators: hands failed work back to the workers now, under new job ids. Returns the ids retried.' })
-  retryFailedWork(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('ids', () => [ID]) ids: string[]) {
+  retryFailedWork(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('ids', () => [ID], { description: 'FailedWork ids.' }) ids: string[]) {
     return ctx.services.workflow.retryFailedWork(ctx.em, viewer, ids);
   }
 
-  @Mutation(() => WorkflowTaskType, { description: 'Takes the task so no one else decides it meanwhile.' })
-  claimTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID) taskId: string) {
+  @Mutation(() => WorkflowTaskType, { description: '认领 Takes the task so no one else decides it meanwhile.' })
+  claimTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID, { description: 'The open task.' }) taskId: string) {
     return ctx.services.workflow.claim(ctx.em, viewer, taskId);
   }
 
-  @Mutation(() => WorkflowTaskType)
-  unclaimTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID) taskId: string) {
+  @Mutation(() => WorkflowTaskType, { description: '取消认领 Releases a claimed task to the other holders of its role (administrators may release someone else’s claim).' })
+  unclaimTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID, { description: 'The claimed task.' }) taskId: string) {
     return ctx.services.workflow.unclaim(ctx.em, viewer, taskId);
   }
 
-  @Mutation(() => WorkflowTaskType, { description: 'Hands the task to another holder of its role.' })
-  reassignTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID) taskId: string, @Arg('toAccountId', () => ID) toAccountId: string) {
+  @Mutation(() => WorkflowTaskType, { description: '改派 Hands the task to another holder of its role (claimed for them).' })
+  reassignTask(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('taskId', () => ID, { description: 'The open task.' }) taskId: string,
+    @Arg('toAccountId', () => ID, { description: 'Who gets it: a holder of one of its candidate roles on its organisation or above.' }) toAccountId: string,
+  ) {
     return ctx.services.workflow.reassign(ctx.em, viewer, taskId, toAccountId);
   }
 
@@ -103,10 +118,10 @@ export class WorkflowResolver {
   })
   decide(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('taskId', () => ID) taskId: string,
-    @Arg('action', () => String) action: string,
+    @Arg('taskId', () => ID, { description: 'The open task.' }) taskId: string,
+    @Arg('action', () => String, { description: 'The action key, one of the task’s viewerActions (e.g. approve, reject, return); action keys are data of the workflow definitions.' }) action: string,
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
-    @Arg('comment', () => String, { nullable: true }) comment?: string,
+    @Arg('comment', () => String, { nullable: true, description: '意见 — a comment; required where the action says commentRequired.' }) comment?: string,
   ) {
     return ctx.services.workflow.decide(ctx.em, viewer, { taskId, action, comment, idempotencyKey });
   }
@@ -129,7 +144,7 @@ export class WorkflowResolver {
   })
   transferTask(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('taskId', () => ID) taskId: string,
+    @Arg('taskId', () => ID, { description: 'The open task to transfer.' }) taskId: string,
     @Arg('toAccountId', () => ID, { description: 'Who takes it over: holds the role there or above, or is staff of that organisation; not you, not the applicant.' }) toAccountId: string,
     @Arg('reason', () => String, { description: 'Why (required).' }) reason: string,
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
@@ -155,28 +170,28 @@ export class WorkflowResolver {
   })
   urge(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('instanceId', () => ID) instanceId: string,
+    @Arg('instanceId', () => ID, { description: 'The instance whose open step to urge.' }) instanceId: string,
     @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
     return ctx.services.workflow.urge(ctx.em, viewer, { instanceId, comment, idempotencyKey });
   }
 
-  @Mutation(() => WorkflowInstanceType, { description: 'The applicant withdraws before a final decision.' })
+  @Mutation(() => WorkflowInstanceType, { description: '撤回 The applicant withdraws before a final decision.' })
   withdraw(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('instanceId', () => ID) instanceId: string,
-    @Arg('comment', () => String, { nullable: true }) comment?: string,
+    @Arg('instanceId', () => ID, { description: 'My instance.' }) instanceId: string,
+    @Arg('comment', () => String, { nullable: true, description: 'Why, for the history.' }) comment?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
     return ctx.services.workflow.actOnInstance(ctx.em, viewer, instanceId, { operation: 'withdraw', action: 'withdraw', comment, idempotencyKey });
   }
 
-  @Mutation(() => WorkflowInstanceType, { description: 'The applicant resubmits after a return, optionally with corrected data.' })
+  @Mutation(() => WorkflowInstanceType, { description: '重新提交 The applicant resubmits after a return, optionally with corrected data.' })
   resubmit(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('instanceId', () => ID) instanceId: string,
-    @Arg('comment', () => String, { nullable: true }) comment?: string,
+    @Arg('instanceId', () => ID, { description: 'My returned instance.' }) instanceId: string,
+    @Arg('comment', () => String, { nullable: true, description: 'A note for the reviewers.' }) comment?: string,
     @Arg('changes', () => GraphQLJSONObject, { nullable: true, description: 'Corrected subject fields, e.g. { "amount": 300000 }.' })
     changes?: SubjectData,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
@@ -204,7 +219,7 @@ export class WorkflowResolver {
     return ctx.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
   }
 
-  @FieldResolver(() => [WorkflowTaskType])
+  @FieldResolver(() => [WorkflowTaskType], { description: '待办任务 — the tasks of the current step that are still open.' })
   openTasks(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
     return ctx.services.workflow.openTasks(ctx.em, instance);
   }
@@ -231,8 +246,8 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => [VoteType], { description: 'Votes cast in the current vote step.' })
-  votes(@Parent() instance: WorkflowInstance): VoteType[] {
-    return instance.data.current.votes;
+  votes(@Parent() instance: WorkflowInstance) {
+    return instance.data.current.votes.map((v) => ({ ...v, at: new Date(v.at) }));
   }
 
   @FieldResolver(() => [AvailableActionType], {
@@ -246,7 +261,7 @@ export class WorkflowResolver {
 
 @Resolver(() => WorkflowTaskType)
 export class WorkflowTaskResolver {
-  @FieldResolver(() => Boolean)
+  @FieldResolver(() => Boolean, { description: '已超期 — open and past its deadline.' })
   overdue(@Parent() task: WorkflowTaskType) {
     return task.status === 'OPEN' && task.dueAt.getTime() < Date.now();
   }
@@ -266,7 +281,10 @@ export class WorkflowTaskResolver {
     return person(ctx, task.decidedBy ? { accountId: task.decidedBy } : null);
   }
 
-  @FieldResolver(() => WorkflowInstanceType)
+  @FieldResolver(() => WorkflowInstanceType, {
+    nullable: true,
+    description: 'The instance it belongs to. Null, with NOT_FOUND at this path, when you may see the task but not the instance (e.g. a claimant who no longer holds the role).',
+  })
   instance(@Parent() task: WorkflowTaskType & Pick<InboxRow, 'joinedInstance'>, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     // An inbox page reads its tasks' instances in its own statement (answered without a promise); other tasks go through the loader.
     const joined = task.joinedInstance;
@@ -302,6 +320,19 @@ export class HistoryEntryResolver {
   @FieldResolver(() => [FieldChangeType], { description: 'A resubmission: the fields it changed, old → new, personal data masked; empty otherwise.' })
   changes(@Parent() entry: HistoryRow) {
     return entry.detail?.changes ?? [];
+  }
+
+  @FieldResolver(() => TimerKind, { nullable: true, description: '定时器 — the timer that fired, for an act of the system on a timer; null otherwise.' })
+  timerKind(@Parent() entry: HistoryRow) {
+    return entry.cause.type === 'timer' ? entry.cause.kind : null;
+  }
+}
+
+@Resolver(() => CarbonCopyType)
+export class CarbonCopyResolver {
+  @FieldResolver(() => PersonType, { nullable: true, description: '抄送人 — the person copied; null when a role was copied (see role, organizationId).' })
+  person(@Parent() copy: CarbonCopyType, @Ctx() ctx: GqlContext) {
+    return person(ctx, copy.accountId ? { accountId: copy.accountId } : null);
   }
 }
 

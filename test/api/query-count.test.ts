@@ -163,6 +163,36 @@ describe('statement count per request', () => {
     });
   });
 
+  describe('delegations, with their people resolved', () => {
+    const MINE = `{ myDelegations { id delegator { displayName organization { name } role } substitute { displayName organization { name } } } }`;
+    const week = () => ({ startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 7 * 86_400_000).toISOString() });
+    const delegate = async (delegator: string) => {
+      const res = await t.gql(
+        `mutation($i: SetDelegationInput!) { setDelegation(input: $i) { id } }`,
+        { i: { substituteAccountId: fed.accounts.cityApprover.id, ...week() } },
+        await token(delegator),
+      );
+      expect(res.errors).toBeUndefined();
+    };
+
+    it('reads my delegations and all their people in two statements, for one delegation as for three', async () => {
+      const tok = await token('city.approver');
+      await delegate('danfeng.approver');
+      const one = await statementsFor(MINE, {}, tok);
+      await delegate('shangnan.approver');
+      await delegate('longfeng.approver');
+      const three = await statementsFor(MINE, {}, tok);
+      const delegators = three.res.data.myDelegations.map((d: any) => d.delegator);
+      expect(delegators.map((d: any) => d.displayName).sort()).toEqual(['danfeng.approver', 'longfeng.approver', 'shangnan.approver']);
+      expect(new Set(delegators.map((d: any) => d.organization.name)).size).toBe(3);
+      expect(three.res.data.myDelegations.every((d: any) => d.substitute.displayName === 'city.approver')).toBe(true);
+      console.info(`statements for my delegations with their people: ${one.count} (1), ${three.count} (3)`);
+      expect(three.count).toBe(one.count);
+      // The delegations and their people (one loader batch).
+      expect(three.count).toBeLessThanOrEqual(2);
+    });
+  });
+
   describe('the plain-row reads', () => {
     const UNION_PAGE = `query($first: Int, $filter: MemberFilter) { members(first: $first, filter: $filter) { edges { node { id name organization { name } } } } }`;
 

@@ -48,10 +48,10 @@ describe('every act on an application, in one history, by name', () => {
   it('records the filing with the applicant by name, their union and capacity', async () => {
     const id = await apply(100_000);
     const got = await instance(id);
-    expect(got.startedBy).toEqual({ accountId: fed.accounts.wang.id, displayName: 'wang', organization: { id: fed.orgs.longfeng.id, name: '陕西丹凤龙凤桥集团公司工会委员会' }, role: null, capacity: 'starter' });
+    expect(got.startedBy).toEqual({ accountId: fed.accounts.wang.id, displayName: 'wang', organization: { id: fed.orgs.longfeng.id, name: '陕西丹凤龙凤桥集团公司工会委员会' }, role: null, capacity: 'STARTER' });
     expect(got.history[0]).toMatchObject({
       seq: 1, action: 'start', transition: true, fromState: null, toState: 'GRASSROOTS_VERIFY', definitionVersion: 1, system: null, actorRole: 'MEMBER',
-      actor: { displayName: 'wang', organization: { name: '陕西丹凤龙凤桥集团公司工会委员会' }, role: 'MEMBER', capacity: 'starter' },
+      actor: { displayName: 'wang', organization: { name: '陕西丹凤龙凤桥集团公司工会委员会' }, role: 'MEMBER', capacity: 'STARTER' },
       onBehalfOf: null,
     });
   });
@@ -77,7 +77,7 @@ describe('every act on an application, in one history, by name', () => {
     expect(acts.map((h: any) => h.action)).toEqual(['claim', 'unclaim', 'reassign']);
     for (const act of acts) {
       expect(act).toMatchObject({ fromState: 'COUNTY_REVIEW', toState: 'COUNTY_REVIEW', seq: 2, system: null });
-      expect(act.actor).toEqual({ accountId: fed.accounts.danfengApprover.id, displayName: 'danfeng.approver', organization: { id: fed.orgs.danfeng.id, name: '丹凤县总工会' }, role: 'APPROVER', capacity: 'assignee' });
+      expect(act.actor).toEqual({ accountId: fed.accounts.danfengApprover.id, displayName: 'danfeng.approver', organization: { id: fed.orgs.danfeng.id, name: '丹凤县总工会' }, role: 'APPROVER', capacity: 'ASSIGNEE' });
     }
     expect(acts[0].detail).toEqual({ taskId: review.id });
     expect(acts[1].detail).toEqual({ taskId: review.id, fromAccountId: fed.accounts.danfengApprover.id });
@@ -97,7 +97,7 @@ describe('every act on an application, in one history, by name', () => {
     const paid = await instance(id);
     expect(paid.integrity).toEqual({ intact: true, firstBrokenSeq: null });
     expect(paid.history.find((h: any) => h.action === 'approve' && h.seq > 2)).toMatchObject({
-      actor: { displayName: 'city.approver', organization: { name: '商洛市总工会' }, role: 'APPROVER', capacity: 'assignee' },
+      actor: { displayName: 'city.approver', organization: { name: '商洛市总工会' }, role: 'APPROVER', capacity: 'ASSIGNEE' },
     });
     expect(paid.history.at(-1)).toMatchObject({ action: 'disburse:ok', actor: null, system: 'effect:disburse:ok', fromState: 'DISBURSE', toState: 'PAID' });
   });
@@ -119,7 +119,7 @@ describe('every act on an application, in one history, by name', () => {
       { field: 'reason', from: '家********', to: '住********' },
     ]);
     expect(JSON.stringify(entry)).not.toContain('13800138000');
-    expect(entry.actor).toMatchObject({ displayName: 'wang', role: 'MEMBER', capacity: 'applicant' });
+    expect(entry.actor).toMatchObject({ displayName: 'wang', role: 'MEMBER', capacity: 'APPLICANT' });
     expect(entry.comment).toBe('已补充');
   });
 
@@ -147,7 +147,7 @@ describe('every act on an application, in one history, by name', () => {
     expect(system).toEqual([['remind', 'timer:reminder'], ['escalate', 'timer:deadline']]);
 
     const [verify, review] = got.timeline;
-    expect(verify).toMatchObject({ step: 'GRASSROOTS_VERIFY', kind: 'task', enteredBy: 'start', leftBy: 'approve', overran: true, escalated: true });
+    expect(verify).toMatchObject({ step: 'GRASSROOTS_VERIFY', kind: 'TASK', enteredBy: 'start', leftBy: 'approve', overran: true, escalated: true });
     expect(new Date(verify.leftAt).getTime()).toBeGreaterThan(new Date(verify.dueAt).getTime());
     expect(verify.secondsSpent).toBe(Math.floor((new Date(verify.leftAt).getTime() - new Date(verify.enteredAt).getTime()) / 1000));
     expect(verify.secondsSpent).toBeGreaterThanOrEqual(19);
@@ -164,7 +164,7 @@ describe('every act on an application, in one history, by name', () => {
     await wf.reaches(tokens.wang, id, 'PAID');
     const { timeline } = await instance(id);
     expect(timeline.map((v: any) => [v.step, v.kind, v.overran])).toEqual([
-      ['GRASSROOTS_VERIFY', 'task', false], ['COUNTY_REVIEW', 'task', false], ['DISBURSE', 'system', false], ['PAID', 'final', false],
+      ['GRASSROOTS_VERIFY', 'TASK', false], ['COUNTY_REVIEW', 'TASK', false], ['DISBURSE', 'SYSTEM', false], ['PAID', 'FINAL', false],
     ]);
     expect(timeline.at(-1)).toMatchObject({ leftAt: timeline.at(-1).enteredAt, secondsSpent: 0, dueAt: null });
     expect(timeline[2].dueAt).toBeNull();

@@ -143,6 +143,6 @@ describe('live notifications', () => {
     const instanceId = res.data.applyForAid.instance.id;
     const notice = await notices.next(20_000);
     expect(notice.errors).toBeUndefined();
-    expect(notice.data.notificationAdded).toMatchObject({ reason: 'reminder', step: 'GRASSROOTS_VERIFY', instanceId });
+    expect(notice.data.notificationAdded).toMatchObject({ reason: 'REMINDER', step: 'GRASSROOTS_VERIFY', instanceId });
   });
 });

@@ -89,7 +89,7 @@ describe('aid application', () => {
       action: 'reject',
       comment: '不符合困难职工认定标准',
       actorOrganizationId: fed.orgs.danfeng.id,
-      actingAs: 'assignee',
+      actingAs: 'ASSIGNEE',
     });
     expect(await wf.inbox(tokens['danfeng.approver'])).not.toContainEqual(expect.objectContaining({ instanceId: instance.id }));
   });
@@ -99,7 +99,7 @@ describe('aid application', () => {
     const verify = await wf.taskFor(tokens['longfeng.approver'], instance.id);
     await wf.decide(tokens['longfeng.approver'], verify.id, 'return', '请补充医院诊断证明');
     const revise = await wf.taskFor(tokens.wang, instance.id, 'RETURNED');
-    expect(revise.kind).toBe('applicant');
+    expect(revise.kind).toBe('APPLICANT');
 
     const res = await t.gql(
       `mutation($id: ID!) { resubmit(instanceId: $id, comment: "已补充诊断证明", changes: { amount: 200000 }) { state round } }`,
@@ -198,7 +198,7 @@ describe('aid application', () => {
     const aid = res.data.workflowDefinitions.find((d: { key: string }) => d.key === 'aid-application');
     expect(aid.mermaid).toMatch(/^stateDiagram-v2/);
     expect(aid.transitions).toContainEqual({ from: 'COUNTY_REVIEW', on: 'approve', to: ['CITY_APPROVAL', 'DISBURSE'] });
-    expect(aid.states).toContainEqual({ key: 'PAID', kind: 'final' });
+    expect(aid.states).toContainEqual({ key: 'PAID', kind: 'FINAL' });
   });
   describe('resubmission after a return', () => {
     const RESUBMIT = `mutation($id: ID!, $changes: JSONObject) { resubmit(instanceId: $id, comment: "已更正", changes: $changes) { state round seq } }`;

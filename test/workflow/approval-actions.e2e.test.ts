@@ -96,7 +96,7 @@ describe('approval actions', () => {
 
       const toApplicant = await gql('danfeng.approver', RETURN, { t: review.id, s: 'RETURNED', c: '请补充诊断证明' });
       expect(toApplicant.data.returnToStep.state).toBe('RETURNED');
-      expect((await wf.taskFor(tokens.wang, id, 'RETURNED')).kind).toBe('applicant');
+      expect((await wf.taskFor(tokens.wang, id, 'RETURNED')).kind).toBe('APPLICANT');
     });
   });
 
@@ -151,7 +151,7 @@ describe('approval actions', () => {
       expect(first.data.urge.history.at(-1)).toMatchObject({ action: 'urge', actor: { accountId: fed.accounts.wang.id } });
       await eventually(async () => {
         const res = await t.gql(NOTICES, {}, tokens['longfeng.approver']);
-        return res.data.myNotifications.edges.some((e: { node: { instanceId: string; reason: string } }) => e.node.instanceId === id && e.node.reason === 'urge');
+        return res.data.myNotifications.edges.some((e: { node: { instanceId: string; reason: string } }) => e.node.instanceId === id && e.node.reason === 'URGE');
       }, 15000, 'the urge notice');
 
       const again = await t.gql(URGE, { i: id }, tokens.wang);
@@ -255,7 +255,7 @@ describe('approval actions', () => {
       expect(seen.data.workflowInstance).toEqual({ id, state: 'GRASSROOTS_VERIFY' });
       await eventually(async () => {
         const n = await t.gql(NOTICES, {}, tokens.chen);
-        return n.data.myNotifications.edges.some((e: { node: { instanceId: string; reason: string } }) => e.node.instanceId === id && e.node.reason === 'carbonCopy');
+        return n.data.myNotifications.edges.some((e: { node: { instanceId: string; reason: string } }) => e.node.instanceId === id && e.node.reason === 'CARBON_COPY');
       }, 15000, 'the carbon-copy notice');
       // Read-only: the task is not theirs to see, nor to decide.
       expect(codeOf(await wf.decide(tokens.chen, verify.id, 'approve'))).toBe('NOT_FOUND');
@@ -276,7 +276,7 @@ describe('approval actions', () => {
       expect(instance.carbonCopies).toEqual([{ accountId: null, role: 'AUDITOR', organizationId: fed.orgs.danfeng.id, step: 'COUNTY_REVIEW' }]);
       await eventually(async () => {
         const n = await t.gql(NOTICES, {}, tokens['danfeng.auditor']);
-        return n.data.myNotifications.edges.some((e: { node: { instanceId: string; reason: string; step: string } }) => e.node.instanceId === id && e.node.reason === 'carbonCopy' && e.node.step === 'COUNTY_REVIEW');
+        return n.data.myNotifications.edges.some((e: { node: { instanceId: string; reason: string; step: string } }) => e.node.instanceId === id && e.node.reason === 'CARBON_COPY' && e.node.step === 'COUNTY_REVIEW');
       }, 15000, 'the county auditor’s copy');
     });
   });

@@ -168,11 +168,11 @@ describe('award nomination', () => {
 
     expect((await api.countyApproves(id)).state).toBe('SELECTION_VOTE');
     const task = await api.voteTask(id);
-    expect(task).toMatchObject({ kind: 'vote', candidateRoles: ['AUDITOR', 'APPROVER'] });
+    expect(task).toMatchObject({ kind: 'VOTE', candidateRoles: ['AUDITOR', 'APPROVER'] });
     for (const who of COMMITTEE) expect(await h.wf.inbox(h.tokens[who])).toContainEqual(expect.objectContaining({ id: task.id }));
 
     const first = await api.vote('city.auditor1', task.id, true, undefined, 'vote-auditor1-0001');
-    expect(first.data.castVote).toMatchObject({ state: 'SELECTION_VOTE', votes: [{ choice: 'approve' }] });
+    expect(first.data.castVote).toMatchObject({ state: 'SELECTION_VOTE', votes: [{ choice: 'APPROVE' }] });
     // Having voted, the ballot leaves that member's inbox; the rest of the committee still has it.
     expect(await h.wf.inbox(h.tokens['city.auditor1'])).not.toContainEqual(expect.objectContaining({ id: task.id }));
     expect(await h.wf.inbox(h.tokens['city.auditor2'])).toContainEqual(expect.objectContaining({ id: task.id }));
@@ -194,7 +194,7 @@ describe('award nomination', () => {
     const passed = await api.vote('city.approver', task.id, true, '同意');
     expect(passed.data.castVote.state).toBe('PUBLIC_NOTICE');
     const afterVote = await api.nomination(n.id);
-    const ballots = afterVote.instance.history.filter((x: { actingAs: string }) => x.actingAs === 'voter');
+    const ballots = afterVote.instance.history.filter((x: { actingAs: string }) => x.actingAs === 'VOTER');
     expect(ballots.map((x: { action: string }) => x.action)).toEqual(['approve', 'reject', 'approve', 'approve']);
     expect(ballots[1].comment).toBe('事迹材料不够充分');
 
@@ -236,7 +236,7 @@ describe('award nomination', () => {
     const staffView = await api.nomination(n.id, 'city.approver');
     expect(staffView.instance.state).toBe('INVESTIGATION');
     expect(staffView.objections).toHaveLength(1);
-    expect(staffView.instance.history.at(-1)).toMatchObject({ fromState: 'PUBLIC_NOTICE', toState: 'INVESTIGATION', action: 'object', actingAs: 'public', comment: '该同志获评年度存在安全生产责任事故' });
+    expect(staffView.instance.history.at(-1)).toMatchObject({ fromState: 'PUBLIC_NOTICE', toState: 'INVESTIGATION', action: 'object', actingAs: 'PUBLIC', comment: '该同志获评年度存在安全生产责任事故' });
 
     const investigation = await h.wf.taskFor(h.tokens['city.approver'], id, 'INVESTIGATION');
     expect(codeOf(await h.wf.decide(h.tokens['city.approver'], investigation.id, 'clear'))).toBe('BAD_USER_INPUT');
@@ -407,8 +407,8 @@ describe('award nomination', () => {
     expect(mine.data.nominations.totalCount).toBe(0);
     const defs = await h.t.gql('{ workflowDefinitions { key states { key kind } } }', {}, h.tokens.zhao);
     const def = defs.data.workflowDefinitions.find((d: { key: string }) => d.key === 'award-nomination');
-    expect(def.states).toContainEqual({ key: 'SELECTION_VOTE', kind: 'vote' });
-    expect(def.states).toContainEqual({ key: 'PUBLIC_NOTICE', kind: 'timer' });
+    expect(def.states).toContainEqual({ key: 'SELECTION_VOTE', kind: 'VOTE' });
+    expect(def.states).toContainEqual({ key: 'PUBLIC_NOTICE', kind: 'TIMER' });
   });
 });
 

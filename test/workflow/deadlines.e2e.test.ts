@@ -51,7 +51,7 @@ describe('aid application deadlines', () => {
     const overdue = await wf.inbox(tokens['danfeng.approver'], { overdue: false });
     expect(overdue).toContainEqual(expect.objectContaining({ id: escalated.id }));
     const notices = await t.gql('{ myNotifications(first: 20) { edges { node { instanceId reason step } } } }', {}, tokens['longfeng.approver']);
-    expect(notices.data.myNotifications.edges.map((e: { node: unknown }) => e.node)).toContainEqual({ instanceId, reason: 'reminder', step: 'GRASSROOTS_VERIFY' });
+    expect(notices.data.myNotifications.edges.map((e: { node: unknown }) => e.node)).toContainEqual({ instanceId, reason: 'REMINDER', step: 'GRASSROOTS_VERIFY' });
     await wf.decide(tokens['danfeng.approver'], escalated.id, 'approve', '县总代为核实');
   });
 });

@@ -105,7 +105,7 @@ describe('expense review', () => {
     expect((await wf.decide(tokens['longfeng.finance'], finance.id, 'sendBack', '发票抬头与工会名称不符，请更正')).data.decide.state).toBe('CORRECTION');
 
     const correction = await wf.taskFor(tokens['longfeng.approver'], id, 'CORRECTION');
-    expect(correction.kind).toBe('applicant');
+    expect(correction.kind).toBe('APPLICANT');
     // Only the submitter corrects; refused corrections write nothing.
     expect(codeOf(await t.gql(RESUBMIT, { id, changes: { amount: 280_000 } }, tokens['longfeng.finance']))).toBe('FORBIDDEN');
     const seq = (await wf.instance(tokens['longfeng.approver'], id)).seq;

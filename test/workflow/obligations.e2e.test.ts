@@ -81,7 +81,7 @@ describe('obligations owned by PostgreSQL', () => {
 
     const FAILED = '{ failedWork { id jobName instanceId ref failure retries } }';
     const failed = await eventually(async () => (await t.gql(FAILED, {}, tokens.admin)).data.failedWork.find((w: { instanceId: string }) => w.instanceId === instanceId), 20000, 'failed work');
-    expect(failed).toMatchObject({ jobName: 'effect', retries: 0 });
+    expect(failed).toMatchObject({ jobName: 'EFFECT', retries: 0 });
     expect(failed.failure).not.toMatch(/123457|test fault/);
     expect(codeOf(await t.gql(FAILED, {}, tokens['danfeng.approver']))).toBe('FORBIDDEN');
     expect((await wf.instance(tokens.wang, instanceId)).state).toBe('DISBURSE');
