@@ -10,6 +10,7 @@ import { helpRequested } from '../src/common/cli';
 import { bootstrap } from '../src/app/bootstrap';
 import { type AppConfig, loadConfig } from '../src/config/env';
 import { createOrm, ensureDatabase, migrate } from '../src/db/orm';
+import { grantApplicationRole } from '../src/db/roles';
 import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { type DemoLogin, type SeedSize, generate, summarize } from './generator';
 import { putWorkInFlight } from './in-flight';
@@ -54,6 +55,7 @@ export async function seedDatabase(
   const { orm } = await createOrm({ databaseUrl, poolMax: 2 });
   try {
     await migrate(orm, databaseUrl, cipher);
+    if (app?.MIGRATION_DATABASE_URL) await grantApplicationRole(databaseUrl, app.DATABASE_URL);
     const t0 = Date.now();
     progress(`generating the ${size} data set`);
     const data = generate(size, seed);
@@ -65,7 +67,9 @@ export async function seedDatabase(
     if (app && size === 'demo') {
       progress('filing applications, expenses and nominations and deciding their first steps, through the engine');
       // No HTTP and no queue workers: the seeder runs the workers' handlers itself, so no Redis is needed.
-      const booted = await bootstrap({ ...app, DATABASE_URL: databaseUrl, LOG_LEVEL: app.LOG_LEVEL === 'info' ? 'warn' : app.LOG_LEVEL }, { api: false, workers: false });
+      // With MIGRATION_DATABASE_URL the data was written as the owner; the engine runs as the application does, as its own role.
+      const engineUrl = app.MIGRATION_DATABASE_URL ? app.DATABASE_URL : databaseUrl;
+      const booted = await bootstrap({ ...app, DATABASE_URL: engineUrl, LOG_LEVEL: app.LOG_LEVEL === 'info' ? 'warn' : app.LOG_LEVEL }, { api: false, workers: false });
       try {
         inFlight = (await putWorkInFlight(booted, data)).instances;
       } finally {
@@ -128,14 +132,15 @@ export function parseArgs(argv: string[]): CliArgs {
 }
 
 async function main(): Promise<void> {
-  helpRequested(process.argv.slice(2), `${USAGE}\n\nDATABASE_URL names the database; it is created and migrated if needed. --reset empties it first.`);
+  helpRequested(process.argv.slice(2), `${USAGE}\n\nDATABASE_URL names the database; it is created and migrated if needed (as MIGRATION_DATABASE_URL's owner when set, who then loads the data). --reset empties it first.`);
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
-  const safeUrl = config.DATABASE_URL.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  const safeUrl = (config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL).replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   console.log(`Seeding ${safeUrl} with the ${args.size} data set (seed ${args.seed}${args.reset ? ', reset' : ''})…`);
   const started = Date.now();
   const progress = (step: string) => console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${step}…`);
-  const result = await seedDatabase(config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset, progress, app: config });
+  // The owner loads the data (a reset empties the append-only tables, which only the owner may).
+  const result = await seedDatabase(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, args.size, args.seed, { cipher: PersonalDataCipher.fromConfig(config), reset: args.reset, progress, app: config });
   const c = result.counts;
   console.log(
     [

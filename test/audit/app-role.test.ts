@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { loadConfig } from '../../src/config/env';
 import { dropDatabase } from '../../src/db/orm';
+import { PersonalDataCipher } from '../../src/members/personal-data.cipher';
+import { DEFAULT_SEED, seedDatabase } from '../../seeds/run';
 import { buildFederation, Federation } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/harness';
 import { WorkflowClient } from '../support/workflow';
@@ -88,4 +91,29 @@ describe('the application’s database role', () => {
     const res = await t.gql(`query($id: ID!) { workflowInstance(id: $id) { integrity { intact firstBrokenSeq } } }`, { id: instanceId }, await t.login('danfeng.auditor'));
     expect(res.data.workflowInstance.integrity).toEqual({ intact: false, firstBrokenSeq: 2 });
   });
+
+  it('seeds as the owner and runs the demo work in flight as the application role', async () => {
+    const seededUrl = `${SERVER}/gh_test_role_seed_${suffix}`;
+    const asRole = new URL(seededUrl);
+    asRole.username = role;
+    const config = loadConfig({ ...process.env, DATABASE_URL: asRole.toString(), MIGRATION_DATABASE_URL: seededUrl, LOG_LEVEL: 'warn' });
+    try {
+      const result = await seedDatabase(seededUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(config), app: config });
+      expect(result.inFlight).toBeGreaterThan(0);
+      const client = new Client({ connectionString: asRole.toString() });
+      await client.connect();
+      try {
+        // The engine's acts were written through the application role, which may still only append to history.
+        const { rows } = await client.query<{ n: number }>('select count(*)::int as n from workflow_history');
+        expect(rows[0].n).toBeGreaterThan(result.inFlight);
+        await expect(client.query('delete from workflow_history')).rejects.toMatchObject({ code: '42501' });
+        const owner = await client.query(`select tableowner from pg_tables where tablename = 'member'`);
+        expect(owner.rows[0].tableowner).not.toBe(role);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await dropDatabase(seededUrl);
+    }
+  }, 120_000);
 });
