@@ -18,10 +18,12 @@ export class AuthResolver {
     return toViewerType(viewer);
   }
 
-  @Mutation(() => LoginPayload)
+  @Mutation(() => LoginPayload, {
+    description: '登录 — signs in with username and password. UNAUTHENTICATED for a wrong pair (the same for an unknown user); TOO_MANY_REQUESTS after repeated failures.',
+  })
   async login(
-    @Arg('username', () => String) username: string,
-    @Arg('password', () => String) password: string,
+    @Arg('username', () => String, { description: '用户名 — the login name.' }) username: string,
+    @Arg('password', () => String, { description: '密码 — the password.' }) password: string,
     @Ctx() ctx: GqlContext,
   ): Promise<LoginPayload> {
     const { token, expiresAt, viewer } = await ctx.services.auth.login(ctx.em, username, password, ctx.clientAddress);

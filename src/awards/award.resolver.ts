@@ -7,6 +7,7 @@ import { Honour } from '../members/honour.entity';
 import { HonourType, MemberType } from '../members/member.types';
 import { Organization } from '../organizations/organization.entity';
 import { OrganizationType } from '../organizations/organization.types';
+import { PersonType } from '../people/person.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { Nomination, nominationTarget } from './nomination.entity';
 import {
@@ -27,7 +28,7 @@ export class AwardResolver {
     description:
       'Nominates a member (individual awards) or an organisation (collective awards) within the county’s quota and starts the selection: county review → city committee vote → public notice → province for PROVINCIAL/NATIONAL → honour recorded. CONFLICT with reason QUOTA_EXCEEDED when the county’s places are used.',
   })
-  nominateForAward(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => NominateForAwardInput) input: NominateForAwardInput) {
+  nominateForAward(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => NominateForAwardInput, { description: 'The nomination.' }) input: NominateForAwardInput) {
     return ctx.services.awards.nominate(ctx.em, viewer, input);
   }
 
@@ -36,8 +37,8 @@ export class AwardResolver {
   })
   castVote(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('taskId', () => ID) taskId: string,
-    @Arg('approve', () => Boolean) approve: boolean,
+    @Arg('taskId', () => ID, { description: 'The vote task (one per committee member).' }) taskId: string,
+    @Arg('approve', () => Boolean, { description: 'true to vote for, false against.' }) approve: boolean,
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: 'Required when rejecting.' }) comment?: string,
   ) {
@@ -47,26 +48,36 @@ export class AwardResolver {
   @Mutation(() => NominationType, { description: 'Anyone signed in may object while a nomination is on public notice (公示); it then goes to investigation.' })
   objectToNomination(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('reason', () => String) reason: string,
-    @Arg('nominationId', () => ID, { nullable: true }) nominationId?: string,
-    @Arg('instanceId', () => ID, { nullable: true }) instanceId?: string,
+    @Arg('reason', () => String, { description: '异议理由 — the grounds of the objection.' }) reason: string,
+    @Arg('nominationId', () => ID, { nullable: true, description: 'The nomination objected to (give it or instanceId).' }) nominationId?: string,
+    @Arg('instanceId', () => ID, { nullable: true, description: 'The nomination’s workflow instance (give it or nominationId).' }) instanceId?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
     return ctx.services.awards.object(ctx.em, viewer, { nominationId, instanceId, reason, idempotencyKey });
   }
 
   @Mutation(() => AwardQuotaType, { description: 'Sets a county’s places for an award, level and year (approvers or administrators above the county).' })
-  setAwardQuota(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SetAwardQuotaInput) input: SetAwardQuotaInput) {
+  setAwardQuota(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SetAwardQuotaInput, { description: 'The quota.' }) input: SetAwardQuotaInput) {
     return ctx.services.awards.setQuota(ctx.em, viewer, input);
   }
 
-  @Query(() => [AwardQuotaType], { description: 'A county’s quotas for a year, with places used and remaining.' })
-  awardQuotas(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('countyId', () => ID) countyId: string, @Arg('year', () => Int) year: number) {
+  @Query(() => [AwardQuotaType], {
+    nullable: true,
+    description: '名额 — a county’s quotas for a year, with places used and remaining. Null, with FORBIDDEN or NOT_FOUND at this path, for a county outside your scope.',
+  })
+  awardQuotas(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('countyId', () => ID, { description: 'The county federation.' }) countyId: string,
+    @Arg('year', () => Int, { description: 'The year.' }) year: number,
+  ) {
     return ctx.services.awards.quotas(ctx.em, viewer, countyId, year);
   }
 
-  @Query(() => NominationType)
-  nomination(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+  @Query(() => NominationType, {
+    nullable: true,
+    description: '推荐 — one nomination. Null, with NOT_FOUND at this path, when it is outside your scope and not on public notice, or does not exist.',
+  })
+  nomination(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The nomination’s id.' }) id: string) {
     return ctx.services.awards.get(ctx.em, viewer, id);
   }
 
@@ -74,7 +85,7 @@ export class AwardResolver {
   nominations(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => NominationFilter, { nullable: true }) filter?: NominationFilter,
+    @Arg('filter', () => NominationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: NominationFilter,
   ) {
     return ctx.services.awards.list(ctx.em, viewer, filter, page);
   }
@@ -89,14 +100,19 @@ export class AwardResolver {
     return n.nomineeOrganization ? throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.nomineeOrganization.id)) : null;
   }
 
-  @FieldResolver(() => OrganizationType, { description: 'The nominating union.' })
+  @FieldResolver(() => OrganizationType, { nullable: true, description: '推荐单位 — the nominating union; null, with an error at this path, when you may not read it.' })
   async organization(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
     return throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.organization.id));
   }
 
-  @FieldResolver(() => OrganizationType, { description: 'The county federation whose quota it uses.' })
+  @FieldResolver(() => OrganizationType, { nullable: true, description: 'The county federation whose quota it uses; null, with an error at this path, when you may not read it.' })
   async county(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
     return throughPublicEdge(ctx, this.publicOnly(ctx, n), await ctx.loaders.organization.load(n.county.id));
+  }
+
+  @FieldResolver(() => PersonType, { description: '推荐人 — who nominated, with the nominating union.' })
+  submitter(@Parent() n: Nomination, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: n.submittedBy, organizationId: n.organization.id });
   }
 
   /** Whether the viewer reads this nomination only because it is on public notice: what it names is then public only. */

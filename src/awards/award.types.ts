@@ -1,83 +1,114 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Ctx, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { Award, AwardLevel, NomineeKind } from './nomination.entity';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
+import type { GqlContext } from '../graphql/context';
 import { NodeInterface } from '../graphql/node.types';
+import { PersonType } from '../people/person.types';
 
 registerEnumType(Award, {
   name: 'Award',
-  description:
-    'MODEL_WORKER 劳动模范, ADVANCED_WORKER 先进工作者, MAY_DAY_MEDAL 五一劳动奖章, TECHNICAL_EXPERT 技术能手, CRAFTSMAN 工匠 (individual); ADVANCED_COLLECTIVE 先进集体, PIONEER_TEAM 工人先锋号 (collective).',
+  description: '奖项 — the awards a union may nominate for (评选表彰): individual ones go to a member, collective ones to an organisation.',
+  valuesConfig: {
+    MODEL_WORKER: { description: '劳动模范 — model worker (individual).' },
+    ADVANCED_WORKER: { description: '先进工作者 — advanced worker (individual).' },
+    MAY_DAY_MEDAL: { description: '五一劳动奖章 — May Day labour medal (individual).' },
+    TECHNICAL_EXPERT: { description: '技术能手 — technical expert (individual).' },
+    CRAFTSMAN: { description: '工匠 — craftsman, e.g. 三秦工匠, 商山工匠 (individual).' },
+    ADVANCED_COLLECTIVE: { description: '先进集体 — advanced collective (collective).' },
+    PIONEER_TEAM: { description: '工人先锋号 — workers’ pioneer team (collective).' },
+  },
 });
-registerEnumType(AwardLevel, { name: 'AwardLevel', description: 'CITY awards end at the city; PROVINCIAL and NATIONAL go on to the province.' });
-registerEnumType(NomineeKind, { name: 'NomineeKind' });
+registerEnumType(AwardLevel, {
+  name: 'AwardLevel',
+  description: '表彰级别 — the level an award is conferred at: CITY awards end at the city; PROVINCIAL and NATIONAL go on to the province.',
+  valuesConfig: {
+    CITY: { description: '市级 — conferred by the city federation.' },
+    PROVINCIAL: { description: '省级 — conferred by the province, after the city’s selection.' },
+    NATIONAL: { description: '全国级 — put forward by the province for a national award.' },
+  },
+});
+registerEnumType(NomineeKind, {
+  name: 'NomineeKind',
+  description: '被提名对象 — whether a nomination is for a person or a collective.',
+  valuesConfig: {
+    MEMBER: { description: '个人 — a member, for an individual award.' },
+    ORGANIZATION: { description: '集体 — an organisation, for a collective award.' },
+  },
+});
 
 @ObjectType('Nomination', { implements: NodeInterface, description: 'A union’s nomination of a member or a collective for an award (评选表彰).' })
 export class NominationType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The nomination’s global id.' })
   id!: string;
 
-  @Field(() => NomineeKind)
+  @Field(() => NomineeKind, { description: '被提名对象 — a member or an organisation.' })
   nomineeKind!: NomineeKind;
 
-  @Field(() => Award)
+  @Field(() => Award, { description: '奖项 — the award.' })
   award!: Award;
 
-  @Field(() => AwardLevel)
+  @Field(() => AwardLevel, { description: '表彰级别 — the level it is for.' })
   awardLevel!: AwardLevel;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '年度 — the year of the award.' })
   year!: number;
 
   @Field(() => String, { description: 'The nominee’s deeds (事迹).' })
   citation!: string;
 
-  @Field(() => ID, { description: 'The account that nominated.' })
+  @Field(() => ID, { description: 'The account that nominated.', deprecationReason: 'Use submitter { accountId displayName organization { name } }.' })
   submittedBy!: string;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was made.' })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it last changed.' })
   updatedAt!: Date;
 }
 
 export const NominationConnection = ConnectionType(NominationType, 'Nomination');
 
-@ObjectType('NominationObjection', { description: 'An objection raised during the public notice (公示).' })
+@ObjectType('NominationObjection', { description: '异议 — an objection raised during the public notice (公示).' })
 export class NominationObjectionType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The objection’s id.' })
   id!: string;
 
-  @Field(() => ID, { description: 'Who objected.' })
+  @Field(() => ID, { description: 'Who objected.', deprecationReason: 'Use objector { accountId displayName organization { name } }.' })
   accountId!: string;
 
-  @Field(() => String)
+  /** Resolved here, not in a resolver class: an objection has no other resolved field. */
+  @Field(() => PersonType, { description: '异议人 — who objected.' })
+  objector(@Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: this.accountId });
+  }
+
+  @Field(() => String, { description: '异议理由 — the grounds of the objection.' })
   reason!: string;
 
   @Field(() => Int, { description: 'The workflow transition it caused (into INVESTIGATION).' })
   seq!: number;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was raised.' })
   createdAt!: Date;
 }
 
-@ObjectType('AwardQuota', { description: 'A county federation’s places for one award, level and year, and how many are used.' })
+@ObjectType('AwardQuota', { description: '名额 — a county federation’s places for one award, level and year, and how many are used.' })
 export class AwardQuotaType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The county federation.' })
   countyId!: string;
 
-  @Field(() => Award)
+  @Field(() => Award, { description: '奖项 — the award.' })
   award!: Award;
 
-  @Field(() => AwardLevel)
+  @Field(() => AwardLevel, { description: '表彰级别 — the level.' })
   awardLevel!: AwardLevel;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '年度 — the year.' })
   year!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '名额 — the places the county has.' })
   quota!: number;
 
   @Field(() => Int, { description: 'Places held by nominations the county approved (including those awarded).' })
@@ -89,11 +120,11 @@ export class AwardQuotaType {
   @Field(() => Int, { description: 'reserved + pending.' })
   used!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '剩余名额 — quota − used, and never below zero.' })
   remaining!: number;
 }
 
-@InputType()
+@InputType({ description: '推荐 — a nomination for an award.' })
 export class NominateForAwardInput {
   @Field(() => ID, { nullable: true, description: 'The member nominated for an individual award.' })
   memberId?: string;
@@ -107,13 +138,13 @@ export class NominateForAwardInput {
   })
   organizationId?: string;
 
-  @Field(() => Award)
+  @Field(() => Award, { description: '奖项 — the award; an individual one needs memberId, a collective one nomineeOrganizationId.' })
   award!: Award;
 
-  @Field(() => AwardLevel)
+  @Field(() => AwardLevel, { description: '表彰级别 — the level.' })
   awardLevel!: AwardLevel;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '年度 — the year of the award.' })
   year!: number;
 
   @Field(() => String, { description: 'The nominee’s deeds (事迹).' })
@@ -123,47 +154,47 @@ export class NominateForAwardInput {
   idempotencyKey?: string;
 }
 
-@InputType()
+@InputType({ description: 'Narrows a list of nominations; the conditions given must all hold.' })
 export class NominationFilter {
   @Field(() => ID, { nullable: true, description: 'Nominations made by this organisation’s subtree.' })
   organizationId?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Nominations using this county federation’s quota.' })
   countyId?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Nominations of this member.' })
   memberId?: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Nominations of this organisation (collective awards).' })
   nomineeOrganizationId?: string;
 
-  @Field(() => Award, { nullable: true })
+  @Field(() => Award, { nullable: true, description: 'Nominations for this award.' })
   award?: Award;
 
-  @Field(() => AwardLevel, { nullable: true })
+  @Field(() => AwardLevel, { nullable: true, description: 'Nominations at this level.' })
   awardLevel?: AwardLevel;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Nominations for this year.' })
   year?: number;
 
   @Field(() => Boolean, { nullable: true, description: 'Only nominations on public notice (公示) now; anyone may read and object to these.' })
   inPublicNotice?: boolean;
 }
 
-@InputType()
+@InputType({ description: '名额设置 — a county’s places for one award, level and year.' })
 export class SetAwardQuotaInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The county federation.' })
   countyId!: string;
 
-  @Field(() => Award)
+  @Field(() => Award, { description: '奖项 — the award.' })
   award!: Award;
 
-  @Field(() => AwardLevel)
+  @Field(() => AwardLevel, { description: '表彰级别 — the level.' })
   awardLevel!: AwardLevel;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '年度 — the year.' })
   year!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '名额 — the number of places; not below those already used.' })
   quota!: number;
 }

@@ -4,6 +4,7 @@ import { FundType, LedgerEntryType } from '../funds/fund.types';
 import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
 import { Guard, Guarded } from '../graphql/field-guard';
 import { OrganizationType } from '../organizations/organization.types';
+import { PersonType } from '../people/person.types';
 import { WorkflowInstanceType } from '../workflow/workflow.types';
 import { Expense } from './expense.entity';
 import { ExpenseConnection, ExpenseFilter, ExpenseType, SubmitExpenseInput } from './expense.types';
@@ -15,12 +16,15 @@ export class ExpenseResolver {
     description:
       'Submits a union’s expense against one of its own funds and starts its review (finance → review committee → county above the threshold → booked). FINANCE, APPROVER or ADMIN over the union.',
   })
-  submitExpense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SubmitExpenseInput) input: SubmitExpenseInput) {
+  submitExpense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SubmitExpenseInput, { description: 'The expense.' }) input: SubmitExpenseInput) {
     return ctx.services.expenses.submit(ctx.em, viewer, input);
   }
 
-  @Query(() => ExpenseType)
-  expense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+  @Query(() => ExpenseType, {
+    nullable: true,
+    description: '经费报销 — one expense. Null, with NOT_FOUND at this path, when it is outside your scope or does not exist.',
+  })
+  expense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The expense’s id.' }) id: string) {
     return ctx.services.expenses.get(ctx.em, viewer, id);
   }
 
@@ -28,17 +32,17 @@ export class ExpenseResolver {
   expenses(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => ExpenseFilter, { nullable: true }) filter?: ExpenseFilter,
+    @Arg('filter', () => ExpenseFilter, { nullable: true, description: 'Narrows the list.' }) filter?: ExpenseFilter,
   ) {
     return ctx.services.expenses.list(ctx.em, viewer, filter, page);
   }
 
-  @FieldResolver(() => OrganizationType, { description: 'The submitting union.' })
+  @FieldResolver(() => OrganizationType, { nullable: true, description: 'The submitting union; null, with an error at this path, when you may not read it.' })
   organization(@Parent() e: Expense, @Ctx() ctx: GqlContext) {
     return ctx.loaders.organization.load(e.organization.id);
   }
 
-  @FieldResolver(() => FundType)
+  @FieldResolver(() => FundType, { nullable: true, description: 'The fund it is paid from; null, with an error at this path, when you may not read it.' })
   fund(@Parent() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return ctx.services.funds.get(ctx.em, viewer, e.fund.id);
   }
@@ -53,5 +57,10 @@ export class ExpenseResolver {
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })
   async instance(@Parent() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     return e.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(e.instanceId)) : null;
+  }
+
+  @FieldResolver(() => PersonType, { description: '提交人 — who submitted it, with the union it was submitted for.' })
+  submitter(@Parent() e: Expense, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: e.submittedBy, organizationId: e.organization.id });
   }
 }

@@ -14,8 +14,11 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => MemberType)
 export class MemberResolver {
-  @Query(() => MemberType)
-  member(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string) {
+  @Query(() => MemberType, {
+    nullable: true,
+    description: '会员 — one member by id. NOT_FOUND (and null) for a member outside your scope, as for one that does not exist.',
+  })
+  member(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The member’s id.' }) id: string) {
     return ctx.services.members.get(ctx.sql, viewer, id);
   }
 
@@ -24,23 +27,31 @@ export class MemberResolver {
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
+    @Arg('filter', () => MemberFilter, { nullable: true, description: 'Narrows the list.' }) filter?: MemberFilter,
   ) {
     return ctx.services.members.list(ctx.sql, viewer, filter, page, Selection.of(info).nodes);
   }
 
-  @Mutation(() => MemberType)
-  registerMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => RegisterMemberInput) input: RegisterMemberInput) {
+  @Mutation(() => MemberType, { description: '会员登记 — registers a member in a grassroots union (APPROVER or ADMIN over it). CONFLICT when the national id is already registered.' })
+  registerMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => RegisterMemberInput, { description: 'The new member.' }) input: RegisterMemberInput) {
     return ctx.services.members.register(ctx.em, viewer, input);
   }
 
-  @Mutation(() => MemberType)
-  updateMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput) {
+  @Mutation(() => MemberType, { description: 'Changes a member record (APPROVER or ADMIN over their union).' })
+  updateMember(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('id', () => ID, { description: 'The member’s id.' }) id: string,
+    @Arg('input', () => UpdateMemberInput, { description: 'What changes.' }) input: UpdateMemberInput,
+  ) {
     return ctx.services.members.update(ctx.em, viewer, id, input);
   }
 
-  @Mutation(() => MemberType, { description: 'Moves the member to another grassroots union.' })
-  transferMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID) id: string, @Arg('toOrganizationId', () => ID) toOrganizationId: string) {
+  @Mutation(() => MemberType, { description: '会员转会 — moves the member to another grassroots union; you must keep the register of both.' })
+  transferMember(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('id', () => ID, { description: 'The member’s id.' }) id: string,
+    @Arg('toOrganizationId', () => ID, { description: 'The grassroots union they move to.' }) toOrganizationId: string,
+  ) {
     return ctx.services.members.transfer(ctx.em, viewer, id, toOrganizationId);
   }
 
@@ -62,7 +73,7 @@ export class MemberResolver {
     return !may(viewer, 'member.readPersonalData', memberTarget(member));
   }
 
-  @FieldResolver(() => OrganizationType, { description: 'The member’s grassroots union.' })
+  @FieldResolver(() => OrganizationType, { nullable: true, description: '所属工会 — the member’s grassroots union; null, with an error at this path, when you may not read it.' })
   organization(@Parent() member: MemberRow, @Ctx() ctx: GqlContext) {
     const publicOnly = ctx.reachedPublicly.has(member);
     // A page reads its members' unions in its own statement (answered without a promise); a member read alone goes through the loader.
@@ -70,7 +81,7 @@ export class MemberResolver {
     return ctx.loaders.organization.load(member.organizationId).then((org) => throughPublicEdge(ctx, publicOnly, org));
   }
 
-  @FieldResolver(() => [HonourType])
+  @FieldResolver(() => [HonourType], { description: '个人荣誉 — honours the member holds, newest first.' })
   honours(@Parent() member: MemberRow, @Ctx() ctx: GqlContext) {
     return ctx.loaders.honoursByMember.load(member.id);
   }

@@ -1,19 +1,26 @@
-import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
-import { CurrentViewer, GqlContext } from '../graphql/context';
-import { PersonalDataAccessConnection, PersonalDataAccessFilter } from './personal-data.types';
+import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
+import { PersonType } from '../people/person.types';
+import type { PersonalDataAccess } from './personal-data-access.entity';
+import { PersonalDataAccessConnection, PersonalDataAccessFilter, PersonalDataAccessType } from './personal-data.types';
 import type { Viewer } from '../auth/viewer';
 
-@Resolver()
+@Resolver(() => PersonalDataAccessType)
 export class PersonalDataResolver {
   @Query(() => PersonalDataAccessConnection, {
-    description: 'Unmasked reads of national ids and phones of members in your subtrees, newest first (AUDITOR, ADMIN).',
+    description: '敏感信息查阅记录 — unmasked reads of national ids and phones of members in your subtrees, newest first (AUDITOR, ADMIN).',
   })
   personalDataAccessLog(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => PersonalDataAccessFilter, { nullable: true }) filter?: PersonalDataAccessFilter,
+    @Arg('filter', () => PersonalDataAccessFilter, { nullable: true, description: 'Narrows the log.' }) filter?: PersonalDataAccessFilter,
   ) {
     return ctx.services.personalData.accessLog(ctx.em, viewer, filter, page);
+  }
+
+  @FieldResolver(() => PersonType, { description: '查阅人 — who read it.' })
+  reader(@Parent() access: PersonalDataAccess, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: access.accountId });
   }
 }

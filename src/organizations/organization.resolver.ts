@@ -22,11 +22,14 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {
-  @Query(() => OrganizationType, { description: 'By id or by code (give exactly one).' })
+  @Query(() => OrganizationType, {
+    nullable: true,
+    description: '工会组织 — one organisation, by id or by code (give exactly one). Null, with FORBIDDEN or NOT_FOUND at this path, when it is outside your scope or does not exist.',
+  })
   organization(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('id', () => ID, { nullable: true }) id?: string,
-    @Arg('code', () => String, { nullable: true }) code?: string,
+    @Arg('id', () => ID, { nullable: true, description: 'The organisation’s id.' }) id?: string,
+    @Arg('code', () => String, { nullable: true, description: 'The organisation’s code.' }) code?: string,
   ) {
     return ctx.services.organizations.get(ctx.sql, viewer, { id, code });
   }
@@ -35,21 +38,24 @@ export class OrganizationResolver {
   organizations(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => OrganizationFilter, { nullable: true }) filter?: OrganizationFilter,
+    @Arg('filter', () => OrganizationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: OrganizationFilter,
   ) {
     return ctx.services.organizations.list(ctx.sql, viewer, filter, page);
   }
 
-  @Mutation(() => OrganizationType)
-  createOrganization(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput) {
+  @Mutation(() => OrganizationType, { description: 'Adds an organisation under a parent (ADMIN over the parent). CONFLICT DUPLICATE_CODE when the code is taken.' })
+  createOrganization(
+    @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
+    @Arg('input', () => CreateOrganizationInput, { description: 'The new organisation.' }) input: CreateOrganizationInput,
+  ) {
     return ctx.services.organizations.create(ctx.em, viewer, input);
   }
 
-  @Mutation(() => OrganizationType)
+  @Mutation(() => OrganizationType, { description: 'Renames, re-kinds or moves an organisation (ADMIN over it, and over the new parent when it moves).' })
   updateOrganization(
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput,
+    @Arg('id', () => ID, { description: 'The organisation’s id.' }) id: string,
+    @Arg('input', () => UpdateOrganizationInput, { description: 'What changes.' }) input: UpdateOrganizationInput,
   ) {
     return ctx.services.organizations.update(ctx.em, viewer, id, input);
   }
@@ -75,7 +81,7 @@ export class OrganizationResolver {
   }
 
   @Guarded(OrganizationDetail)
-  @FieldResolver(() => OrganizationConnection, { nullable: true })
+  @FieldResolver(() => OrganizationConnection, { nullable: true, description: '下级组织 — the organisations directly below, ordered by name.' })
   children(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
     return ctx.services.organizations.children(ctx.sql, viewer, org, page);
   }
@@ -87,7 +93,7 @@ export class OrganizationResolver {
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Args(() => PageArgs) page: PageArgs,
     @Info() info: GraphQLResolveInfo,
-    @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
+    @Arg('filter', () => MemberFilter, { nullable: true, description: 'Narrows the list further (its subtreeOf is ignored).' }) filter?: MemberFilter,
   ) {
     return ctx.services.members.list(ctx.sql, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
   }

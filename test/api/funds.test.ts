@@ -81,6 +81,28 @@ describe('funds and their ledger', () => {
       expect(codeOf(res)).toBe('FORBIDDEN');
     });
 
+    it('denied, is null at its path with the error there, while the fund beside it and the rest of the response are answered', async () => {
+      const res = await t.gql(
+        `query($id: ID!) { viewer { username } fund(id: $id) { name owner { name } ledger { totalCount } } }`,
+        { id: fed.funds.longfengDues.id },
+        await token('wang'),
+      );
+      expect(res.data).toEqual({ viewer: { username: 'wang' }, fund: { name: '龙凤桥工会经费', owner: { name: '陕西丹凤龙凤桥集团公司工会委员会' }, ledger: null } });
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0].path).toEqual(['fund', 'ledger']);
+      expect(codeOf(res)).toBe('FORBIDDEN');
+    });
+
+    it('denied in one root field leaves the other root fields answered', async () => {
+      const res = await t.gql(
+        `query($mine: ID!, $other: ID!) { mine: fund(id: $mine) { name } other: fund(id: $other) { name } }`,
+        { mine: fed.funds.danfengAid.id, other: fed.funds.shangnanDues.id },
+        await token('danfeng.finance'),
+      );
+      expect(res.data).toEqual({ mine: { name: '丹凤县困难职工帮扶资金' }, other: null });
+      expect(res.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([[['other'], 'FORBIDDEN']]);
+    });
+
     it('is FORBIDDEN to staff of a lower organisation reading a fund above them', async () => {
       const res = await t.gql(LEDGER, { id: fed.funds.cityAid.id }, await token('danfeng.finance'));
       expect(codeOf(res)).toBe('FORBIDDEN');
@@ -96,6 +118,12 @@ describe('funds and their ledger', () => {
       expect(entries.map((e: any) => e.balanceAfter)).toEqual([20_400_00, 20_150_00, 20_000_00]);
       expect(entries[0].createdBy).toBe(fed.accounts.longfengFinance.id);
       expect(res.data.fund.balance).toBe(20_400_00);
+      const booked = await t.gql(`query($id: ID!) { fund(id: $id) { ledger(first: 3) { edges { node { bookedBy { accountId displayName } } } } } }`, { id: fed.funds.longfengDues.id }, tok);
+      expect(booked.data.fund.ledger.edges.map((e: any) => e.node.bookedBy)).toEqual([
+        { accountId: fed.accounts.longfengFinance.id, displayName: 'longfeng.finance' },
+        { accountId: fed.accounts.longfengFinance.id, displayName: 'longfeng.finance' },
+        null, // the fixture's opening balance was booked by no one
+      ]);
     });
   });
 

@@ -77,7 +77,8 @@ describe('member register', () => {
     it('answers NOT_FOUND to a member asking for another member, even of the same union', async () => {
       const res = await t.gql(MEMBER, { id: fed.members.li.id }, await token('wang'));
       expect(codeOf(res)).toBe('NOT_FOUND');
-      expect(res.data).toBeNull();
+      expect(res.data).toEqual({ member: null });
+      expect(res.errors![0].path).toEqual(['member']);
     });
   });
 

@@ -85,7 +85,8 @@ describe('organizations', () => {
     it('is FORBIDDEN for another county’s grassroots union (商南 approver asking for 龙凤桥)', async () => {
       const res = await t.gql(ORG, { id: fed.orgs.longfeng.id }, await token('shangnan.approver'));
       expect(codeOf(res)).toBe('FORBIDDEN');
-      expect(res.data).toBeNull();
+      expect(res.data).toEqual({ organization: null });
+      expect(res.errors![0].path).toEqual(['organization']);
     });
 
     it('lets a county approver read the chain above it (the city and the province)', async () => {

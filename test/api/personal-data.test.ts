@@ -14,7 +14,7 @@ const UNION_PAGE = `query UnionRegister($org: ID!) { members(filter: { subtreeOf
 } }`;
 const LOG = `query($filter: PersonalDataAccessFilter, $first: Int, $after: String) {
   personalDataAccessLog(filter: $filter, first: $first, after: $after) {
-    totalCount edges { node { id accountId memberId field operationName at } } pageInfo { hasNextPage endCursor }
+    totalCount edges { node { id accountId reader { displayName } memberId field operationName at } } pageInfo { hasNextPage endCursor }
   }
 }`;
 const REGISTER = `mutation Register($input: RegisterMemberInput!) { registerMember(input: $input) { id nationalId } }`;
@@ -172,8 +172,8 @@ describe('personal data at rest', () => {
 
       const zhao = await t.gql(LOG, { filter: { memberId: fed.members.zhao.id } }, tok);
       expect(zhao.data.personalDataAccessLog.edges.map((e: any) => e.node)).toEqual([
-        expect.objectContaining({ accountId: fed.accounts.danfengApprover.id, memberId: fed.members.zhao.id, field: 'PHONE', operationName: 'MemberCard' }),
-        expect.objectContaining({ accountId: fed.accounts.danfengApprover.id, memberId: fed.members.zhao.id, field: 'NATIONAL_ID', operationName: 'MemberCard' }),
+        expect.objectContaining({ reader: { displayName: 'danfeng.approver' }, memberId: fed.members.zhao.id, field: 'PHONE', operationName: 'MemberCard' }),
+        expect.objectContaining({ reader: { displayName: 'danfeng.approver' }, memberId: fed.members.zhao.id, field: 'NATIONAL_ID', operationName: 'MemberCard' }),
       ]);
       const byWang = await t.gql(LOG, { filter: { accountId: fed.accounts.wang.id, field: 'NATIONAL_ID' } }, tok);
       expect(byWang.data.personalDataAccessLog.edges.map((e: any) => e.node.memberId)).toEqual([fed.members.wang.id]);

@@ -161,6 +161,20 @@ describe('statement count per request', () => {
       // The page, its histories, their people and the filers' (one loader batch each), the viewer's grants.
       expect(big.count).toBeLessThanOrEqual(4);
     });
+
+    it('a page of aid applications with each filer by name costs the same for 3 as for 24', async () => {
+      const tok = await token('city.approver');
+      const q = `query($first: Int) { aidApplications(first: $first) { edges { node { submitter { accountId ${PERSON} } } } } }`;
+      const small = await statementsFor(q, { first: 3 }, tok);
+      const big = await statementsFor(q, { first: 24 }, tok);
+      const submitters = big.res.data.aidApplications.edges.map((e: any) => e.node.submitter);
+      expect(submitters).toHaveLength(24);
+      expect(new Set(submitters.map((s: any) => s.displayName))).toEqual(new Set(['wang', 'longfeng.approver', 'danfeng.approver', 'shangnan.approver']));
+      // Shown with the union each application was filed at: 龙凤桥 for wang's and li's, the courier union for zhao's, the tea company for chen's.
+      expect(new Set(submitters.map((s: any) => s.organization.name)).size).toBe(3);
+      console.info(`statements for a page of aid applications with filers: ${small.count} (3), ${big.count} (24)`);
+      expect(big.count).toBe(small.count);
+    });
   });
 
   describe('delegations, with their people resolved', () => {

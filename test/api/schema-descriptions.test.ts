@@ -7,7 +7,7 @@ import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectTy
  * helps). Until all do, this counts them, prints what is missing, and holds the share at or above FLOOR so it
  * only goes up; raise FLOOR as descriptions are added, and at 100% it requires every one.
  */
-const FLOOR = 0.3;
+const FLOOR = 1;
 
 type Kind = 'types' | 'fields' | 'arguments' | 'enum values';
 

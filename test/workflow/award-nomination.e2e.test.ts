@@ -5,15 +5,15 @@ import { addCommittees, buildFederation, Federation, sqlOn } from '../support/fi
 import { codeOf, startTestApp, TestApp } from '../support/harness';
 import { WorkflowClient } from '../support/workflow';
 
-const NOMINATION_FIELDS = `id nomineeKind award awardLevel year citation submittedBy
+const NOMINATION_FIELDS = `id nomineeKind award awardLevel year citation submitter { displayName organization { name } }
   member { id name } nomineeOrganization { id } organization { id } county { id }
-  objections { accountId reason seq }
+  objections { objector { displayName } reason seq }
   instance { id state status outcome round seq votes { accountId choice comment } history { seq at fromState toState action actorAccountId actingAs comment round } }`;
 const NOMINATE = `mutation($input: NominateForAwardInput!) { nominateForAward(input: $input) { ${NOMINATION_FIELDS} } }`;
 const VOTE = `mutation($taskId: ID!, $approve: Boolean!, $comment: String, $key: String!) {
   castVote(taskId: $taskId, approve: $approve, comment: $comment, idempotencyKey: $key) { state seq votes { accountId choice } } }`;
 const OBJECT = `mutation($nominationId: ID, $instanceId: ID, $reason: String!) {
-  objectToNomination(nominationId: $nominationId, instanceId: $instanceId, reason: $reason) { id objections { accountId reason } } }`;
+  objectToNomination(nominationId: $nominationId, instanceId: $instanceId, reason: $reason) { id objections { objector { displayName } reason } } }`;
 const QUOTAS = `query($county: ID!, $year: Int!) { awardQuotas(countyId: $county, year: $year) { award awardLevel year quota reserved pending used remaining } }`;
 const HONOURS = `query($id: ID!) { member(id: $id) { honours { award level year } } }`;
 const COMMITTEE = ['city.auditor1', 'city.auditor2', 'city.auditor3', 'city.auditor4', 'city.approver'];
@@ -201,6 +201,8 @@ describe('award nomination', () => {
     // On public notice the nomination is public: anyone signed in reads it (without its internal review) and may object.
     const publicView = await api.nomination(n.id, 'zhao');
     expect(publicView).toMatchObject({ id: n.id, member: { name: '王建国' }, instance: null, objections: [] });
+    // The nominator by name, with the union that nominated.
+    expect(publicView.submitter).toEqual({ displayName: 'longfeng.approver', organization: { name: '陕西丹凤龙凤桥集团公司工会委员会' } });
     // What it names shows only its public face, even to a member of another county walking its edges.
     const walk = await h.t.gql(
       `query($id: ID!) { nomination(id: $id) { id
@@ -226,7 +228,7 @@ describe('award nomination', () => {
     expect(codeOf(await h.t.gql(OBJECT, { reason: '无理由' }, h.tokens.zhao))).toBe('BAD_USER_INPUT');
     const objected = await h.t.gql(OBJECT, { nominationId: n.id, reason: '该同志获评年度存在安全生产责任事故' }, h.tokens.zhao);
     expect(objected.errors).toBeUndefined();
-    expect(objected.data.objectToNomination.objections).toEqual([{ accountId: expect.any(String), reason: '该同志获评年度存在安全生产责任事故' }]);
+    expect(objected.data.objectToNomination.objections).toEqual([{ objector: { displayName: 'zhao' }, reason: '该同志获评年度存在安全生产责任事故' }]);
     // Off notice, an outsider cannot find it any more; staff are told why they cannot object.
     expect(codeOf(await h.t.gql(OBJECT, { nominationId: n.id, reason: '再次异议' }, h.tokens.zhao))).toBe('NOT_FOUND');
     const late = await h.t.gql(OBJECT, { instanceId: id, reason: '再次异议' }, h.tokens['city.approver']);
@@ -235,7 +237,7 @@ describe('award nomination', () => {
 
     const staffView = await api.nomination(n.id, 'city.approver');
     expect(staffView.instance.state).toBe('INVESTIGATION');
-    expect(staffView.objections).toHaveLength(1);
+    expect(staffView.objections).toEqual([expect.objectContaining({ objector: { displayName: 'zhao' } })]);
     expect(staffView.instance.history.at(-1)).toMatchObject({ fromState: 'PUBLIC_NOTICE', toState: 'INVESTIGATION', action: 'object', actingAs: 'PUBLIC', comment: '该同志获评年度存在安全生产责任事故' });
 
     const investigation = await h.wf.taskFor(h.tokens['city.approver'], id, 'INVESTIGATION');

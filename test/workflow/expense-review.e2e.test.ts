@@ -3,7 +3,7 @@ import { addCommittees, buildFederation, Federation, sqlOn } from '../support/fi
 import { codeOf, startTestApp, TestApp } from '../support/harness';
 import { WorkflowClient } from '../support/workflow';
 
-const EXPENSE_FIELDS = `id amount category description attachments { fileName contentType sizeBytes sha256 } submittedBy
+const EXPENSE_FIELDS = `id amount category description attachments { fileName contentType sizeBytes sha256 } submitter { displayName organization { name } }
   fund { id } organization { id } ledgerEntry { amount reference }
   instance { id state status outcome round seq history { seq fromState toState action comment round actingAs } }`;
 const SUBMIT = `mutation($input: SubmitExpenseInput!) { submitExpense(input: $input) { ${EXPENSE_FIELDS} } }`;
@@ -63,6 +63,7 @@ describe('expense review', () => {
     const before = await balance(fed.funds.longfengDues.id);
     const e = await submit({ amount: 1_500_000 });
     expect(e).toMatchObject({ amount: 1_500_000, category: 'ACTIVITY', attachments: [attachment('发票-001.pdf')] });
+    expect(e.submitter).toEqual({ displayName: 'longfeng.approver', organization: { name: '陕西丹凤龙凤桥集团公司工会委员会' } });
     expect(e.instance).toMatchObject({ state: 'FINANCE_REVIEW', round: 1 });
     const instanceId = e.instance.id;
 
