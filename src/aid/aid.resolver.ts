@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType } from '../funds/fund.types';
@@ -12,9 +13,11 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => AidApplicationType)
 export class AidResolver {
+  constructor(private readonly services: Pick<Services, 'aid' | 'funds' | 'workflow'>) {}
+
   @Mutation(() => AidApplicationType, { description: 'Applies for aid (for yourself, or for a member of your union) and starts its approval.' })
   applyForAid(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => ApplyForAidInput, { description: 'The application.' }) input: ApplyForAidInput) {
-    return ctx.services.aid.apply(ctx.em, viewer, input);
+    return this.services.aid.apply(ctx.em, viewer, input);
   }
 
   @Query(() => AidApplicationType, {
@@ -22,7 +25,7 @@ export class AidResolver {
     description: '帮扶申请 — one application. Null, with NOT_FOUND at this path, when it is outside your scope or does not exist.',
   })
   aidApplication(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The application’s id.' }) id: string) {
-    return ctx.services.aid.get(ctx.em, viewer, id);
+    return this.services.aid.get(ctx.em, viewer, id);
   }
 
   @Query(() => AidApplicationConnection, { description: 'Applications you filed, are the beneficiary of, or are staff over; newest first.' })
@@ -31,7 +34,7 @@ export class AidResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => AidApplicationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: AidApplicationFilter,
   ) {
-    return ctx.services.aid.list(ctx.em, viewer, filter, page);
+    return this.services.aid.list(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => MemberType, { nullable: true, description: '申请人 — the member the aid is for; null, with an error at this path, when you may not read them.' })
@@ -46,12 +49,12 @@ export class AidResolver {
 
   @FieldResolver(() => FundType, { nullable: true, description: 'The fund that pays it; null, with an error at this path, when you may not read it.' })
   fund(@Parent() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.funds.get(ctx.em, viewer, a.fund.id);
+    return this.services.funds.get(ctx.em, viewer, a.fund.id);
   }
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its approval: state, history, open tasks; null when you may not read it.' })
   async instance(@Parent() a: AidApplication, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return a.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(a.instanceId)) : null;
+    return a.instanceId ? this.services.workflow.visible(viewer, await ctx.loaders.instance.load(a.instanceId)) : null;
   }
 
   @FieldResolver(() => PersonType, { description: '提交人 — who filed it (the member, or an approver for them), with the union it was filed at.' })

@@ -9,7 +9,7 @@ import { safeError } from '../common/logger';
 import { inRequestScope, requestIdFrom, type RequestScope } from '../common/request-scope';
 import { buildContext, GqlContext } from '../graphql/context';
 import { queryLimits } from '../graphql/limits';
-import { getSchema } from '../graphql/schema';
+import { apiSchema } from '../graphql/schema';
 import type { Metrics } from '../ops/metrics';
 import type { OpsRoutes } from '../ops/ops.http';
 import type { ExportRoutes } from '../audit/export.http';
@@ -56,7 +56,7 @@ export async function startHttpServer(
   // Production describes nothing of the schema: no introspection, no "Did you mean", no sandbox page.
   const production = services.config.NODE_ENV === 'production';
   const limits = queryLimits(services.config);
-  const schema = await getSchema();
+  const schema = await apiSchema(services);
   const formatError = createErrorFormatter(services.logger, { hideSuggestions: production });
   const live = attachLiveServer(httpServer, services, {
     schema,

@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import type { Viewer } from '../auth/viewer';
@@ -8,6 +9,8 @@ import { ActorDecisionsType, AuditSummaryType, ReturnReasonType } from './audit.
 
 @Resolver(() => AuditSummaryType)
 export class AuditResolver {
+  constructor(private readonly services: Pick<Services, 'audit'>) {}
+
   @Query(() => AuditSummaryType, {
     nullable: true,
     description:
@@ -19,7 +22,7 @@ export class AuditResolver {
     @Arg('from', () => GraphQLDateTime, { description: 'From (inclusive).' }) from: Date,
     @Arg('to', () => GraphQLDateTime, { description: 'Until (exclusive).' }) to: Date,
   ) {
-    return ctx.services.audit.summary(ctx.em, viewer, { organizationId, from, to });
+    return this.services.audit.summary(ctx.em, viewer, { organizationId, from, to });
   }
 }
 

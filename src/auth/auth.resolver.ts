@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { CurrentViewer, GqlContext } from '../graphql/context';
 import { LoginPayload, ViewerType } from './auth.types';
@@ -13,6 +14,8 @@ const toViewerType = (v: Viewer): ViewerType => ({
 
 @Resolver()
 export class AuthResolver {
+  constructor(private readonly services: Pick<Services, 'auth'>) {}
+
   @Query(() => ViewerType, { description: 'The signed-in account; UNAUTHENTICATED without a valid token.' })
   viewer(@CurrentViewer() viewer: Viewer): ViewerType {
     return toViewerType(viewer);
@@ -26,7 +29,7 @@ export class AuthResolver {
     @Arg('password', () => String, { description: '密码 — the password.' }) password: string,
     @Ctx() ctx: GqlContext,
   ): Promise<LoginPayload> {
-    const { token, expiresAt, viewer } = await ctx.services.auth.login(ctx.em, username, password, ctx.clientAddress);
+    const { token, expiresAt, viewer } = await this.services.auth.login(ctx.em, username, password, ctx.clientAddress);
     return { token, expiresAt, viewer: toViewerType(viewer) };
   }
 }

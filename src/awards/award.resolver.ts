@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
@@ -24,12 +25,14 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => NominationType)
 export class AwardResolver {
+  constructor(private readonly services: Pick<Services, 'awards'>) {}
+
   @Mutation(() => NominationType, {
     description:
       'Nominates a member (individual awards) or an organisation (collective awards) within the county’s quota and starts the selection: county review → city committee vote → public notice → province for PROVINCIAL/NATIONAL → honour recorded. CONFLICT with reason QUOTA_EXCEEDED when the county’s places are used.',
   })
   nominateForAward(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => NominateForAwardInput, { description: 'The nomination.' }) input: NominateForAwardInput) {
-    return ctx.services.awards.nominate(ctx.em, viewer, input);
+    return this.services.awards.nominate(ctx.em, viewer, input);
   }
 
   @Mutation(() => WorkflowInstanceType, {
@@ -42,7 +45,7 @@ export class AwardResolver {
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: 'Required when rejecting.' }) comment?: string,
   ) {
-    return ctx.services.awards.castVote(ctx.em, viewer, { taskId, approve, comment, idempotencyKey });
+    return this.services.awards.castVote(ctx.em, viewer, { taskId, approve, comment, idempotencyKey });
   }
 
   @Mutation(() => NominationType, { description: 'Anyone signed in may object while a nomination is on public notice (公示); it then goes to investigation.' })
@@ -53,12 +56,12 @@ export class AwardResolver {
     @Arg('instanceId', () => ID, { nullable: true, description: 'The nomination’s workflow instance (give it or nominationId).' }) instanceId?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.awards.object(ctx.em, viewer, { nominationId, instanceId, reason, idempotencyKey });
+    return this.services.awards.object(ctx.em, viewer, { nominationId, instanceId, reason, idempotencyKey });
   }
 
   @Mutation(() => AwardQuotaType, { description: 'Sets a county’s places for an award, level and year (approvers or administrators above the county).' })
   setAwardQuota(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SetAwardQuotaInput, { description: 'The quota.' }) input: SetAwardQuotaInput) {
-    return ctx.services.awards.setQuota(ctx.em, viewer, input);
+    return this.services.awards.setQuota(ctx.em, viewer, input);
   }
 
   @Query(() => [AwardQuotaType], {
@@ -70,7 +73,7 @@ export class AwardResolver {
     @Arg('countyId', () => ID, { description: 'The county federation.' }) countyId: string,
     @Arg('year', () => Int, { description: 'The year.' }) year: number,
   ) {
-    return ctx.services.awards.quotas(ctx.em, viewer, countyId, year);
+    return this.services.awards.quotas(ctx.em, viewer, countyId, year);
   }
 
   @Query(() => NominationType, {
@@ -78,7 +81,7 @@ export class AwardResolver {
     description: '推荐 — one nomination. Null, with NOT_FOUND at this path, when it is outside your scope and not on public notice, or does not exist.',
   })
   nomination(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The nomination’s id.' }) id: string) {
-    return ctx.services.awards.get(ctx.em, viewer, id);
+    return this.services.awards.get(ctx.em, viewer, id);
   }
 
   @Query(() => NominationConnection, { description: 'Nominations you made or are staff over, and those on public notice; newest first.' })
@@ -87,7 +90,7 @@ export class AwardResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => NominationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: NominationFilter,
   ) {
-    return ctx.services.awards.list(ctx.em, viewer, filter, page);
+    return this.services.awards.list(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => MemberType, { nullable: true, description: 'The nominee, for individual awards. A reader of the public notice sees only their name, union and honours.' })
@@ -122,12 +125,12 @@ export class AwardResolver {
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its selection: state, votes, history, open tasks. Null for readers of a public notice.' })
   instance(@Parent() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.awards.instanceFor(ctx.em, viewer, n);
+    return this.services.awards.instanceFor(ctx.em, viewer, n);
   }
 
   @FieldResolver(() => [NominationObjectionType], { description: 'Objections raised in public notice: all of them for staff over the nominating union, your own otherwise.' })
   objections(@Parent() n: Nomination, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.awards.objections(ctx.em, viewer, n);
+    return this.services.awards.objections(ctx.em, viewer, n);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { FundType, LedgerEntryType } from '../funds/fund.types';
@@ -12,12 +13,14 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => ExpenseType)
 export class ExpenseResolver {
+  constructor(private readonly services: Pick<Services, 'expenses' | 'funds' | 'workflow'>) {}
+
   @Mutation(() => ExpenseType, {
     description:
       'Submits a union’s expense against one of its own funds and starts its review (finance → review committee → county above the threshold → booked). FINANCE, APPROVER or ADMIN over the union.',
   })
   submitExpense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => SubmitExpenseInput, { description: 'The expense.' }) input: SubmitExpenseInput) {
-    return ctx.services.expenses.submit(ctx.em, viewer, input);
+    return this.services.expenses.submit(ctx.em, viewer, input);
   }
 
   @Query(() => ExpenseType, {
@@ -25,7 +28,7 @@ export class ExpenseResolver {
     description: '经费报销 — one expense. Null, with NOT_FOUND at this path, when it is outside your scope or does not exist.',
   })
   expense(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The expense’s id.' }) id: string) {
-    return ctx.services.expenses.get(ctx.em, viewer, id);
+    return this.services.expenses.get(ctx.em, viewer, id);
   }
 
   @Query(() => ExpenseConnection, { description: 'Expenses you submitted or are staff over; newest first.' })
@@ -34,7 +37,7 @@ export class ExpenseResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => ExpenseFilter, { nullable: true, description: 'Narrows the list.' }) filter?: ExpenseFilter,
   ) {
-    return ctx.services.expenses.list(ctx.em, viewer, filter, page);
+    return this.services.expenses.list(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'The submitting union; null, with an error at this path, when you may not read it.' })
@@ -44,7 +47,7 @@ export class ExpenseResolver {
 
   @FieldResolver(() => FundType, { nullable: true, description: 'The fund it is paid from; null, with an error at this path, when you may not read it.' })
   fund(@Parent() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return ctx.services.funds.get(ctx.em, viewer, e.fund.id);
+    return this.services.funds.get(ctx.em, viewer, e.fund.id);
   }
 
   // An entry of the fund's ledger (with its balance after): read as the ledger is, over the fund's owner, the submitting union.
@@ -56,7 +59,7 @@ export class ExpenseResolver {
 
   @FieldResolver(() => WorkflowInstanceType, { nullable: true, description: 'Its review: state, history with every round, votes, open tasks.' })
   async instance(@Parent() e: Expense, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    return e.instanceId ? ctx.services.workflow.visible(viewer, await ctx.loaders.instance.load(e.instanceId)) : null;
+    return e.instanceId ? this.services.workflow.visible(viewer, await ctx.loaders.instance.load(e.instanceId)) : null;
   }
 
   @FieldResolver(() => PersonType, { description: '提交人 — who submitted it, with the union it was submitted for.' })

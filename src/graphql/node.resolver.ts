@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { fromGlobalId, toGlobalId } from 'graphql-relay';
@@ -6,7 +7,8 @@ import { badInput } from '../common/errors';
 import { CurrentViewer, type GqlContext, Parent } from './context';
 import { NodeInterface, nodeTypes } from './node.types';
 
-type Fetch = (ctx: GqlContext, viewer: Viewer, id: string) => Promise<object>;
+type NodeServices = Pick<Services, 'organizations' | 'members' | 'funds' | 'aid' | 'expenses' | 'awards' | 'workflow'>;
+type Fetch = (services: NodeServices, ctx: GqlContext, viewer: Viewer, id: string) => Promise<object>;
 
 /**
  * What `node(id)` reads for each type: the very service call of that type's own root query, so the policy's
@@ -14,14 +16,14 @@ type Fetch = (ctx: GqlContext, viewer: Viewer, id: string) => Promise<object>;
  * applications, instances and tasks, whose existence is private; FORBIDDEN for organisations and funds).
  */
 const FETCH: Record<string, Fetch> = {
-  Organization: (ctx, viewer, id) => ctx.services.organizations.get(ctx.em, viewer, { id }),
-  Member: (ctx, viewer, id) => ctx.services.members.get(ctx.em, viewer, id),
-  Fund: (ctx, viewer, id) => ctx.services.funds.get(ctx.em, viewer, id),
-  AidApplication: (ctx, viewer, id) => ctx.services.aid.get(ctx.em, viewer, id),
-  Expense: (ctx, viewer, id) => ctx.services.expenses.get(ctx.em, viewer, id),
-  Nomination: (ctx, viewer, id) => ctx.services.awards.get(ctx.em, viewer, id),
-  WorkflowInstance: (ctx, viewer, id) => ctx.services.workflow.instance(ctx.em, viewer, id),
-  WorkflowTask: (ctx, viewer, id) => ctx.services.workflow.task(ctx.em, viewer, id),
+  Organization: (s, ctx, viewer, id) => s.organizations.get(ctx.em, viewer, { id }),
+  Member: (s, ctx, viewer, id) => s.members.get(ctx.em, viewer, id),
+  Fund: (s, ctx, viewer, id) => s.funds.get(ctx.em, viewer, id),
+  AidApplication: (s, ctx, viewer, id) => s.aid.get(ctx.em, viewer, id),
+  Expense: (s, ctx, viewer, id) => s.expenses.get(ctx.em, viewer, id),
+  Nomination: (s, ctx, viewer, id) => s.awards.get(ctx.em, viewer, id),
+  WorkflowInstance: (s, ctx, viewer, id) => s.workflow.instance(ctx.em, viewer, id),
+  WorkflowTask: (s, ctx, viewer, id) => s.workflow.task(ctx.em, viewer, id),
 };
 
 /** The types that implement Node. */
@@ -29,6 +31,8 @@ export const NODE_TYPES = Object.keys(FETCH);
 
 @Resolver(() => NodeInterface)
 export class NodeResolver {
+  constructor(private readonly services: NodeServices) {}
+
   @Query(() => NodeInterface, {
     nullable: true,
     description: '按全局标识取对象 · Any object by its global id (`nodeId`). Null, with the error at `node`, when the viewer may not read it.',
@@ -38,7 +42,7 @@ export class NodeResolver {
     @Arg('id', () => ID, { description: 'A `nodeId`, not a raw UUID.' }) id: string,
   ): Promise<object> {
     const { type, id: rawId } = parseGlobalId(id);
-    const node = await FETCH[type](ctx, viewer, rawId);
+    const node = await FETCH[type](this.services, ctx, viewer, rawId);
     nodeTypes.set(node, type);
     return node;
   }

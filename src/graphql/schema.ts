@@ -1,5 +1,6 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, NonEmptyArray, type PubSub } from 'type-graphql';
+import { buildSchema, type ContainerType, NonEmptyArray, type PubSub } from 'type-graphql';
+import type { Services } from '../app/services';
 import { AidResolver } from '../aid/aid.resolver';
 import { DelegationResolver } from '../delegation/delegation.resolver';
 import { ActorDecisionsResolver, AuditResolver, ReturnReasonResolver } from '../audit/audit.resolver';
@@ -45,7 +46,33 @@ const RESOLVERS: NonEmptyArray<Function> = [
   NodeResolver,
 ];
 
-let cached: Promise<GraphQLSchema> | undefined;
+/**
+ * Resolvers are made once per application from its services (each takes the few it uses in its constructor),
+ * so a request's context carries no services: two applications in one process (tests) each get their own.
+ */
+function resolversOf(services: Services): ContainerType {
+  const made = new Map<Function, object>();
+  return {
+    get(resolverClass: new (services: Services) => object) {
+      let resolver = made.get(resolverClass);
+      if (!resolver) made.set(resolverClass, (resolver = new resolverClass(services)));
+      return resolver;
+    },
+  };
+}
+
+/** For the SDL and the tests that read the schema's shape: it resolves nothing. */
+const SHAPE_ONLY: ContainerType = {
+  get() {
+    throw new Error('this schema is for its shape only: build the API schema with its services');
+  },
+};
+
+const build = (container: ContainerType) =>
+  buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS, container }).then(describeRoots).then(enforceGuards);
+
+const schemas = new WeakMap<Services, Promise<GraphQLSchema>>();
+let shape: Promise<GraphQLSchema> | undefined;
 
 /**
  * type-graphql insists on a PubSub once there are subscriptions, for its `topics` style. Ours all bring their
@@ -60,10 +87,16 @@ const NO_TOPICS: PubSub = {
   },
 };
 
-/** Built once per process: type-graphql's metadata is global, so every server in the process shares it. */
-export function getSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: NO_TOPICS }).then(describeRoots).then(enforceGuards);
-  return cached;
+/** The API's schema, its resolvers made from `services`: built once per application. */
+export function apiSchema(services: Services): Promise<GraphQLSchema> {
+  let schema = schemas.get(services);
+  if (!schema) schemas.set(services, (schema = build(resolversOf(services))));
+  return schema;
+}
+
+export function schemaShape(): Promise<GraphQLSchema> {
+  shape ??= build(SHAPE_ONLY);
+  return shape;
 }
 
 /** type-graphql has no option for the root types' own descriptions. */
@@ -76,5 +109,5 @@ function describeRoots(schema: GraphQLSchema): GraphQLSchema {
 
 /** The SDL committed in schema/schema.graphql: sorted so it diffs cleanly. */
 export async function printSdl(): Promise<string> {
-  return `${printSchema(lexicographicSortSchema(await getSchema()))}\n`;
+  return `${printSchema(lexicographicSortSchema(await schemaShape()))}\n`;
 }

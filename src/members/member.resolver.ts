@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { may } from '../auth/authorization.policy';
@@ -14,12 +15,14 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => MemberType)
 export class MemberResolver {
+  constructor(private readonly services: Pick<Services, 'members' | 'personalData'>) {}
+
   @Query(() => MemberType, {
     nullable: true,
     description: '会员 — one member by id. NOT_FOUND (and null) for a member outside your scope, as for one that does not exist.',
   })
   member(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The member’s id.' }) id: string) {
-    return ctx.services.members.get(ctx.sql, viewer, id);
+    return this.services.members.get(ctx.sql, viewer, id);
   }
 
   @Query(() => MemberConnection, { description: 'Members in the viewer’s scope, ordered by name.' })
@@ -29,12 +32,12 @@ export class MemberResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true, description: 'Narrows the list.' }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.sql, viewer, filter, page, Selection.of(info).nodes);
+    return this.services.members.list(ctx.sql, viewer, filter, page, Selection.of(info).nodes);
   }
 
   @Mutation(() => MemberType, { description: '会员登记 — registers a member in a grassroots union (APPROVER or ADMIN over it). CONFLICT when the national id is already registered.' })
   registerMember(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('input', () => RegisterMemberInput, { description: 'The new member.' }) input: RegisterMemberInput) {
-    return ctx.services.members.register(ctx.em, viewer, input);
+    return this.services.members.register(ctx.em, viewer, input);
   }
 
   @Mutation(() => MemberType, { description: 'Changes a member record (APPROVER or ADMIN over their union).' })
@@ -43,7 +46,7 @@ export class MemberResolver {
     @Arg('id', () => ID, { description: 'The member’s id.' }) id: string,
     @Arg('input', () => UpdateMemberInput, { description: 'What changes.' }) input: UpdateMemberInput,
   ) {
-    return ctx.services.members.update(ctx.em, viewer, id, input);
+    return this.services.members.update(ctx.em, viewer, id, input);
   }
 
   @Mutation(() => MemberType, { description: '会员转会 — moves the member to another grassroots union; you must keep the register of both.' })
@@ -52,7 +55,7 @@ export class MemberResolver {
     @Arg('id', () => ID, { description: 'The member’s id.' }) id: string,
     @Arg('toOrganizationId', () => ID, { description: 'The grassroots union they move to.' }) toOrganizationId: string,
   ) {
-    return ctx.services.members.transfer(ctx.em, viewer, id, toOrganizationId);
+    return this.services.members.transfer(ctx.em, viewer, id, toOrganizationId);
   }
 
   @Guarded(MemberDetail)
@@ -88,6 +91,6 @@ export class MemberResolver {
 
   /** Unmasked reads are logged with the operation's name, batched per request. */
   private personalData(member: MemberRow, ctx: GqlContext, info: GraphQLResolveInfo, field: PersonalDataField) {
-    return ctx.services.personalData.show(requireViewer(ctx), member, field, info.operation.name?.value ?? null, ctx.loaders.personalDataReads);
+    return this.services.personalData.show(requireViewer(ctx), member, field, info.operation.name?.value ?? null, ctx.loaders.personalDataReads);
   }
 }

@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../common/connection';
 import { CurrentViewer, GqlContext, Parent } from '../graphql/context';
@@ -8,6 +9,8 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => PersonalDataAccessType)
 export class PersonalDataResolver {
+  constructor(private readonly services: Pick<Services, 'personalData'>) {}
+
   @Query(() => PersonalDataAccessConnection, {
     description: '敏感信息查阅记录 — unmasked reads of national ids and phones of members in your subtrees, newest first (AUDITOR, ADMIN).',
   })
@@ -16,7 +19,7 @@ export class PersonalDataResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => PersonalDataAccessFilter, { nullable: true, description: 'Narrows the log.' }) filter?: PersonalDataAccessFilter,
   ) {
-    return ctx.services.personalData.accessLog(ctx.em, viewer, filter, page);
+    return this.services.personalData.accessLog(ctx.em, viewer, filter, page);
   }
 
   @FieldResolver(() => PersonType, { description: '查阅人 — who read it.' })

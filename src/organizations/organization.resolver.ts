@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Selection } from '../graphql/selection';
@@ -22,6 +23,8 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {
+  constructor(private readonly services: Pick<Services, 'members' | 'organizations'>) {}
+
   @Query(() => OrganizationType, {
     nullable: true,
     description: '工会组织 — one organisation, by id or by code (give exactly one). Null, with FORBIDDEN or NOT_FOUND at this path, when it is outside your scope or does not exist.',
@@ -31,7 +34,7 @@ export class OrganizationResolver {
     @Arg('id', () => ID, { nullable: true, description: 'The organisation’s id.' }) id?: string,
     @Arg('code', () => String, { nullable: true, description: 'The organisation’s code.' }) code?: string,
   ) {
-    return ctx.services.organizations.get(ctx.sql, viewer, { id, code });
+    return this.services.organizations.get(ctx.sql, viewer, { id, code });
   }
 
   @Query(() => OrganizationConnection, { description: 'Organizations in the viewer’s scope, ordered by name.' })
@@ -40,7 +43,7 @@ export class OrganizationResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => OrganizationFilter, { nullable: true, description: 'Narrows the list.' }) filter?: OrganizationFilter,
   ) {
-    return ctx.services.organizations.list(ctx.sql, viewer, filter, page);
+    return this.services.organizations.list(ctx.sql, viewer, filter, page);
   }
 
   @Mutation(() => OrganizationType, { description: 'Adds an organisation under a parent (ADMIN over the parent). CONFLICT DUPLICATE_CODE when the code is taken.' })
@@ -48,7 +51,7 @@ export class OrganizationResolver {
     @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer,
     @Arg('input', () => CreateOrganizationInput, { description: 'The new organisation.' }) input: CreateOrganizationInput,
   ) {
-    return ctx.services.organizations.create(ctx.em, viewer, input);
+    return this.services.organizations.create(ctx.em, viewer, input);
   }
 
   @Mutation(() => OrganizationType, { description: 'Renames, re-kinds or moves an organisation (ADMIN over it, and over the new parent when it moves).' })
@@ -57,7 +60,7 @@ export class OrganizationResolver {
     @Arg('id', () => ID, { description: 'The organisation’s id.' }) id: string,
     @Arg('input', () => UpdateOrganizationInput, { description: 'What changes.' }) input: UpdateOrganizationInput,
   ) {
-    return ctx.services.organizations.update(ctx.em, viewer, id, input);
+    return this.services.organizations.update(ctx.em, viewer, id, input);
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'Null at the root, or when the parent is outside your scope.' })
@@ -83,7 +86,7 @@ export class OrganizationResolver {
   @Guarded(OrganizationDetail)
   @FieldResolver(() => OrganizationConnection, { nullable: true, description: '下级组织 — the organisations directly below, ordered by name.' })
   children(@Parent() org: OrganizationRow, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.organizations.children(ctx.sql, viewer, org, page);
+    return this.services.organizations.children(ctx.sql, viewer, org, page);
   }
 
   @Guarded(OrganizationDetail)
@@ -95,7 +98,7 @@ export class OrganizationResolver {
     @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => MemberFilter, { nullable: true, description: 'Narrows the list further (its subtreeOf is ignored).' }) filter?: MemberFilter,
   ) {
-    return ctx.services.members.list(ctx.sql, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
+    return this.services.members.list(ctx.sql, viewer, { ...filter, subtreeOf: org.id }, page, Selection.of(info).nodes);
   }
 
   @Guarded(OrganizationDetail, Guard('fund.read', organizationTarget))

@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { Viewer } from '../auth/viewer';
@@ -13,6 +14,8 @@ import { WorkflowTaskType } from './workflow.types';
 
 @Resolver()
 export class InboxResolver {
+  constructor(private readonly services: Pick<Services, 'inbox'>) {}
+
   @Query(() => InboxConnectionType, {
     description:
       '我的待办 My inbox. ASSIGNED (default): the open tasks I may act on now, each with the actions I may take. SUBTREE: every open task below my organisations, to supervise. Soonest due first unless ordered otherwise.',
@@ -25,7 +28,7 @@ export class InboxResolver {
     @Arg('scope', () => InboxScope, { defaultValue: InboxScope.ASSIGNED, description: 'My own work, or the open work below me.' }) scope?: InboxScope,
     @Arg('orderBy', () => InboxOrder, { nullable: true, description: 'Order (default: due date, ascending).' }) orderBy?: InboxOrder,
   ) {
-    return ctx.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance: Selection.of(info).nodes.has('instance') });
+    return this.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance: Selection.of(info).nodes.has('instance') });
   }
 
   @Mutation(() => [BulkDecisionResultType], {
@@ -38,17 +41,19 @@ export class InboxResolver {
     @Arg('idempotencyKey', () => String, { description: `${IDEMPOTENCY_KEY_DESCRIPTION} Each task's decision is keyed by this key and the task id.` }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: 'One comment for every decision of the call.' }) comment?: string,
   ) {
-    return ctx.services.inbox.bulkDecide(ctx.em, viewer, { taskIds, action, comment, idempotencyKey });
+    return this.services.inbox.bulkDecide(ctx.em, viewer, { taskIds, action, comment, idempotencyKey });
   }
 }
 
 @Resolver(() => WorkflowTaskType)
 export class TaskActionsResolver {
+  constructor(private readonly services: Pick<Services, 'inbox'>) {}
+
   @FieldResolver(() => [TaskActionType], { description: '我可办理的操作 The actions I may take on this task now (none when it is closed, claimed by someone else, filed by me, or not mine to decide).' })
   async viewerActions(@Parent() task: InboxRow | WorkflowTask, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer): Promise<TaskActionType[]> {
     // An inbox row carries its instance's applicant and version; a task reached otherwise loads its instance (batched).
     const instance = 'definitionVersion' in task ? task : await ctx.loaders.instance.load(task.instanceId);
     const row = { ...task, votedBy: task.votedBy ?? [], claimedBy: task.claimedBy ?? null, assignedTo: task.assignedTo ?? null, routedOrgPath: task.routedOrgPath ?? null };
-    return ctx.services.inbox.viewerActions(viewer, row, instance).map((a) => ({ key: a.action, label: a.label, commentRequired: a.comment === 'required', bulk: a.bulk }));
+    return this.services.inbox.viewerActions(viewer, row, instance).map((a) => ({ key: a.action, label: a.label, commentRequired: a.comment === 'required', bulk: a.bulk }));
   }
 }

@@ -1,3 +1,4 @@
+import type { Services } from '../app/services';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageArgs } from '../common/connection';
@@ -34,9 +35,11 @@ import type { Viewer } from '../auth/viewer';
 
 @Resolver(() => WorkflowInstanceType)
 export class WorkflowResolver {
+  constructor(private readonly services: Pick<Services, 'workflow'>) {}
+
   @Query(() => WorkflowNotificationConnection, { description: 'Reminders and overdue notices for my roles, or for me; newest first.' })
   myNotifications(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Args(() => PageArgs) page: PageArgs) {
-    return ctx.services.workflow.notifications(ctx.em, viewer, page);
+    return this.services.workflow.notifications(ctx.em, viewer, page);
   }
 
   @Query(() => WorkflowTaskType, {
@@ -44,7 +47,7 @@ export class WorkflowResolver {
     description: '任务 — a task by id: its assignee or claimant, or staff over the organisation it is routed to. Null, with NOT_FOUND at `task`, otherwise.',
   })
   task(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The task’s id.' }) id: string) {
-    return ctx.services.workflow.task(ctx.em, viewer, id);
+    return this.services.workflow.task(ctx.em, viewer, id);
   }
 
   @Query(() => WorkflowInstanceType, {
@@ -52,7 +55,7 @@ export class WorkflowResolver {
     description: '流程实例 — an instance by id: its applicant, staff over the subject’s organisation, or whoever it was copied to (抄送). Null, with NOT_FOUND at `workflowInstance`, otherwise.',
   })
   workflowInstance(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('id', () => ID, { description: 'The instance’s id.' }) id: string) {
-    return ctx.services.workflow.instance(ctx.em, viewer, id);
+    return this.services.workflow.instance(ctx.em, viewer, id);
   }
 
   @Query(() => WorkflowInstanceConnection, { description: '流程实例列表 — the instances I may read (mine, and those in my organisations’ subtrees), newest first.' })
@@ -61,7 +64,7 @@ export class WorkflowResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => InstanceFilter, { nullable: true, description: 'Narrow the list down.' }) filter?: InstanceFilter,
   ) {
-    return ctx.services.workflow.instances(ctx.em, viewer, filter, page);
+    return this.services.workflow.instances(ctx.em, viewer, filter, page);
   }
 
   @Query(() => HistoryEntryConnection, {
@@ -74,34 +77,34 @@ export class WorkflowResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => HistoryFilter, { nullable: true, description: 'Narrow the history down.' }) filter?: HistoryFilter,
   ) {
-    return ctx.services.workflow.history(ctx.em, viewer, filter, page);
+    return this.services.workflow.history(ctx.em, viewer, filter, page);
   }
 
   @Query(() => [WorkflowDefinitionType], { description: 'Every loaded definition version, with its Mermaid diagram.' })
-  workflowDefinitions(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+  workflowDefinitions(@CurrentViewer() viewer: Viewer) {
     viewer;
-    return ctx.services.workflow.definitions.all().map(describeDefinition);
+    return this.services.workflow.definitions.all().map(describeDefinition);
   }
 
   @Query(() => [FailedWorkType], { description: 'Administrators: jobs that failed for good in your scope, oldest first. The reconciler retries them after a back-off; retryFailedWork does it now.' })
   async failedWork(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('first', () => Int, { defaultValue: 50, description: 'How many, oldest first.' }) first: number) {
-    const rows = await ctx.services.workflow.failedWork(ctx.em, viewer, first);
+    const rows = await this.services.workflow.failedWork(ctx.em, viewer, first);
     return rows.map((r) => ({ id: String(r.id), jobName: r.job_name, instanceId: r.instance_id, ref: r.ref, failure: r.failure, failedAt: r.failed_at, dueAt: r.run_at, retries: r.generation }));
   }
 
   @Mutation(() => [ID], { description: 'Administrators: hands failed work back to the workers now, under new job ids. Returns the ids retried.' })
   retryFailedWork(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('ids', () => [ID], { description: 'FailedWork ids.' }) ids: string[]) {
-    return ctx.services.workflow.retryFailedWork(ctx.em, viewer, ids);
+    return this.services.workflow.retryFailedWork(ctx.em, viewer, ids);
   }
 
   @Mutation(() => WorkflowTaskType, { description: '认领 Takes the task so no one else decides it meanwhile.' })
   claimTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID, { description: 'The open task.' }) taskId: string) {
-    return ctx.services.workflow.claim(ctx.em, viewer, taskId);
+    return this.services.workflow.claim(ctx.em, viewer, taskId);
   }
 
   @Mutation(() => WorkflowTaskType, { description: '取消认领 Releases a claimed task to the other holders of its role (administrators may release someone else’s claim).' })
   unclaimTask(@Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer, @Arg('taskId', () => ID, { description: 'The claimed task.' }) taskId: string) {
-    return ctx.services.workflow.unclaim(ctx.em, viewer, taskId);
+    return this.services.workflow.unclaim(ctx.em, viewer, taskId);
   }
 
   @Mutation(() => WorkflowTaskType, { description: '改派 Hands the task to another holder of its role (claimed for them).' })
@@ -110,7 +113,7 @@ export class WorkflowResolver {
     @Arg('taskId', () => ID, { description: 'The open task.' }) taskId: string,
     @Arg('toAccountId', () => ID, { description: 'Who gets it: a holder of one of its candidate roles on its organisation or above.' }) toAccountId: string,
   ) {
-    return ctx.services.workflow.reassign(ctx.em, viewer, taskId, toAccountId);
+    return this.services.workflow.reassign(ctx.em, viewer, taskId, toAccountId);
   }
 
   @Mutation(() => WorkflowInstanceType, {
@@ -123,7 +126,7 @@ export class WorkflowResolver {
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: '意见 — a comment; required where the action says commentRequired.' }) comment?: string,
   ) {
-    return ctx.services.workflow.decide(ctx.em, viewer, { taskId, action, comment, idempotencyKey });
+    return this.services.workflow.decide(ctx.em, viewer, { taskId, action, comment, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, {
@@ -136,7 +139,7 @@ export class WorkflowResolver {
     @Arg('comment', () => String, { description: 'Why (required).' }) comment: string,
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
   ) {
-    return ctx.services.workflow.returnToStep(ctx.em, viewer, { taskId, step, comment, idempotencyKey });
+    return this.services.workflow.returnToStep(ctx.em, viewer, { taskId, step, comment, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, {
@@ -149,7 +152,7 @@ export class WorkflowResolver {
     @Arg('reason', () => String, { description: 'Why (required).' }) reason: string,
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
   ) {
-    return ctx.services.workflow.transferTask(ctx.em, viewer, { taskId, toAccountId, reason, idempotencyKey });
+    return this.services.workflow.transferTask(ctx.em, viewer, { taskId, toAccountId, reason, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, {
@@ -162,7 +165,7 @@ export class WorkflowResolver {
     @Arg('idempotencyKey', () => String, { description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey: string,
     @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
   ) {
-    return ctx.services.workflow.carbonCopy(ctx.em, viewer, { taskId, accountIds, comment, idempotencyKey });
+    return this.services.workflow.carbonCopy(ctx.em, viewer, { taskId, accountIds, comment, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, {
@@ -174,7 +177,7 @@ export class WorkflowResolver {
     @Arg('comment', () => String, { nullable: true, description: 'A note for the history.' }) comment?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.workflow.urge(ctx.em, viewer, { instanceId, comment, idempotencyKey });
+    return this.services.workflow.urge(ctx.em, viewer, { instanceId, comment, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, { description: '撤回 The applicant withdraws before a final decision.' })
@@ -184,7 +187,7 @@ export class WorkflowResolver {
     @Arg('comment', () => String, { nullable: true, description: 'Why, for the history.' }) comment?: string,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.workflow.actOnInstance(ctx.em, viewer, instanceId, { operation: 'withdraw', action: 'withdraw', comment, idempotencyKey });
+    return this.services.workflow.actOnInstance(ctx.em, viewer, instanceId, { operation: 'withdraw', action: 'withdraw', comment, idempotencyKey });
   }
 
   @Mutation(() => WorkflowInstanceType, { description: '重新提交 The applicant resubmits after a return, optionally with corrected data.' })
@@ -196,7 +199,7 @@ export class WorkflowResolver {
     changes?: SubjectData,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION }) idempotencyKey?: string,
   ) {
-    return ctx.services.workflow.actOnInstance(ctx.em, viewer, instanceId, { operation: 'resubmit', action: 'resubmit', comment, data: changes, idempotencyKey });
+    return this.services.workflow.actOnInstance(ctx.em, viewer, instanceId, { operation: 'resubmit', action: 'resubmit', comment, data: changes, idempotencyKey });
   }
 
   @FieldResolver(() => Int, { description: 'Revision round: 1, then +1 on each resubmission.' })
@@ -205,8 +208,8 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => [String], { description: '驳回目标 The steps returnToStep may send the instance back to from its current step: earlier steps of this round, and the applicant’s step.' })
-  returnTargets(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return returnTargets(ctx.services.workflow.definitionOf(instance), instance.data);
+  returnTargets(@Parent() instance: WorkflowInstance) {
+    return returnTargets(this.services.workflow.definitionOf(instance), instance.data);
   }
 
   @FieldResolver(() => [CarbonCopyType], { description: '抄送 Everyone the instance was copied to, oldest first.' })
@@ -215,13 +218,13 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => String, { description: 'The title of the current state.' })
-  stateTitle(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return ctx.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
+  stateTitle(@Parent() instance: WorkflowInstance) {
+    return this.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
   }
 
   @FieldResolver(() => [WorkflowTaskType], { description: '待办任务 — the tasks of the current step that are still open.' })
   openTasks(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return ctx.services.workflow.openTasks(ctx.em, instance);
+    return this.services.workflow.openTasks(ctx.em, instance);
   }
 
   @FieldResolver(() => [HistoryEntryType], { description: 'Every act, oldest first: transitions and the acts beside them (claims, reassignments…).' })
@@ -231,12 +234,12 @@ export class WorkflowResolver {
 
   @FieldResolver(() => [StepVisitType], { description: '时间线 — each visit of a step, oldest first, with the time spent and whether it ran over its deadline.' })
   timeline(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return ctx.services.workflow.timeline(ctx.em, instance);
+    return this.services.workflow.timeline(ctx.em, instance);
   }
 
   @FieldResolver(() => HistoryIntegrityType, { description: 'Whether the recorded history is as it was written.' })
   integrity(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return ctx.services.workflow.integrity(ctx.em, instance);
+    return this.services.workflow.integrity(ctx.em, instance);
   }
 
   @FieldResolver(() => PersonType, { description: '提交人 — who filed it, with the organisation it was filed for.' })
@@ -254,13 +257,15 @@ export class WorkflowResolver {
     deprecationReason: 'The same for every viewer: use WorkflowTask.viewerActions, which says what you may do now.',
     description: 'Actions the current state has, whoever may take them.',
   })
-  availableActions(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
-    return ctx.services.workflow.availableActions(instance);
+  availableActions(@Parent() instance: WorkflowInstance) {
+    return this.services.workflow.availableActions(instance);
   }
 }
 
 @Resolver(() => WorkflowTaskType)
 export class WorkflowTaskResolver {
+  constructor(private readonly services: Pick<Services, 'workflow'>) {}
+
   @FieldResolver(() => Boolean, { description: '已超期 — open and past its deadline.' })
   overdue(@Parent() task: WorkflowTaskType) {
     return task.status === 'OPEN' && task.dueAt.getTime() < Date.now();
@@ -288,9 +293,9 @@ export class WorkflowTaskResolver {
   instance(@Parent() task: WorkflowTaskType & Pick<InboxRow, 'joinedInstance'>, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
     // An inbox page reads its tasks' instances in its own statement (answered without a promise); other tasks go through the loader.
     const joined = task.joinedInstance;
-    if (!joined) return ctx.loaders.instance.load(task.instanceId).then((instance) => ctx.services.workflow.visible(viewer, instance));
+    if (!joined) return ctx.loaders.instance.load(task.instanceId).then((instance) => this.services.workflow.visible(viewer, instance));
     ctx.loaders.instance.prime(joined.id, joined);
-    return ctx.services.workflow.visible(viewer, joined);
+    return this.services.workflow.visible(viewer, joined);
   }
 }
 
