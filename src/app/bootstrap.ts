@@ -152,7 +152,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     funds,
     workflow,
     delegations,
-    inbox: new InboxService(new InboxRepository(), definitions, workflow, delegations),
+    inbox: new InboxService(new InboxRepository(), definitions, workflow),
     subjects,
     aid,
     expenses,

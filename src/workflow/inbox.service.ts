@@ -3,19 +3,19 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { may, scopes } from '../auth/authorization.policy';
 import type { Grant, Viewer } from '../auth/viewer';
 import type { Role } from '../auth/role';
-import type { DelegationService } from '../delegation/delegation.service';
+import type { ActiveDelegation } from '../delegation/delegation.store';
 import { pageOfRows, pageSize, type PageArgs } from '../common/connection';
 import { AppError, badInput, notFound } from '../common/errors';
 import { isId, parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
 import { text } from '../common/validate';
 import { parseIdempotencyKey } from '../idempotency/idempotency.store';
-import { offeredActions, type OfferedAction } from './core';
+import { offeredActions, type Actor, type OfferedAction } from './core';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { InboxRepository, InboxRow, InboxSortKey, SqlTerm } from './inbox.repository';
 import { sortValue } from './inbox.repository';
 import type { WorkflowInstance } from './workflow-instance.entity';
-import { taskActTarget, type WorkflowService } from './workflow.service';
+import { actsInPerson, substituteCapacity, taskActTarget, type WorkflowService } from './workflow.service';
 
 /**
  * Whose work an inbox lists: the viewer's account, member record and grants. An inbox is the union of its
@@ -44,6 +44,8 @@ export interface InboxRequest {
   filter?: InboxFilter;
   order?: { field: 'DUE_AT' | 'CREATED_AT' | 'AMOUNT'; direction: 'ASC' | 'DESC' };
   page: PageArgs;
+  /** Whom the viewer stands in for now, as the request has it looked up (shared with the tasks' viewerActions). */
+  actingFor: () => Promise<readonly ActiveDelegation[]>;
 }
 
 /** What the viewer-dependent fields of a task need: the task, its instance's applicant and definition version. */
@@ -69,7 +71,6 @@ export class InboxService {
     private readonly repo: InboxRepository,
     private readonly definitions: DefinitionRegistry,
     private readonly workflow: WorkflowService,
-    private readonly delegations: DelegationService,
   ) {}
 
   async list(em: EntityManager, viewer: Viewer, req: InboxRequest) {
@@ -78,7 +79,7 @@ export class InboxService {
     const descending = req.order?.direction === 'DESC';
     const after = decodeCursor(req.page.after, sort, descending);
     const where = [
-      req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...(await this.delegators(em, viewer))]),
+      req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...delegators(await req.actingFor())]),
       ...(await this.filterTerms(em, viewer, req.filter ?? {})),
     ];
     const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1 });
@@ -93,15 +94,6 @@ export class InboxService {
         return repo.counts(em, where);
       },
     };
-  }
-
-  /** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
-  private async delegators(em: EntityManager, viewer: Viewer): Promise<InboxPrincipal[]> {
-    return (await this.delegations.actingFor(em, viewer)).map((d) => ({
-      accountId: d.delegatorAccountId,
-      memberId: d.delegatorMemberId,
-      grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }],
-    }));
   }
 
   private async filterTerms(em: EntityManager, viewer: Viewer, f: InboxFilter): Promise<SqlTerm[]> {
@@ -124,19 +116,30 @@ export class InboxService {
   }
 
   /**
-   * The actions the viewer may take on the task now: none on a closed task or one claimed by someone else, none
-   * without the policy's `task.act`, then the core's own checks (candidate role over the routed organisation,
-   * committee seat, separation of duties, a vote not yet cast), which are the checks `decide` applies.
+   * The actions the viewer may take on the task now: none on a closed task or one claimed by someone else, then
+   * the core's own checks (candidate role over the routed organisation, committee seat, separation of duties, a
+   * vote not yet cast), which are the checks `decide` applies. A viewer who may not act on it in person gets the
+   * actions they may take as a substitute (代理), on behalf of a delegator whose delegated grant covers it, as
+   * `decide` would take them; `delegations` (whom the viewer stands in for) is asked only then.
    */
-  viewerActions(viewer: Viewer, task: TaskForActions, instance: InstanceForActions | undefined): OfferedAction[] {
+  async viewerActions(
+    viewer: Viewer,
+    task: TaskForActions,
+    instance: InstanceForActions | undefined,
+    delegations: () => Promise<readonly ActiveDelegation[]>,
+  ): Promise<OfferedAction[]> {
     if (!instance || task.status !== 'OPEN') return [];
     if (task.claimedBy && task.claimedBy !== viewer.accountId) return [];
-    if (!may(viewer, 'task.act', taskActTarget(task))) return [];
     const def = this.definitions.get(task.definitionKey, instance.definitionVersion);
     if (!def) return [];
     const isApplicant = instance.applicantAccountId === viewer.accountId || (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id);
-    const actor = { accountId: viewer.accountId, organizationId: null, grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })), isApplicant };
-    return offeredActions(def, task.step, { candidateRoles: task.candidateRoles, organizationPath: task.routedOrgPath, votedBy: task.votedBy }, actor);
+    const actor: Actor = { accountId: viewer.accountId, organizationId: null, grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })), isApplicant };
+    const ref = { candidateRoles: task.candidateRoles, organizationPath: task.routedOrgPath, assignedTo: task.assignedTo ?? undefined, votedBy: task.votedBy };
+    if (task.kind !== 'task' || actsInPerson(actor.grants, viewer.accountId, ref)) {
+      return may(viewer, 'task.act', taskActTarget(task)) ? offeredActions(def, task.step, ref, actor) : [];
+    }
+    const onBehalfOf = substituteCapacity(await delegations(), ref, instance);
+    return onBehalfOf ? offeredActions(def, task.step, ref, { ...actor, onBehalfOf }) : [];
   }
 
   /**
@@ -180,6 +183,10 @@ export class InboxService {
     return state?.kind === 'task' && Object.hasOwn(state.actions, action) && state.actions[action].bulk;
   }
 }
+
+/** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
+const delegators = (held: readonly ActiveDelegation[]): InboxPrincipal[] =>
+  held.map((d) => ({ accountId: d.delegatorAccountId, memberId: d.delegatorMemberId, grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }] }));
 
 /** The idempotency key of one task's decision within a bulk call: stable for the call's key and the task. */
 const taskKey = (callKey: string, taskId: string) => `bulk:${createHash('sha256').update(`${callKey}\u0000${taskId}`).digest('hex').slice(0, 40)}`;

@@ -9,7 +9,7 @@ import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
 import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
-import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
+import type { Actor, Grant, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
 import type { ActAttribution, HistoryRepository, Where } from './history.repository';
@@ -23,6 +23,7 @@ import { firstBrokenHistorySeq } from '../audit/chain.repository';
 import { buildTimeline } from '../audit/timeline';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 import type { DelegationService } from '../delegation/delegation.service';
+import type { ActiveDelegation } from '../delegation/delegation.store';
 import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
 import { holdsAnyRole } from './core/routing';
 import type { HistoryDetail } from './workflow-history.entity';
@@ -411,23 +412,9 @@ export class WorkflowService {
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
     // Delegations are looked up only when the viewer could not act on the task in person: the usual decision pays nothing.
-    const inPerson = task?.assignedTo ? task.assignedTo === viewer.accountId : !!task?.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
-    if (!taskKey || !task || task.kind !== 'task' || inPerson) return actor;
-    const held = await this.lookups.delegations.actingFor(em, viewer);
-    const covering = (d: (typeof held)[number]) =>
-      task.assignedTo ? d.delegatorAccountId === task.assignedTo : task.candidateRoles.includes(d.role) && covers(d.organizationPath, task.organizationPath!);
-    const used = held.find(covering);
-    if (!used) return actor;
-    return {
-      ...actor,
-      organizationId: used.organizationId,
-      onBehalfOf: {
-        accountId: used.delegatorAccountId,
-        organizationId: used.organizationId,
-        grants: held.filter((d) => d.delegatorAccountId === used.delegatorAccountId).map((d) => ({ role: d.role, path: d.organizationPath })),
-        isApplicant: instance.applicantAccountId === used.delegatorAccountId || (!!used.delegatorMemberId && used.delegatorMemberId === instance.applicantMemberId),
-      },
-    };
+    if (!taskKey || !task || task.kind !== 'task' || actsInPerson(grants, viewer.accountId, task)) return actor;
+    const onBehalfOf = substituteCapacity(await this.lookups.delegations.actingFor(em, viewer), task, instance);
+    return onBehalfOf ? { ...actor, organizationId: onBehalfOf.organizationId, onBehalfOf } : actor;
   }
 
   /**
@@ -639,9 +626,43 @@ function approvalDetail(instance: WorkflowInstance, args: ApprovalArgs | undefin
   return null;
 }
 
-/** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
+/** Whether the account may act on the task as itself: the person it was transferred to, or a holder of one of its roles over its organisation. */
+export function actsInPerson(grants: readonly Grant[], accountId: string, task: DelegableTask): boolean {
+  return task.assignedTo ? task.assignedTo === accountId : !!task.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
+}
+
+/** What of a task decides whether a delegation covers it. */
+export interface DelegableTask {
+  assignedTo?: string | null;
+  candidateRoles: readonly string[];
+  organizationPath: string | null;
+}
+
+/**
+ * The delegator a substitute acts for on the task (代理), as the core takes it: the first delegation in force
+ * whose grant covers the task (or whose delegator it was transferred to), with every grant that delegator passed
+ * on; null when none covers it. The one rule behind deciding on someone's behalf and the actions offered for it.
+ */
+export function substituteCapacity(
+  held: readonly ActiveDelegation[],
+  task: DelegableTask,
+  instance: { applicantAccountId?: string | null; applicantMemberId?: string | null },
+): NonNullable<Actor['onBehalfOf']> | null {
+  const covering = (d: ActiveDelegation) =>
+    task.assignedTo ? d.delegatorAccountId === task.assignedTo : task.candidateRoles.includes(d.role) && !!task.organizationPath && covers(d.organizationPath, task.organizationPath);
+  const used = held.find(covering);
+  if (!used) return null;
+  return {
+    accountId: used.delegatorAccountId,
+    organizationId: used.organizationId,
+    grants: held.filter((d) => d.delegatorAccountId === used.delegatorAccountId).map((d) => ({ role: d.role, path: d.organizationPath })),
+    isApplicant: instance.applicantAccountId === used.delegatorAccountId || (!!used.delegatorMemberId && used.delegatorMemberId === instance.applicantMemberId),
+  };
+}
+
+/** Who may act on a task: holders of its candidate roles over its organisation, or the person it is assigned to (the applicant of a revision, a transferee). */
 export const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
-  t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles };
+  t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles, accountIds: [t.assignedTo] };
 
 /**
  * The role a viewer acts in at an organisation: a grant covering it (one of `roles` where the step names
