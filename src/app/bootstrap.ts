@@ -125,10 +125,12 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
   const history = new HistoryRepository();
   const roleAssignments = new RoleAssignmentRepository();
-  const delegations = new DelegationService(new DelegationStore(), roleAssignments);
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, (workflow, action) =>
+  // The inbox is told of delegations (the substitute's inbox changes); it is made below, from the workflow.
+  const delegations = new DelegationService(new DelegationStore(), roleAssignments, (em, row, granted): Promise<void> => inbox.delegationChanged(em, row, granted));
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, live, (workflow, action) =>
     metrics.decisions.inc({ workflow, action }),
   );
+  const inbox: InboxService = new InboxService(new InboxRepository(), definitions, workflow, live);
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);
@@ -137,7 +139,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, live, logger);
   const loginThrottle = new LoginThrottle(config, logger);
-  const liveHub = new LiveHub(orm, config.DATABASE_URL, logger);
+  const liveHub = new LiveHub(orm, config.DATABASE_URL, logger, new InboxRepository());
 
   const services: Services = {
     config,
@@ -152,7 +154,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     funds,
     workflow,
     delegations,
-    inbox: new InboxService(new InboxRepository(), definitions, workflow),
+    inbox,
     subjects,
     aid,
     expenses,

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { may, scopes } from '../auth/authorization.policy';
 import type { Grant, Viewer } from '../auth/viewer';
 import type { Role } from '../auth/role';
-import type { ActiveDelegation } from '../delegation/delegation.store';
+import type { ActiveDelegation, DelegationRow } from '../delegation/delegation.store';
+import type { LivePublisher } from '../live/live.publisher';
 import { pageOfRows, pageSize, type PageArgs } from '../common/connection';
 import { AppError, badInput, notFound } from '../common/errors';
 import { isId, parseId } from '../common/ids';
@@ -71,6 +72,7 @@ export class InboxService {
     private readonly repo: InboxRepository,
     private readonly definitions: DefinitionRegistry,
     private readonly workflow: WorkflowService,
+    private readonly live: LivePublisher,
   ) {}
 
   async list(em: EntityManager, viewer: Viewer, req: InboxRequest) {
@@ -94,6 +96,18 @@ export class InboxService {
         return repo.counts(em, where);
       },
     };
+  }
+
+  /**
+   * Tells the live feed that a delegation in force now began or ended: each open task of the delegator that the
+   * delegated grant puts in their inbox arrives in, or leaves, the substitute's (inboxChanged decides which).
+   * One that starts later, or has ended, changes no inbox now.
+   */
+  async delegationChanged(em: EntityManager, d: DelegationRow, granted: boolean): Promise<void> {
+    const now = Date.now();
+    if (d.startsAt.getTime() > now || d.endsAt.getTime() <= now) return;
+    const keys = await this.repo.keys(em, [assignedTo(delegators([{ ...d, delegatorMemberId: null }]))]);
+    this.live.after(em, keys.map((key) => ({ type: 'task', change: 'delegated', key, accountId: d.substituteAccountId, granted })));
   }
 
   private async filterTerms(em: EntityManager, viewer: Viewer, f: InboxFilter): Promise<SqlTerm[]> {
@@ -184,15 +198,35 @@ export class InboxService {
   }
 }
 
-/** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
-const delegators = (held: readonly ActiveDelegation[]): InboxPrincipal[] =>
-  held.map((d) => ({ accountId: d.delegatorAccountId, memberId: d.delegatorMemberId, grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }] }));
-
 /** The idempotency key of one task's decision within a bulk call: stable for the call's key and the task. */
 const taskKey = (callKey: string, taskId: string) => `bulk:${createHash('sha256').update(`${callKey}\u0000${taskId}`).digest('hex').slice(0, 40)}`;
 
+/** What of a task and its instance decides whether it is in an inbox. */
+export type InboxMembership = Pick<InboxRow, 'status' | 'kind' | 'assignedTo' | 'claimedBy' | 'routedOrgId' | 'candidateRoles' | 'votedBy' | 'applicantAccountId' | 'applicantMemberId'>;
+
 /**
- * The tasks a principal may act on now, as SQL: routed to exactly an organisation where they hold a candidate
+ * Whether the task is in the inbox of these principals (the viewer, and those they stand in for): the rule of
+ * `assignedTo` below, term for term, for one row in memory (the live feed's inboxChanged). Keep the two together.
+ */
+export function inInbox(principals: readonly InboxPrincipal[], t: InboxMembership): boolean {
+  if (t.status !== 'OPEN') return false;
+  return principals.some((p) => {
+    const a = p.accountId;
+    const routed = t.assignedTo === null && p.grants.some((g) => g.organizationId === t.routedOrgId && t.candidateRoles.includes(g.role));
+    const theirs =
+      t.kind === 'applicant'
+        ? t.assignedTo === a
+        : (t.assignedTo === a || t.claimedBy === a || routed) && t.applicantAccountId !== a && !(p.memberId && t.applicantMemberId === p.memberId);
+    return theirs && (t.claimedBy === null || t.claimedBy === a) && !t.votedBy.includes(a);
+  });
+}
+
+/** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
+export const delegators = (held: readonly Pick<ActiveDelegation, 'delegatorAccountId' | 'delegatorMemberId' | 'role' | 'organizationId' | 'organizationPath'>[]): InboxPrincipal[] =>
+  held.map((d) => ({ accountId: d.delegatorAccountId, memberId: d.delegatorMemberId, grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }] }));
+
+/**
+ * The tasks a principal may act on now, as SQL (and `inInbox` in memory): routed to exactly an organisation where they hold a candidate
  * role (a committee seat, for votes) unless it was transferred to one person (转办), or assigned or handed to them; claimed by them or by nobody; not filed by
  * them (separation of duties; their own revision steps excepted); not a vote they have cast.
  */

@@ -23,6 +23,7 @@ import { firstBrokenHistorySeq } from '../audit/chain.repository';
 import { buildTimeline } from '../audit/timeline';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 import type { DelegationService } from '../delegation/delegation.service';
+import type { LivePublisher } from '../live/live.publisher';
 import type { ActiveDelegation } from '../delegation/delegation.store';
 import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
 import { holdsAnyRole } from './core/routing';
@@ -91,6 +92,8 @@ export class WorkflowService {
     private readonly obligations: ObligationStore,
     private readonly historyRows: HistoryRepository,
     private readonly lookups: ApprovalLookups,
+    /** Told of the claims that change whose inbox a task is in, once committed (decisions tell it through the store). */
+    private readonly live: LivePublisher,
     /** Told of every act that moved an instance, once it is committed (the decisions metric). */
     private readonly onActed: (workflow: string, action: string) => void = () => undefined,
   ) {}
@@ -180,6 +183,7 @@ export class WorkflowService {
       },
     );
     if (!claimed) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
+    this.claimantChanged(em, task, null);
     return em.refreshOrFail(task);
   }
 
@@ -188,7 +192,7 @@ export class WorkflowService {
     if (!task.claimedBy) return task;
     authorize(viewer, 'task.release', releaseTarget(task), { message: 'Only the claimant or an administrator may release a claim' });
     const as = task.claimedBy === viewer.accountId ? 'assignee' : 'administrator';
-    await this.historyRows.recordAct(
+    const released = await this.historyRows.recordAct(
       em,
       { instanceId: task.instanceId, action: 'unclaim', actor: taskActor(viewer, task, as), detail: { taskId: task.id, fromAccountId: task.claimedBy } },
       {
@@ -197,6 +201,7 @@ export class WorkflowService {
         params: [task.id, task.claimedBy],
       },
     );
+    if (released) this.claimantChanged(em, task, task.claimedBy);
     return em.refreshOrFail(task);
   }
 
@@ -229,7 +234,13 @@ export class WorkflowService {
       },
     );
     if (!reassigned) throw conflict('This task is closed', 'TASK_CLOSED');
+    this.claimantChanged(em, task, task.claimedBy ?? null);
     return em.refreshOrFail(task);
+  }
+
+  /** A claim taken, released or handed on: the task moves between inboxes, and the instance's history grew. */
+  private claimantChanged(em: EntityManager, task: WorkflowTask, from: string | null): void {
+    this.live.after(em, [{ type: 'task', change: 'claimed', key: task.key, from }, { type: 'instance', id: task.instanceId }]);
   }
 
   // ------------------------------------------------------------------------------------------------ acting

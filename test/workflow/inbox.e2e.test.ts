@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { addCommittees, buildFederation, Federation, sqlOn } from '../support/fixtures';
 import { startAnotherInstance, startTestApp, TestApp } from '../support/harness';
 import { eventually, WorkflowClient } from '../support/workflow';
+import { InboxRepository } from '../../src/workflow/inbox.repository';
+import { delegators, inInbox, principalOf } from '../../src/workflow/inbox.service';
 
 const APPLY = `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { instance { id } } }`;
 const SUBMIT = `mutation($input: SubmitExpenseInput!) { submitExpense(input: $input) { instance { id } } }`;
@@ -291,6 +293,27 @@ describe('inbox', () => {
       expect([3, 4]).toContain(one.count);
       expect(every.types).toEqual(new Set(['AidApplication', 'Expense', 'Nomination']));
       expect(every.count).toBe(3 + every.types.size);
+    });
+  });
+
+  describe('one rule for the inbox and its live updates', () => {
+    it('puts a task in a viewer’s inbox in memory (inboxChanged) exactly when the inbox query lists it', async () => {
+      // A substitute too, whose inbox is also their delegator's.
+      const week = { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString() };
+      const set = await t.gql('mutation($i: SetDelegationInput!) { setDelegation(input: $i) { id } }', { i: { substituteAccountId: fed.accounts.danfengFinance.id, ...week } }, tokens['danfeng.approver']);
+      expect(set.errors).toBeUndefined();
+      const em = t.app.services.orm.em.fork();
+      const keys = (await sqlOn(t)('select key from workflow_task', [])).map((r: { key: string }) => r.key);
+      const tasks = await new InboxRepository().byKeys(em, keys);
+      expect([...new Set(tasks.map((task) => task.status))]).toEqual(expect.arrayContaining(['OPEN', 'DONE']));
+      for (const who of Object.keys(tokens)) {
+        const viewer = await t.app.services.auth.viewerFromToken(() => em, tokens[who]);
+        const principals = [principalOf(viewer), ...delegators(await t.app.services.delegations.actingFor(em, viewer))];
+        const inMemory = tasks.filter((task) => inInbox(principals, task)).map((task) => task.id).sort();
+        const listed = (await nodes(who)).map((n) => n.id).sort();
+        expect({ who, tasks: inMemory }).toEqual({ who, tasks: listed });
+      }
+      await t.gql('mutation($id: ID!) { revokeDelegation(id: $id) { id } }', { id: set.data.setDelegation.id }, tokens['danfeng.approver']);
     });
   });
 });
