@@ -57,8 +57,9 @@ export interface InboxQuery {
   /** Conditions ANDed after `t.status = 'OPEN'`. */
   where: SqlTerm[];
   sort: InboxSortKey;
+  /** The reading order: a backward page reads the list's order reversed. */
   descending: boolean;
-  /** The last row of the previous page: its sort value and id. */
+  /** The row to read on from, in this reading order (the cursor): its sort value and id. */
   after?: { value: string | number; id: string };
   limit: number;
 }

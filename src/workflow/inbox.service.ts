@@ -5,7 +5,7 @@ import type { Grant, Viewer } from '../auth/viewer';
 import type { Role } from '../auth/role';
 import type { ActiveDelegation, DelegationRow } from '../delegation/delegation.store';
 import type { LivePublisher } from '../live/live.publisher';
-import { pageOfRows, pageSize, type PageArgs } from '../common/connection';
+import { pageOfRows, pageRequest, type PageArgs } from '../common/connection';
 import { AppError, badInput, notFound } from '../common/errors';
 import { isId, parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
@@ -76,18 +76,19 @@ export class InboxService {
   ) {}
 
   async list(em: EntityManager, viewer: Viewer, req: InboxRequest) {
-    const first = pageSize(req.page.first);
+    const page = pageRequest(req.page);
     const sort = SORT_KEYS[req.order?.field ?? 'DUE_AT'];
     const descending = req.order?.direction === 'DESC';
-    const after = decodeCursor(req.page.after, sort, descending);
+    const from = decodeCursor(page.cursor, sort, descending, page.backward ? 'before' : 'after');
     const where = [
       req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...delegators(await req.actingFor())]),
       ...(await this.filterTerms(em, viewer, req.filter ?? {})),
     ];
-    const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1 });
+    // Backward, the rows are read in the reverse order from the cursor (pageOfRows puts them back in order).
+    const rows = await this.repo.page(em, { where, sort, descending: descending !== page.backward, after: from, limit: page.size + 1 });
     const repo = this.repo;
     return {
-      ...pageOfRows(rows, first, Boolean(after), (node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) })),
+      ...pageOfRows(rows, { size: page.size, backward: page.backward, fromCursor: Boolean(from) }, (node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) })),
       // Getters: the counting statements run only when a client selects the field.
       get totalCount() {
         return repo.count(em, where);
@@ -265,7 +266,7 @@ function encodeCursor(sort: InboxSortKey, descending: boolean, value: string | n
 }
 
 /** A cursor is only good for the order it was made in; anything else is BAD_CURSOR, never a database error. */
-function decodeCursor(after: string | null | undefined, sort: InboxSortKey, descending: boolean): { value: string | number; id: string } | undefined {
+function decodeCursor(after: string | null | undefined, sort: InboxSortKey, descending: boolean, field: 'after' | 'before'): { value: string | number; id: string } | undefined {
   if (after === undefined || after === null) return undefined;
   let decoded: unknown;
   try {
@@ -276,7 +277,7 @@ function decodeCursor(after: string | null | undefined, sort: InboxSortKey, desc
   const [s, d, value, id] = Array.isArray(decoded) && decoded.length === 4 ? decoded : [];
   const valueFits = sort === 'amount' ? Number.isSafeInteger(value) : typeof value === 'string' && !Number.isNaN(Date.parse(value));
   if (s !== sort || d !== (descending ? 'd' : 'a') || !valueFits || typeof id !== 'string' || !isId(id)) {
-    throw badInput('after is not a cursor of this list in this order', 'after', 'BAD_CURSOR');
+    throw badInput(`${field} is not a cursor of this list in this order`, field, 'BAD_CURSOR');
   }
   return { value, id };
 }

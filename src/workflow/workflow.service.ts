@@ -2,7 +2,7 @@ import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { idCursor, PageArgs, pageSize, paginate, rowsConnection } from '../common/connection';
+import { idPage, PageArgs, paginate, rowsConnection } from '../common/connection';
 import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
 import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
@@ -513,11 +513,10 @@ export class WorkflowService {
 
   /** Every recorded act the reviewer may see, newest first. */
   async history(em: EntityManager, viewer: Viewer, filter: HistoryFilter = {}, page: PageArgs) {
-    const first = pageSize(page.first);
-    const afterId = idCursor(page.after);
+    const at = idPage(page);
     const where = await this.historyWhere(em, viewer, filter, 'history.read');
-    const rows = await this.historyRows.page(em, where, first, afterId);
-    return rowsConnection(rows, first, page.after, () => this.historyRows.count(em, where));
+    const rows = await this.historyRows.page(em, where, at);
+    return rowsConnection(rows, at, () => this.historyRows.count(em, where));
   }
 
   /**

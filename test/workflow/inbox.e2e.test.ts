@@ -3,6 +3,7 @@ import { addCommittees, buildFederation, Federation, sqlOn } from '../support/fi
 import { startAnotherInstance, startTestApp, TestApp } from '../support/harness';
 import { eventually, WorkflowClient } from '../support/workflow';
 import { InboxRepository } from '../../src/workflow/inbox.repository';
+import { type Page, walkPages } from '../support/paging';
 import { delegators, inInbox, principalOf } from '../../src/workflow/inbox.service';
 
 const APPLY = `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { instance { id } } }`;
@@ -293,6 +294,45 @@ describe('inbox', () => {
       expect([3, 4]).toContain(one.count);
       expect(every.types).toEqual(new Set(['AidApplication', 'Expense', 'Nomination']));
       expect(every.count).toBe(3 + every.types.size);
+    });
+  });
+
+  describe('paging backward (last, before)', () => {
+    const PAGE = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } }';
+    const ARGS = '$first: Int, $after: String, $last: Int, $before: String';
+    const PAGED = 'first: $first, after: $after, last: $last, before: $before';
+    /** Every node of the connection `pick` finds, walked forward and backward in pages of `size`: both ways agree. */
+    async function bothWays(query: string, pick: (data: any) => Page<{ id: string }>, who: string, vars: Record<string, unknown> = {}, size = 3) {
+      const read = async (args: Record<string, unknown>) => {
+        const res = await t.gql(query, { ...vars, ...args }, tokens[who]);
+        expect(res.errors).toBeUndefined();
+        return pick(res.data);
+      };
+      const forward = await walkPages(read, size);
+      expect(await walkPages(read, size, 'backward')).toEqual(forward);
+      return forward;
+    }
+
+    it('pages an inbox back from its end to the rows forward paging gives, in every order', async () => {
+      const q = `query(${ARGS}, $scope: InboxScope, $orderBy: InboxOrder) { myTasks(${PAGED}, scope: $scope, orderBy: $orderBy) { totalCount ${PAGE} } }`;
+      for (const orderBy of [undefined, { field: 'AMOUNT', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }]) {
+        const all = await bothWays(q, (d) => d.myTasks, 'city.approver', { scope: 'SUBTREE', orderBy });
+        expect(all.length).toBeGreaterThan(10);
+        expect(all.map((n) => n.id)).toEqual((await nodes('city.approver', { scope: 'SUBTREE', orderBy })).map((n) => n.id));
+      }
+      // A cursor of one order is no cursor of another, either way.
+      const first = await t.gql(q, { first: 1, scope: 'SUBTREE' }, tokens['city.approver']);
+      const other = await t.gql(q, { last: 1, before: first.data.myTasks.pageInfo.endCursor, scope: 'SUBTREE', orderBy: { field: 'AMOUNT', direction: 'DESC' } }, tokens['city.approver']);
+      expect(other.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'BAD_CURSOR', field: 'before' });
+    });
+
+    it('pages workflow instances and the approval history back to the rows forward paging gives', async () => {
+      const instances = await bothWays(`query(${ARGS}) { workflowInstances(${PAGED}) { totalCount ${PAGE} } }`, (d) => d.workflowInstances, 'danfeng.approver');
+      expect(instances.length).toBeGreaterThan(10);
+      const history = await bothWays(`query(${ARGS}) { approvalHistory(${PAGED}) { totalCount ${PAGE} } }`, (d) => d.approvalHistory, 'city.approver', {}, 4);
+      expect(history.length).toBeGreaterThan(10);
+      const mixed = await t.gql(`query(${ARGS}) { approvalHistory(${PAGED}) { totalCount } }`, { first: 2, last: 2 }, tokens['city.approver']);
+      expect(mixed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PAGE_ARGS_CONFLICT' });
     });
   });
 
