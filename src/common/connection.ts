@@ -245,11 +245,12 @@ export type Order<T> = Partial<Record<keyof T & string, 'asc' | 'desc'>>;
 
 /**
  * Keyset pagination over an entity. The order must end with a unique key (id) so it is total and stable.
+ * `where` is a function where it holds raw() fragments: MikroORM uses each fragment once, and the count reads it again.
  */
 export async function paginate<T extends object>(
   em: EntityManager,
   entity: EntityName<T>,
-  where: FilterQuery<T>,
+  where: FilterQuery<T> | (() => FilterQuery<T>),
   orderBy: Order<T>,
   page: PageArgs,
   populate: readonly string[] = [],
@@ -258,7 +259,8 @@ export async function paginate<T extends object>(
   const req = keysetPage(page, Object.keys(orderBy).map((key) => kindOf(meta?.properties[key as keyof T & string] as EntityProperty | undefined)));
   // The cursor is checked above; MikroORM reads it (and pages backward) itself.
   const at = page.before ?? page.after ?? undefined;
-  const cursor = await em.findByCursor(entity, where, {
+  const filter = typeof where === 'function' ? (where as () => FilterQuery<T>) : () => where;
+  const cursor = await em.findByCursor(entity, filter(), {
     ...(req.backward ? { last: req.size, before: at } : { first: req.size, after: at }),
     orderBy: orderBy as never,
     includeCount: false,
@@ -274,7 +276,7 @@ export async function paginate<T extends object>(
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
     get totalCount() {
-      return em.fork().count(entity, where);
+      return em.fork().count(entity, filter());
     },
   };
 }

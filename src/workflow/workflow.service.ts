@@ -1,6 +1,7 @@
 import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
-import { authorize, may, scopes } from '../auth/authorization.policy';
+import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
+import { raw } from '@mikro-orm/core';
 import type { Viewer } from '../auth/viewer';
 import { idPage, PageArgs, paginate, rowsConnection } from '../common/connection';
 import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
@@ -44,6 +45,8 @@ export interface InstanceFilter {
   subjectId?: string;
   organizationId?: string;
   mine?: boolean;
+  /** Only those copied to the viewer (true), or only those not (false). */
+  copiedToMe?: boolean;
 }
 
 export interface HistoryFilter {
@@ -501,14 +504,20 @@ export class WorkflowService {
 
   async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
     const own = [{ applicantAccountId: viewer.accountId }, ...(viewer.member ? [{ applicantMemberId: viewer.member.id }] : [])];
-    const where: object[] = [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own })];
-    if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
-    if (filter.state) where.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
-    if (filter.status) where.push({ status: filter.status });
-    if (filter.subjectId) where.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
-    if (filter.mine) where.push({ applicantAccountId: viewer.accountId });
-    if (filter.organizationId) where.push(inSubtrees('subjectOrgPath', [await this.orgPath(em, filter.organizationId)]));
-    return paginate(em, WorkflowInstance, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
+    // Copied to the viewer (抄送): as the policy's COPIED relation reads an instance's copies, one containment per addressee.
+    const copied = () => ({ $or: copyAddressees(viewer).map((a) => ({ [raw(`data->'carbonCopies' @> ?::jsonb`, [JSON.stringify([a])])]: true })) });
+    const where: (() => object)[] = [() => ({ $or: [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own }), copied()] })];
+    if (filter.copiedToMe === true) where.push(copied);
+    if (filter.copiedToMe === false) where.push(() => ({ $not: copied() }));
+    const plain: object[] = [];
+    if (filter.definitionKey) plain.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
+    if (filter.state) plain.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
+    if (filter.status) plain.push({ status: filter.status });
+    if (filter.subjectId) plain.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
+    if (filter.mine) plain.push({ applicantAccountId: viewer.accountId });
+    if (filter.organizationId) plain.push(inSubtrees('subjectOrgPath', [await this.orgPath(em, filter.organizationId)]));
+    // Made afresh for each statement: the copy terms are raw() fragments, which MikroORM uses once.
+    return paginate(em, WorkflowInstance, () => ({ $and: [...where.map((w) => w()), ...plain] }), { createdAt: 'desc', id: 'desc' }, page);
   }
 
   /** Every recorded act the reviewer may see, newest first. */

@@ -305,6 +305,35 @@ describe('approval actions', () => {
       expect(codeOf(byApplicant)).toMatch(/FORBIDDEN|NOT_FOUND/);
     });
 
+    it('lists the instances copied to a viewer, in person or to a role they hold, among theirs and on their own with copiedToMe', async () => {
+      const LIST = `query($f: InstanceFilter) { workflowInstances(first: 100, filter: $f) { totalCount edges { node { id state } } } }`;
+      const ids = async (who: string, f: Record<string, unknown> = {}) => {
+        const res = await t.gql(LIST, { f }, tokens[who]);
+        expect(res.errors).toBeUndefined();
+        expect(res.data.workflowInstances.totalCount).toBe(res.data.workflowInstances.edges.length);
+        return res.data.workflowInstances.edges.map((e: { node: { id: string } }) => e.node.id) as string[];
+      };
+      const id = await apply();
+      const verify = await wf.taskFor(tokens['longfeng.approver'], id, 'GRASSROOTS_VERIFY');
+      expect(await ids('chen')).not.toContain(id);
+      expect((await gql('longfeng.approver', COPY, { t: verify.id, a: [committees.accounts.chen.id] })).errors).toBeUndefined();
+      expect(await ids('chen')).toContain(id);
+      const copiedToChen = await ids('chen', { copiedToMe: true });
+      expect(copiedToChen).toContain(id);
+      // Every one listed as copied is one chen may read only through the copy, and opens read-only.
+      for (const copied of copiedToChen) expect((await t.gql(READ, { id: copied }, tokens.chen)).data.workflowInstance.carbonCopies.some((c: { accountId: string }) => c.accountId === committees.accounts.chen.id)).toBe(true);
+      expect(await ids('chen', { copiedToMe: false })).not.toContain(id);
+      expect(await ids('longfeng.approver', { copiedToMe: true })).not.toContain(id);
+      expect(await ids('longfeng.approver')).toContain(id);
+
+      // A copy to a role: the county auditor, once the county has decided.
+      expect(await ids('danfeng.auditor', { copiedToMe: true })).not.toContain(id);
+      await approve('longfeng.approver', id, 'GRASSROOTS_VERIFY');
+      await approve('danfeng.approver', id, 'COUNTY_REVIEW');
+      expect(await ids('danfeng.auditor', { copiedToMe: true })).toContain(id);
+      expect(await ids('shangnan.approver')).not.toContain(id);
+    });
+
     it('copies the roles the definition names when the step is decided', async () => {
       const id = await apply();
       await approve('longfeng.approver', id, 'GRASSROOTS_VERIFY');
