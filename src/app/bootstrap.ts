@@ -127,10 +127,12 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
   const history = new HistoryRepository();
   const roleAssignments = new RoleAssignmentRepository();
-  const delegations = new DelegationService(new DelegationStore(), roleAssignments);
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, (workflow, action) =>
+  // The inbox is told of delegations (the substitute's inbox changes); it is made below, from the workflow.
+  const delegations = new DelegationService(new DelegationStore(), roleAssignments, (em, row, granted): Promise<void> => inbox.delegationChanged(em, row, granted));
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, live, (workflow, action) =>
     metrics.decisions.inc({ workflow, action }),
   );
+  const inbox: InboxService = new InboxService(new InboxRepository(), definitions, workflow, live);
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);
@@ -139,14 +141,15 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, live, logger);
   const loginThrottle = new LoginThrottle(config, logger);
-  const liveHub = new LiveHub(orm, config.DATABASE_URL, logger);
+  const liveHub = new LiveHub(orm, config.DATABASE_URL, logger, new InboxRepository());
+  const auth = new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle, logger);
 
   const services: Services = {
     config,
     logger,
     orm,
     queryCounter,
-    auth: new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle, logger),
+    auth,
     organizations,
     members: new MemberService(personalDataCipher, new MemberRepository(), subtreeRoots),
     personalDataCipher,
@@ -154,12 +157,12 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     funds,
     workflow,
     delegations,
-    inbox: new InboxService(new InboxRepository(), definitions, workflow, delegations),
+    inbox,
     subjects,
     aid,
     expenses,
     awards,
-    live: new LiveFeeds(liveHub),
+    live: new LiveFeeds(liveHub, { delegations, workflow, auth, orm, logger }),
     audit: new AuditService(new AuditRepository()),
   };
 

@@ -129,6 +129,17 @@ function principals(viewer: Viewer): { role: Role; path: string }[] {
   return held;
 }
 
+/**
+ * Who a carbon copy (抄送) addressed to the viewer names (the COPIED relation): their account, or a role they hold
+ * on exactly that organisation. Also the JSON patterns a list matches an instance's copies against.
+ */
+export function copyAddressees(viewer: Viewer): ({ accountId: string } | { role: string; organizationPath: string })[] {
+  return [{ accountId: viewer.accountId }, ...principals(viewer).map((p) => ({ role: p.role, organizationPath: p.path }))];
+}
+
+const addresses = (a: ReturnType<typeof copyAddressees>[number], c: NonNullable<Target['copies']>[number]) =>
+  'accountId' in a ? c.accountId === a.accountId : c.role === a.role && c.organizationPath === a.organizationPath;
+
 /** How an organisation at `path` stands to a role held at `held`, if it is on the same branch. */
 export function relationOf(held: string, path: string): Relation | null {
   if (held === path) return OWN_ORG;
@@ -151,9 +162,7 @@ export function may(viewer: Viewer, op: Operation, target: Target): boolean {
   if (anyone.includes(SELF) && isOwn(viewer, target)) return true;
   if (anyone.includes(PUBLIC) && target.public) return true;
   const held = principals(viewer);
-  if (anyone.includes(COPIED) && target.copies?.some((c) => c.accountId === viewer.accountId || held.some((p) => p.role === c.role && p.path === c.organizationPath))) {
-    return true;
-  }
+  if (anyone.includes(COPIED) && target.copies?.some((c) => copyAddressees(viewer).some((a) => addresses(a, c)))) return true;
   return held.some((p) => {
     const allowed = rule[p.role];
     if (!allowed || target.path === null || (target.roles && !target.roles.includes(p.role))) return false;

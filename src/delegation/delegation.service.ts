@@ -30,6 +30,8 @@ export class DelegationService {
   constructor(
     private readonly store: DelegationStore,
     private readonly roles: RoleAssignmentRepository,
+    /** Told of each delegation begun or ended (`granted`), once committed: the substitute's inbox may have changed. */
+    private readonly changed: (em: EntityManager, row: DelegationRow, granted: boolean) => Promise<void> = async () => undefined,
   ) {}
 
   async set(em: EntityManager, viewer: Viewer, input: DelegationInput): Promise<DelegationRow> {
@@ -47,6 +49,7 @@ export class DelegationService {
     const reason = optionalText(input.reason, 'input.reason', { max: 500, multiline: true }) ?? null;
     const row = await this.store.insert(em, { delegatorAccountId: viewer.accountId, substituteAccountId: substitute, role: grant.role, organizationId: grant.organizationId, startsAt, endsAt, reason });
     if (!row) throw conflict('A delegation of this role already covers part of that period; revoke it first', ApprovalReason.DELEGATION_OVERLAPS);
+    await this.changed(em, row, true);
     return row;
   }
 
@@ -54,7 +57,10 @@ export class DelegationService {
     const row = await this.store.byId(em, parseId(id));
     if (!row) throw notFound('Delegation');
     authorize(viewer, 'delegation.revoke', { path: null, accountIds: [row.delegatorAccountId] }, { hideAs: 'Delegation' });
-    return (await this.store.revoke(em, row.id, viewer.accountId)) ?? row;
+    const revoked = await this.store.revoke(em, row.id, viewer.accountId);
+    if (!revoked) return row;
+    await this.changed(em, revoked, false);
+    return revoked;
   }
 
   /** The viewer's delegations that have not ended, given and received. */

@@ -4,10 +4,11 @@ import type { Services } from '../app/services';
 import type { Viewer } from '../auth/viewer';
 import { AppError, databaseUnavailable, unauthenticated } from '../common/errors';
 import { isDatabaseUnavailable } from '../db/availability';
+import type { LiveFeeds } from '../live/live.feeds';
 import { Loaders } from './loaders';
 
+/** A request's context: its ORM state, loaders and viewer. Resolvers get their services in their constructors. */
 export interface GqlContext {
-  services: Services;
   /** This request's own fork, for the ORM (writes): its identity map never leaks into another request. Made on first use. */
   readonly em: EntityManager;
   /**
@@ -25,21 +26,17 @@ export interface GqlContext {
   clientAddress: string;
   /** Why the bearer token was refused; raised only when an operation needs a viewer. */
   authError?: AppError;
-  /** For a subscription: the token its WebSocket signed in with, and how to close that socket. */
+  /** For a subscription: the token its WebSocket signed in with, how to close that socket, and the live feeds. */
   socket?: LiveSocket;
+  /** Gives a long-lived context (a subscription's) the ORM state of a new request: its own fork, made on first use, and new loaders. */
+  renew(): void;
 }
 
 /** The WebSocket a subscription runs on (src/live/live.server.ts). */
 export interface LiveSocket {
   authorization: string;
   close(code: number, reason: string): void;
-}
-
-/** Gives a long-lived context (a subscription's) the ORM state of a new request: its own fork, made on first use, and new loaders. */
-export function renewRequestState(ctx: GqlContext): void {
-  let em: EntityManager | undefined;
-  Object.defineProperty(ctx, 'em', { get: () => (em ??= ctx.services.orm.em.fork() as EntityManager), configurable: true, enumerable: true });
-  ctx.loaders = new Loaders(ctx.sql, () => ctx.em, ctx.services);
+  feeds: LiveFeeds;
 }
 
 export function requireViewer(ctx: GqlContext): Viewer {
@@ -52,10 +49,13 @@ export async function buildContext(services: Services, authorization: string | u
   let em: EntityManager | undefined;
   const sql = services.orm.em as EntityManager;
   const ctx: GqlContext = {
-    services,
     // Most reads never touch the ORM: a fork costs tens of microseconds, so it is made only when asked for.
     get em() {
       return (em ??= services.orm.em.fork() as EntityManager);
+    },
+    renew() {
+      em = undefined;
+      ctx.loaders = new Loaders(sql, () => ctx.em, services);
     },
     sql,
     loaders: new Loaders(sql, () => ctx.em, services),

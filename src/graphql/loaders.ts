@@ -7,6 +7,8 @@ import type { Services } from '../app/services';
 import type { WorkflowSubject } from '../workflow/workflow-subject.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
 import type { HistoryRow } from '../workflow/history.repository';
+import type { Viewer } from '../auth/viewer';
+import type { ActiveDelegation } from '../delegation/delegation.store';
 import { loadPeople, personCacheKey, type PersonKey, type PersonRow } from '../people/person.repository';
 
 /** Where a subject row keeps the GraphQL type it is answered as (the WorkflowSubject union resolves by it). */
@@ -40,7 +42,7 @@ function byParent<T>(read: (ids: readonly string[]) => Promise<T[]>, parentOf: (
   });
 }
 
-type LoaderServices = Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds' | 'subjects' | 'workflow'>;
+type LoaderServices = Pick<Services, 'personalData' | 'members' | 'organizations' | 'funds' | 'subjects' | 'workflow' | 'delegations'>;
 
 /**
  * Per-request batch loaders: every field that would otherwise query once per parent row goes through one of
@@ -113,6 +115,11 @@ export class Loaders {
   /** People by name, with the organisation (and role, capacity) of the act they are shown for: one statement per batch. */
   get person() {
     return this.once('person', () => new DataLoader<PersonKey, PersonRow | undefined, string>((keys) => loadPeople(this.sql, keys), { cacheKeyFn: personCacheKey }));
+  }
+
+  /** Whom the viewer stands in for now (代理): looked up once per request, whatever the number of tasks asking. */
+  actingFor(viewer: Viewer): Promise<ActiveDelegation[]> {
+    return this.once(`actingFor:${viewer.accountId}`, () => this.services.delegations.actingFor(this.sql, viewer));
   }
 
   get ledgerEntry() {

@@ -1,12 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { may } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { AppError, ErrorCode } from '../common/errors';
 import { safeError } from '../common/logger';
-import { renewRequestState, requireViewer, type GqlContext } from '../graphql/context';
+import { requireViewer, type GqlContext } from '../graphql/context';
+import type { Services } from '../app/services';
 import type { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import type { WorkflowNotification } from '../workflow/workflow-notification.entity';
-import type { WorkflowTask } from '../workflow/workflow-task.entity';
+import { delegators, inInbox, principalOf, type InboxPrincipal } from '../workflow/inbox.service';
+import type { InboxRow } from '../workflow/inbox.repository';
+import type { LiveEvent } from './live.events';
 import type { LiveBatch, LiveHub, LiveListener } from './live.hub';
 
 /** graphql-ws's close code for a connection whose credentials no longer hold. */
@@ -15,11 +17,18 @@ export const CLOSE_UNAUTHORIZED = 4401;
 /** Events a slow subscriber may have waiting; past this the oldest are dropped (each tells only "re-read this"). */
 const MAX_WAITING = 100;
 
-/** An event for one subscription: what to send, if the viewer, as they are when it is sent, may see it. */
+/**
+ * An event for one subscription: `sift` keeps, with the viewer as last looked up, what may concern them (so an
+ * event for someone else costs no lookup); `answer` is what to send, asked with the viewer as they are when it
+ * is sent, if anything.
+ */
 interface Offered<T> {
-  payload: T;
-  visibleTo(viewer: Viewer): boolean;
+  sift(viewer: Viewer): boolean;
+  answer(viewer: Viewer): T | undefined | Promise<T | undefined>;
 }
+
+/** The same payload whenever `visibleTo` holds. */
+const offer = <T>(payload: T, visibleTo: (viewer: Viewer) => boolean): Offered<T> => ({ sift: visibleTo, answer: (v) => (visibleTo(v) ? payload : undefined) });
 
 export enum InboxChangeKind {
   ROUTED = 'ROUTED',
@@ -28,20 +37,39 @@ export enum InboxChangeKind {
 
 export interface InboxChange {
   change: InboxChangeKind;
-  task: WorkflowTask;
+  task: InboxRow;
 }
 
+type TaskEvent = Extract<LiveEvent, { type: 'task' }>;
+
 /**
- * "In my inbox", as `myTasks` selects it (WorkflowService.inbox and its recipientTerms), for one row in
- * memory: assigned to or claimed by me, or routed to exactly an organisation where I hold one of its roles.
+ * How the event changed the principals' inbox, by the inbox's own rule (`inInbox`, what `myTasks` lists): in it
+ * now and not before (ROUTED), the other way round (CLOSED), or not at all. A closed task is judged as it was
+ * while open; a claim or a vote as the task was without it.
  */
+export function inboxChange(principals: readonly InboxPrincipal[], event: TaskEvent, task: InboxRow): InboxChangeKind | undefined {
+  const now = inInbox(principals, task);
+  switch (event.change) {
+    case 'opened':
+      return now ? InboxChangeKind.ROUTED : undefined;
+    case 'closed':
+      return inInbox(principals, { ...task, status: 'OPEN' }) ? InboxChangeKind.CLOSED : undefined;
+    case 'delegated':
+      if (event.granted) return now ? InboxChangeKind.ROUTED : undefined;
+      return now ? undefined : InboxChangeKind.CLOSED;
+    case 'voted':
+    case 'claimed': {
+      const before = event.change === 'voted' ? { ...task, votedBy: task.votedBy.filter((a) => a !== event.accountId) } : { ...task, claimedBy: event.from };
+      const was = inInbox(principals, before);
+      return was === now ? undefined : now ? InboxChangeKind.ROUTED : InboxChangeKind.CLOSED;
+    }
+  }
+}
+
+/** "Addressed to me", as `myNotifications` selects it (WorkflowService.notifications): to my account, or to a role I hold at exactly that organisation. */
 function addressedTo(viewer: Viewer, to: { accountIds: readonly (string | null | undefined)[]; organizationId?: string | null; roles: readonly string[] }) {
   return to.accountIds.includes(viewer.accountId) || viewer.grants.some((g) => g.organizationId === to.organizationId && to.roles.includes(g.role));
 }
-
-const taskAudience = (t: WorkflowTask) => ({ accountIds: [t.assignedTo, t.claimedBy], organizationId: t.routedOrgId, roles: t.candidateRoles });
-const canReadTask = (viewer: Viewer, t: WorkflowTask) =>
-  may(viewer, 'task.read', { path: t.routedOrgPath ?? null, accountIds: [t.assignedTo, t.claimedBy] });
 
 /**
  * The three subscriptions' streams. Each registers a listener with the hub, which offers it every batch of
@@ -51,26 +79,37 @@ const canReadTask = (viewer: Viewer, t: WorkflowTask) =>
  * EntityManager and loaders, so no event is answered from another's identity map or cache.
  */
 export class LiveFeeds {
-  constructor(private readonly hub: LiveHub) {}
+  constructor(
+    private readonly hub: LiveHub,
+    private readonly services: Pick<Services, 'delegations' | 'workflow' | 'auth' | 'orm' | 'logger'>,
+  ) {}
 
   /** Subscriptions open in this process. */
   get open(): number {
     return this.hub.subscriptions;
   }
 
-  inboxChanges(ctx: GqlContext): AsyncIterable<InboxChange> {
+  /**
+   * Whose inbox the viewer sees is their own and that of those they stand in for (代理): looked up when
+   * subscribing, and again before each event is sent, so a delegation begun or ended counts from its own event on.
+   */
+  async inboxChanges(ctx: GqlContext): Promise<AsyncIterable<InboxChange>> {
     const viewer = requireViewer(ctx);
+    let held = await this.services.delegations.actingFor(ctx.sql, viewer);
+    const principals = (v: Viewer) => [principalOf(v), ...delegators(held)];
     return this.stream(ctx, { tasks: true }, (batch, out) => {
       for (const event of batch.events) {
-        if (event.type !== 'task') continue;
-        const task = batch.tasks.get(event.key);
-        if (!task) continue;
-        if (event.change === 'voted') {
-          if (event.accountId === viewer.accountId) out({ payload: { change: InboxChangeKind.CLOSED, task }, visibleTo: (v) => canReadTask(v, task) });
-          continue;
-        }
-        const change = event.change === 'opened' ? InboxChangeKind.ROUTED : InboxChangeKind.CLOSED;
-        out({ payload: { change, task }, visibleTo: (v) => addressedTo(v, taskAudience(task)) && canReadTask(v, task) });
+        const task = event.type === 'task' ? batch.tasks.get(event.key) : undefined;
+        if (event.type !== 'task' || !task) continue;
+        out({
+          sift: (v) => (event.change === 'delegated' ? event.accountId === v.accountId : inboxChange(principals(v), event, task) !== undefined),
+          answer: async (v) => {
+            if (event.change === 'delegated' && event.accountId !== v.accountId) return undefined;
+            held = await this.services.delegations.actingFor(ctx.sql, v);
+            const change = inboxChange(principals(v), event, task);
+            return change && { change, task };
+          },
+        });
       }
     });
   }
@@ -78,11 +117,11 @@ export class LiveFeeds {
   /** Authorised when subscribing (NOT_FOUND, as `workflowInstance(id)` answers) and again at every event. */
   async instanceChanges(ctx: GqlContext, id: string): Promise<AsyncIterable<WorkflowInstance>> {
     const viewer = requireViewer(ctx);
-    const instance = await ctx.services.workflow.instance(ctx.em, viewer, id);
+    const instance = await this.services.workflow.instance(ctx.em, viewer, id);
     return this.stream(ctx, { instances: true }, (batch, out) => {
       const changed = batch.instances.get(instance.id);
       if (changed && batch.events.some((e) => e.type === 'instance' && e.id === instance.id)) {
-        out({ payload: changed, visibleTo: (v) => ctx.services.workflow.canSeeInstance(v, changed) });
+        out(offer(changed, (v) => this.services.workflow.canSeeInstance(v, changed)));
       }
     });
   }
@@ -93,7 +132,7 @@ export class LiveFeeds {
       for (const event of batch.events) {
         const notice = event.type === 'notification' ? batch.notifications.get(event.key) : undefined;
         if (notice) {
-          out({ payload: notice, visibleTo: (v) => addressedTo(v, { accountIds: [notice.accountId], organizationId: notice.organizationId, roles: notice.roles }) });
+          out(offer(notice, (v) => addressedTo(v, { accountIds: [notice.accountId], organizationId: notice.organizationId, roles: notice.roles })));
         }
       }
     });
@@ -109,7 +148,7 @@ export class LiveFeeds {
         select(batch, (offered) => {
           // Sifted first with the viewer as last looked up, so an event for someone else costs no lookup; what
           // passes is checked again with the viewer as they are when it is sent.
-          if (ctx.viewer && !offered.visibleTo(ctx.viewer)) return;
+          if (ctx.viewer && !offered.sift(ctx.viewer)) return;
           if (waiting.push(offered) > MAX_WAITING) waiting.shift();
           wake?.();
         }),
@@ -129,9 +168,11 @@ export class LiveFeeds {
         }
         const viewer = await this.reauthenticate(ctx);
         if (viewer === undefined) break;
-        if (!viewer || !offered.visibleTo(viewer)) continue;
+        if (!viewer) continue;
+        const value = await offered.answer(viewer);
+        if (value === undefined) continue;
         refresh(ctx, viewer);
-        return { value: offered.payload, done: false };
+        return { value, done: false };
       }
       finish();
       return { value: undefined, done: true };
@@ -155,14 +196,14 @@ export class LiveFeeds {
     if (!ctx.socket) return requireViewer(ctx);
     const token = ctx.socket.authorization.replace(/^Bearer\s+/i, '');
     try {
-      return await ctx.services.auth.viewerFromToken(() => ctx.services.orm.em.fork() as EntityManager, token);
+      return await this.services.auth.viewerFromToken(() => this.services.orm.em.fork() as EntityManager, token);
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.UNAUTHENTICATED) {
         ctx.socket.close(CLOSE_UNAUTHORIZED, error.message);
         return undefined;
       }
       // The account could not be looked up (PostgreSQL busy or down): this event is not sent, the stream stays open.
-      ctx.services.logger.warn('live event skipped: viewer lookup failed', safeError(error));
+      this.services.logger.warn('live event skipped: viewer lookup failed', safeError(error));
       return null;
     }
   }
@@ -170,7 +211,7 @@ export class LiveFeeds {
 
 /** A context as fresh as a new request's, for the viewer as they are now. */
 function refresh(ctx: GqlContext, viewer: Viewer): void {
-  renewRequestState(ctx);
+  ctx.renew();
   ctx.viewer = viewer;
   ctx.decisions = new WeakMap();
   ctx.reachedPublicly = new WeakSet();

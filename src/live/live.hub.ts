@@ -5,13 +5,14 @@ import { PgListener } from '../db/listener';
 import type { Orm } from '../db/orm';
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import { WorkflowNotification } from '../workflow/workflow-notification.entity';
-import { WorkflowTask } from '../workflow/workflow-task.entity';
+import type { InboxRepository, InboxRow } from '../workflow/inbox.repository';
 import { decodeEvent, LIVE_CHANNEL, type LiveEvent } from './live.events';
 
 /** The rows one batch of events is about, each read once for every subscriber. */
 export interface LiveBatch {
   events: readonly LiveEvent[];
-  tasks: ReadonlyMap<string, WorkflowTask>;
+  /** By key, as the inbox reads them: with what deciding whose inbox they are in needs of their instance. */
+  tasks: ReadonlyMap<string, InboxRow>;
   instances: ReadonlyMap<string, WorkflowInstance>;
   notifications: ReadonlyMap<string, WorkflowNotification>;
 }
@@ -38,6 +39,7 @@ export class LiveHub {
     private readonly orm: Orm,
     databaseUrl: string,
     private readonly logger: Logger,
+    private readonly inboxRows: InboxRepository,
   ) {
     this.listener = new PgListener(databaseUrl, LIVE_CHANNEL, { onNotify: (payload) => this.received(payload) }, logger);
   }
@@ -92,7 +94,7 @@ export class LiveHub {
     };
     const batch: LiveBatch = {
       events,
-      tasks: await read(WorkflowTask, 'key', keysOf('task'), needs.tasks),
+      tasks: needs.tasks && keysOf('task').length ? new Map((await this.inboxRows.byKeys(em, keysOf('task'))).map((t) => [t.key, t])) : new Map(),
       instances: await read(WorkflowInstance, 'id', keysOf('instance'), needs.instances),
       notifications: await read(WorkflowNotification, 'key', keysOf('notification'), needs.notifications),
     };

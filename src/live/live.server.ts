@@ -88,7 +88,7 @@ export function attachLiveServer(httpServer: HttpServer, services: Services, opt
         }
         const connection = connectionOf(ctx.extra);
         const contextValue: GqlContext = await buildContext(services, connection.authorization, options.clientAddressOf(ctx.extra.request));
-        contextValue.socket = { authorization: connection.authorization!, close: (code, reason) => ctx.extra.socket.close(code, reason) };
+        contextValue.socket = { authorization: connection.authorization!, close: (code, reason) => ctx.extra.socket.close(code, reason), feeds: services.live };
         return { schema: options.schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
       },
       onNext(_ctx, _id, _payload, _args, result) {

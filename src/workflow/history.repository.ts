@@ -65,14 +65,17 @@ export class HistoryRepository {
     return rows.length > 0;
   }
 
-  /** One page of history newest first, keyset on id: `first + 1` rows are read to tell whether more follow. */
-  async page(em: EntityManager, where: Where, first: number, afterId: number | undefined): Promise<HistoryRow[]> {
-    const conditions = [...where.sql, ...(afterId !== undefined ? ['h.id < ?::bigint'] : [])];
+  /**
+   * One page of history newest first, keyset on id: `size + 1` rows are read to tell whether more follow. Backward
+   * (towards the newest), they are read oldest first from the cursor; the connection puts them back in order.
+   */
+  async page(em: EntityManager, where: Where, page: { size: number; backward: boolean; id?: number }): Promise<HistoryRow[]> {
+    const conditions = [...where.sql, ...(page.id !== undefined ? [`h.id ${page.backward ? '>' : '<'} ?::bigint`] : [])];
     const { rows } = await runSql<HistoryRow>(
       em,
       `select ${HISTORY_COLUMNS} from workflow_history h
-        ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by h.id desc limit ?::int`,
-      [...where.params, ...(afterId !== undefined ? [afterId] : []), first + 1],
+        ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by h.id ${page.backward ? 'asc' : 'desc'} limit ?::int`,
+      [...where.params, ...(page.id !== undefined ? [page.id] : []), page.size + 1],
     );
     return rows.map(withDate);
   }

@@ -6,6 +6,8 @@ import { instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from
 /** An open task as the inbox reads it: the task's columns, plus what deciding needs to know of its instance. */
 export interface InboxRow {
   id: string;
+  /** The task's key (`${instanceId}:${seq}:${step}`), which the live events name it by. */
+  key: string;
   instanceId: string;
   definitionKey: string;
   /** The definition version of the instance, whose labels and rules apply to the task. */
@@ -58,8 +60,9 @@ export interface InboxQuery {
   /** Conditions ANDed after `t.status = 'OPEN'`. */
   where: SqlTerm[];
   sort: InboxSortKey;
+  /** The reading order: a backward page reads the list's order reversed. */
   descending: boolean;
-  /** The last row of the previous page: its sort value and id. */
+  /** The row to read on from, in this reading order (the cursor): its sort value and id. */
   after?: { value: string | number; id: string };
   limit: number;
   /** Read each task's instance in the same statement (the page selects it): the join is there anyway. */
@@ -68,13 +71,13 @@ export interface InboxQuery {
 
 const FROM = `from workflow_task t join workflow_instance i on i.id = t.instance_id`;
 
-const COLUMNS = `t.id, t.instance_id, t.definition_key, t.step, t.title, t.kind, t.routed_org_id, t.routed_org_path, t.candidate_roles,
+const COLUMNS = `t.id, t.key, t.instance_id, t.definition_key, t.step, t.title, t.kind, t.routed_org_id, t.routed_org_path, t.candidate_roles,
   t.actions, t.round, t.claimed_by, t.assigned_to, t.opened_at, t.due_at, t.reminded_at, t.overdue_at, t.escalated, t.status,
   t.decision, t.decided_by, t.decided_at, t.voted_by, i.definition_version, i.applicant_account_id, i.applicant_member_id,
   (i.data #>> '{subject,data,amount}')::bigint as amount`;
 
 interface Raw {
-  id: string; instance_id: string; definition_key: string; definition_version: number; step: string; title: string; kind: InboxRow['kind'];
+  id: string; key: string; instance_id: string; definition_key: string; definition_version: number; step: string; title: string; kind: InboxRow['kind'];
   routed_org_id: string | null; routed_org_path: string | null; candidate_roles: string[]; actions: string[]; round: number;
   claimed_by: string | null; assigned_to: string | null; opened_at: string; due_at: string; reminded_at: string | null; overdue_at: string | null;
   escalated: boolean; status: TaskStatus; decision: string | null; decided_by: string | null; decided_at: string | null; voted_by: string[];
@@ -86,7 +89,7 @@ interface Raw {
 const date = (v: string | null) => (v === null ? null : new Date(v));
 
 const toRow = (r: Raw): InboxRow => ({
-  id: r.id, instanceId: r.instance_id, definitionKey: r.definition_key, definitionVersion: r.definition_version, step: r.step, title: r.title, kind: r.kind,
+  id: r.id, key: r.key, instanceId: r.instance_id, definitionKey: r.definition_key, definitionVersion: r.definition_version, step: r.step, title: r.title, kind: r.kind,
   routedOrgId: r.routed_org_id, routedOrgPath: r.routed_org_path, candidateRoles: r.candidate_roles, actions: r.actions, round: r.round,
   claimedBy: r.claimed_by, assignedTo: r.assigned_to, openedAt: new Date(r.opened_at), dueAt: new Date(r.due_at), remindedAt: date(r.reminded_at),
   overdueAt: date(r.overdue_at), escalated: r.escalated, status: r.status, decision: r.decision, decidedBy: r.decided_by,
@@ -139,6 +142,19 @@ export class InboxRepository {
   async openByIds(em: EntityManager, ids: readonly string[]): Promise<InboxRow[]> {
     const { rows } = await runSql<Raw>(em, `select ${COLUMNS} ${FROM} where t.id = any(?::uuid[])`, [pgArray(ids)]);
     return rows.map(toRow);
+  }
+
+  /** Tasks by key, open or not, with what deciding each needs: the rows a batch of live events is about. */
+  async byKeys(em: EntityManager, keys: readonly string[]): Promise<InboxRow[]> {
+    const { rows } = await runSql<Raw>(em, `select ${COLUMNS} ${FROM} where t.key = any(?::text[])`, [pgArray(keys)]);
+    return rows.map(toRow);
+  }
+
+  /** The keys of the open tasks that match `where`. */
+  async keys(em: EntityManager, where: SqlTerm[]): Promise<string[]> {
+    const { sql, params } = conditions(where);
+    const { rows } = await runSql<{ key: string }>(em, `select t.key ${FROM} where ${sql}`, params);
+    return rows.map((r) => r.key);
   }
 
   async orgPath(em: EntityManager, id: string): Promise<string | undefined> {

@@ -28,7 +28,7 @@ export class InboxResolver {
     @Arg('scope', () => InboxScope, { defaultValue: InboxScope.ASSIGNED, description: 'My own work, or the open work below me.' }) scope?: InboxScope,
     @Arg('orderBy', () => InboxOrder, { nullable: true, description: 'Order (default: due date, ascending).' }) orderBy?: InboxOrder,
   ) {
-    return this.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance: Selection.of(info).nodes.has('instance') });
+    return this.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance: Selection.of(info).nodes.has('instance'), actingFor: () => ctx.loaders.actingFor(viewer) });
   }
 
   @Mutation(() => [BulkDecisionResultType], {
@@ -54,6 +54,7 @@ export class TaskActionsResolver {
     // An inbox row carries its instance's applicant and version; a task reached otherwise loads its instance (batched).
     const instance = 'definitionVersion' in task ? task : await ctx.loaders.instance.load(task.instanceId);
     const row = { ...task, votedBy: task.votedBy ?? [], claimedBy: task.claimedBy ?? null, assignedTo: task.assignedTo ?? null, routedOrgPath: task.routedOrgPath ?? null };
-    return this.services.inbox.viewerActions(viewer, row, instance).map((a) => ({ key: a.action, label: a.label, commentRequired: a.comment === 'required', bulk: a.bulk }));
+    const actions = await this.services.inbox.viewerActions(viewer, row, instance, () => ctx.loaders.actingFor(viewer));
+    return actions.map((a) => ({ key: a.action, label: a.label, commentRequired: a.comment === 'required', bulk: a.bulk }));
   }
 }

@@ -3,19 +3,20 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { may, scopes } from '../auth/authorization.policy';
 import type { Grant, Viewer } from '../auth/viewer';
 import type { Role } from '../auth/role';
-import type { DelegationService } from '../delegation/delegation.service';
-import { pageOfRows, pageSize, type PageArgs } from '../common/connection';
+import type { ActiveDelegation, DelegationRow } from '../delegation/delegation.store';
+import type { LivePublisher } from '../live/live.publisher';
+import { pageOfRows, pageRequest, type PageArgs } from '../common/connection';
 import { AppError, badInput, notFound } from '../common/errors';
 import { isId, parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
 import { text } from '../common/validate';
 import { parseIdempotencyKey } from '../idempotency/idempotency.store';
-import { offeredActions, type OfferedAction } from './core';
+import { offeredActions, type Actor, type OfferedAction } from './core';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { InboxRepository, InboxRow, InboxSortKey, SqlTerm } from './inbox.repository';
 import { sortValue } from './inbox.repository';
 import type { WorkflowInstance } from './workflow-instance.entity';
-import { taskActTarget, type WorkflowService } from './workflow.service';
+import { actsInPerson, substituteCapacity, taskActTarget, type WorkflowService } from './workflow.service';
 
 /**
  * Whose work an inbox lists: the viewer's account, member record and grants. An inbox is the union of its
@@ -46,6 +47,8 @@ export interface InboxRequest {
   page: PageArgs;
   /** The page's selection asks for each task's instance: it is read with the tasks. */
   withInstance?: boolean;
+  /** Whom the viewer stands in for now, as the request has it looked up (shared with the tasks' viewerActions). */
+  actingFor: () => Promise<readonly ActiveDelegation[]>;
 }
 
 /** What the viewer-dependent fields of a task need: the task, its instance's applicant and definition version. */
@@ -71,22 +74,23 @@ export class InboxService {
     private readonly repo: InboxRepository,
     private readonly definitions: DefinitionRegistry,
     private readonly workflow: WorkflowService,
-    private readonly delegations: DelegationService,
+    private readonly live: LivePublisher,
   ) {}
 
   async list(em: EntityManager, viewer: Viewer, req: InboxRequest) {
-    const first = pageSize(req.page.first);
+    const page = pageRequest(req.page);
     const sort = SORT_KEYS[req.order?.field ?? 'DUE_AT'];
     const descending = req.order?.direction === 'DESC';
-    const after = decodeCursor(req.page.after, sort, descending);
+    const from = decodeCursor(page.cursor, sort, descending, page.backward ? 'before' : 'after');
     const where = [
-      req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...(await this.delegators(em, viewer))]),
+      req.scope === 'SUBTREE' ? supervised(viewer) : assignedTo([principalOf(viewer), ...delegators(await req.actingFor())]),
       ...(await this.filterTerms(em, viewer, req.filter ?? {})),
     ];
-    const rows = await this.repo.page(em, { where, sort, descending, after, limit: first + 1, withInstance: req.withInstance });
+    // Backward, the rows are read in the reverse order from the cursor (pageOfRows puts them back in order).
+    const rows = await this.repo.page(em, { where, sort, descending: descending !== page.backward, after: from, limit: page.size + 1, withInstance: req.withInstance });
     const repo = this.repo;
     return {
-      ...pageOfRows(rows, first, Boolean(after), (node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) })),
+      ...pageOfRows(rows, { size: page.size, backward: page.backward, fromCursor: Boolean(from) }, (node) => ({ node, cursor: encodeCursor(sort, descending, sortValue(node, sort), node.id) })),
       // Getters: the counting statements run only when a client selects the field.
       get totalCount() {
         return repo.count(em, where);
@@ -97,13 +101,16 @@ export class InboxService {
     };
   }
 
-  /** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
-  private async delegators(em: EntityManager, viewer: Viewer): Promise<InboxPrincipal[]> {
-    return (await this.delegations.actingFor(em, viewer)).map((d) => ({
-      accountId: d.delegatorAccountId,
-      memberId: d.delegatorMemberId,
-      grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }],
-    }));
+  /**
+   * Tells the live feed that a delegation in force now began or ended: each open task of the delegator that the
+   * delegated grant puts in their inbox arrives in, or leaves, the substitute's (inboxChanged decides which).
+   * One that starts later, or has ended, changes no inbox now.
+   */
+  async delegationChanged(em: EntityManager, d: DelegationRow, granted: boolean): Promise<void> {
+    const now = Date.now();
+    if (d.startsAt.getTime() > now || d.endsAt.getTime() <= now) return;
+    const keys = await this.repo.keys(em, [assignedTo(delegators([{ ...d, delegatorMemberId: null }]))]);
+    this.live.after(em, keys.map((key) => ({ type: 'task', change: 'delegated', key, accountId: d.substituteAccountId, granted })));
   }
 
   private async filterTerms(em: EntityManager, viewer: Viewer, f: InboxFilter): Promise<SqlTerm[]> {
@@ -126,19 +133,30 @@ export class InboxService {
   }
 
   /**
-   * The actions the viewer may take on the task now: none on a closed task or one claimed by someone else, none
-   * without the policy's `task.act`, then the core's own checks (candidate role over the routed organisation,
-   * committee seat, separation of duties, a vote not yet cast), which are the checks `decide` applies.
+   * The actions the viewer may take on the task now: none on a closed task or one claimed by someone else, then
+   * the core's own checks (candidate role over the routed organisation, committee seat, separation of duties, a
+   * vote not yet cast), which are the checks `decide` applies. A viewer who may not act on it in person gets the
+   * actions they may take as a substitute (代理), on behalf of a delegator whose delegated grant covers it, as
+   * `decide` would take them; `delegations` (whom the viewer stands in for) is asked only then.
    */
-  viewerActions(viewer: Viewer, task: TaskForActions, instance: InstanceForActions | undefined): OfferedAction[] {
+  async viewerActions(
+    viewer: Viewer,
+    task: TaskForActions,
+    instance: InstanceForActions | undefined,
+    delegations: () => Promise<readonly ActiveDelegation[]>,
+  ): Promise<OfferedAction[]> {
     if (!instance || task.status !== 'OPEN') return [];
     if (task.claimedBy && task.claimedBy !== viewer.accountId) return [];
-    if (!may(viewer, 'task.act', taskActTarget(task))) return [];
     const def = this.definitions.get(task.definitionKey, instance.definitionVersion);
     if (!def) return [];
     const isApplicant = instance.applicantAccountId === viewer.accountId || (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id);
-    const actor = { accountId: viewer.accountId, organizationId: null, grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })), isApplicant };
-    return offeredActions(def, task.step, { candidateRoles: task.candidateRoles, organizationPath: task.routedOrgPath, votedBy: task.votedBy }, actor);
+    const actor: Actor = { accountId: viewer.accountId, organizationId: null, grants: viewer.grants.map((g) => ({ role: g.role, path: g.path })), isApplicant };
+    const ref = { candidateRoles: task.candidateRoles, organizationPath: task.routedOrgPath, assignedTo: task.assignedTo ?? undefined, votedBy: task.votedBy };
+    if (task.kind !== 'task' || actsInPerson(actor.grants, viewer.accountId, ref)) {
+      return may(viewer, 'task.act', taskActTarget(task)) ? offeredActions(def, task.step, ref, actor) : [];
+    }
+    const onBehalfOf = substituteCapacity(await delegations(), ref, instance);
+    return onBehalfOf ? offeredActions(def, task.step, ref, { ...actor, onBehalfOf }) : [];
   }
 
   /**
@@ -186,8 +204,32 @@ export class InboxService {
 /** The idempotency key of one task's decision within a bulk call: stable for the call's key and the task. */
 const taskKey = (callKey: string, taskId: string) => `bulk:${createHash('sha256').update(`${callKey}\u0000${taskId}`).digest('hex').slice(0, 40)}`;
 
+/** What of a task and its instance decides whether it is in an inbox. */
+export type InboxMembership = Pick<InboxRow, 'status' | 'kind' | 'assignedTo' | 'claimedBy' | 'routedOrgId' | 'candidateRoles' | 'votedBy' | 'applicantAccountId' | 'applicantMemberId'>;
+
 /**
- * The tasks a principal may act on now, as SQL: routed to exactly an organisation where they hold a candidate
+ * Whether the task is in the inbox of these principals (the viewer, and those they stand in for): the rule of
+ * `assignedTo` below, term for term, for one row in memory (the live feed's inboxChanged). Keep the two together.
+ */
+export function inInbox(principals: readonly InboxPrincipal[], t: InboxMembership): boolean {
+  if (t.status !== 'OPEN') return false;
+  return principals.some((p) => {
+    const a = p.accountId;
+    const routed = t.assignedTo === null && p.grants.some((g) => g.organizationId === t.routedOrgId && t.candidateRoles.includes(g.role));
+    const theirs =
+      t.kind === 'applicant'
+        ? t.assignedTo === a
+        : (t.assignedTo === a || t.claimedBy === a || routed) && t.applicantAccountId !== a && !(p.memberId && t.applicantMemberId === p.memberId);
+    return theirs && (t.claimedBy === null || t.claimedBy === a) && !t.votedBy.includes(a);
+  });
+}
+
+/** A substitute's inbox also lists the tasks of those they stand in for now (代理), by the delegated grant only. */
+export const delegators = (held: readonly Pick<ActiveDelegation, 'delegatorAccountId' | 'delegatorMemberId' | 'role' | 'organizationId' | 'organizationPath'>[]): InboxPrincipal[] =>
+  held.map((d) => ({ accountId: d.delegatorAccountId, memberId: d.delegatorMemberId, grants: [{ role: d.role as Role, organizationId: d.organizationId, path: d.organizationPath }] }));
+
+/**
+ * The tasks a principal may act on now, as SQL (and `inInbox` in memory): routed to exactly an organisation where they hold a candidate
  * role (a committee seat, for votes) unless it was transferred to one person (转办), or assigned or handed to them; claimed by them or by nobody; not filed by
  * them (separation of duties; their own revision steps excepted); not a vote they have cast.
  */
@@ -226,7 +268,7 @@ function encodeCursor(sort: InboxSortKey, descending: boolean, value: string | n
 }
 
 /** A cursor is only good for the order it was made in; anything else is BAD_CURSOR, never a database error. */
-function decodeCursor(after: string | null | undefined, sort: InboxSortKey, descending: boolean): { value: string | number; id: string } | undefined {
+function decodeCursor(after: string | null | undefined, sort: InboxSortKey, descending: boolean, field: 'after' | 'before'): { value: string | number; id: string } | undefined {
   if (after === undefined || after === null) return undefined;
   let decoded: unknown;
   try {
@@ -237,7 +279,7 @@ function decodeCursor(after: string | null | undefined, sort: InboxSortKey, desc
   const [s, d, value, id] = Array.isArray(decoded) && decoded.length === 4 ? decoded : [];
   const valueFits = sort === 'amount' ? Number.isSafeInteger(value) : typeof value === 'string' && !Number.isNaN(Date.parse(value));
   if (s !== sort || d !== (descending ? 'd' : 'a') || !valueFits || typeof id !== 'string' || !isId(id)) {
-    throw badInput('after is not a cursor of this list in this order', 'after', 'BAD_CURSOR');
+    throw badInput(`${field} is not a cursor of this list in this order`, field, 'BAD_CURSOR');
   }
   return { value, id };
 }

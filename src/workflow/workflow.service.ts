@@ -1,15 +1,16 @@
 import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
-import { authorize, may, scopes } from '../auth/authorization.policy';
+import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
+import { raw } from '@mikro-orm/core';
 import type { Viewer } from '../auth/viewer';
-import { idCursor, PageArgs, pageSize, paginate, rowsConnection } from '../common/connection';
+import { idPage, PageArgs, paginate, rowsConnection } from '../common/connection';
 import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
 import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
 import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
-import type { Actor, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
+import type { Actor, Grant, OrgRef, SubjectData, Transition, WorkflowDefinition } from './core/types';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
 import type { ActAttribution, HistoryRepository, Where } from './history.repository';
@@ -23,6 +24,8 @@ import { firstBrokenHistorySeq } from '../audit/chain.repository';
 import { buildTimeline } from '../audit/timeline';
 import { idempotentRequest, type IdempotencyStore, type IdempotentRequest } from '../idempotency/idempotency.store';
 import type { DelegationService } from '../delegation/delegation.service';
+import type { LivePublisher } from '../live/live.publisher';
+import type { ActiveDelegation } from '../delegation/delegation.store';
 import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
 import { holdsAnyRole } from './core/routing';
 import type { HistoryDetail } from './workflow-history.entity';
@@ -42,6 +45,8 @@ export interface InstanceFilter {
   subjectId?: string;
   organizationId?: string;
   mine?: boolean;
+  /** Only those copied to the viewer (true), or only those not (false). */
+  copiedToMe?: boolean;
 }
 
 export interface HistoryFilter {
@@ -90,6 +95,8 @@ export class WorkflowService {
     private readonly obligations: ObligationStore,
     private readonly historyRows: HistoryRepository,
     private readonly lookups: ApprovalLookups,
+    /** Told of the claims that change whose inbox a task is in, once committed (decisions tell it through the store). */
+    private readonly live: LivePublisher,
     /** Told of every act that moved an instance, once it is committed (the decisions metric). */
     private readonly onActed: (workflow: string, action: string) => void = () => undefined,
   ) {}
@@ -179,6 +186,7 @@ export class WorkflowService {
       },
     );
     if (!claimed) throw conflict('Someone else has claimed this task', 'ALREADY_CLAIMED');
+    this.claimantChanged(em, task, null);
     return em.refreshOrFail(task);
   }
 
@@ -187,7 +195,7 @@ export class WorkflowService {
     if (!task.claimedBy) return task;
     authorize(viewer, 'task.release', releaseTarget(task), { message: 'Only the claimant or an administrator may release a claim' });
     const as = task.claimedBy === viewer.accountId ? 'assignee' : 'administrator';
-    await this.historyRows.recordAct(
+    const released = await this.historyRows.recordAct(
       em,
       { instanceId: task.instanceId, action: 'unclaim', actor: taskActor(viewer, task, as), detail: { taskId: task.id, fromAccountId: task.claimedBy } },
       {
@@ -196,6 +204,7 @@ export class WorkflowService {
         params: [task.id, task.claimedBy],
       },
     );
+    if (released) this.claimantChanged(em, task, task.claimedBy);
     return em.refreshOrFail(task);
   }
 
@@ -228,7 +237,13 @@ export class WorkflowService {
       },
     );
     if (!reassigned) throw conflict('This task is closed', 'TASK_CLOSED');
+    this.claimantChanged(em, task, task.claimedBy ?? null);
     return em.refreshOrFail(task);
+  }
+
+  /** A claim taken, released or handed on: the task moves between inboxes, and the instance's history grew. */
+  private claimantChanged(em: EntityManager, task: WorkflowTask, from: string | null): void {
+    this.live.after(em, [{ type: 'task', change: 'claimed', key: task.key, from }, { type: 'instance', id: task.instanceId }]);
   }
 
   // ------------------------------------------------------------------------------------------------ acting
@@ -411,23 +426,9 @@ export class WorkflowService {
         (viewer.member !== undefined && instance.applicantMemberId === viewer.member.id),
     };
     // Delegations are looked up only when the viewer could not act on the task in person: the usual decision pays nothing.
-    const inPerson = task?.assignedTo ? task.assignedTo === viewer.accountId : !!task?.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
-    if (!taskKey || !task || task.kind !== 'task' || inPerson) return actor;
-    const held = await this.lookups.delegations.actingFor(em, viewer);
-    const covering = (d: (typeof held)[number]) =>
-      task.assignedTo ? d.delegatorAccountId === task.assignedTo : task.candidateRoles.includes(d.role) && covers(d.organizationPath, task.organizationPath!);
-    const used = held.find(covering);
-    if (!used) return actor;
-    return {
-      ...actor,
-      organizationId: used.organizationId,
-      onBehalfOf: {
-        accountId: used.delegatorAccountId,
-        organizationId: used.organizationId,
-        grants: held.filter((d) => d.delegatorAccountId === used.delegatorAccountId).map((d) => ({ role: d.role, path: d.organizationPath })),
-        isApplicant: instance.applicantAccountId === used.delegatorAccountId || (!!used.delegatorMemberId && used.delegatorMemberId === instance.applicantMemberId),
-      },
-    };
+    if (!taskKey || !task || task.kind !== 'task' || actsInPerson(grants, viewer.accountId, task)) return actor;
+    const onBehalfOf = substituteCapacity(await this.lookups.delegations.actingFor(em, viewer), task, instance);
+    return onBehalfOf ? { ...actor, organizationId: onBehalfOf.organizationId, onBehalfOf } : actor;
   }
 
   /**
@@ -503,23 +504,28 @@ export class WorkflowService {
 
   async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
     const own = [{ applicantAccountId: viewer.accountId }, ...(viewer.member ? [{ applicantMemberId: viewer.member.id }] : [])];
-    const where: object[] = [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own })];
-    if (filter.definitionKey) where.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
-    if (filter.state) where.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
-    if (filter.status) where.push({ status: filter.status });
-    if (filter.subjectId) where.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
-    if (filter.mine) where.push({ applicantAccountId: viewer.accountId });
-    if (filter.organizationId) where.push(inSubtrees('subjectOrgPath', [await this.orgPath(em, filter.organizationId)]));
-    return paginate(em, WorkflowInstance, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
+    // Copied to the viewer (抄送): as the policy's COPIED relation reads an instance's copies, one containment per addressee.
+    const copied = () => ({ $or: copyAddressees(viewer).map((a) => ({ [raw(`data->'carbonCopies' @> ?::jsonb`, [JSON.stringify([a])])]: true })) });
+    const where: (() => object)[] = [() => ({ $or: [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own }), copied()] })];
+    if (filter.copiedToMe === true) where.push(copied);
+    if (filter.copiedToMe === false) where.push(() => ({ $not: copied() }));
+    const plain: object[] = [];
+    if (filter.definitionKey) plain.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
+    if (filter.state) plain.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
+    if (filter.status) plain.push({ status: filter.status });
+    if (filter.subjectId) plain.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
+    if (filter.mine) plain.push({ applicantAccountId: viewer.accountId });
+    if (filter.organizationId) plain.push(inSubtrees('subjectOrgPath', [await this.orgPath(em, filter.organizationId)]));
+    // Made afresh for each statement: the copy terms are raw() fragments, which MikroORM uses once.
+    return paginate(em, WorkflowInstance, () => ({ $and: [...where.map((w) => w()), ...plain] }), { createdAt: 'desc', id: 'desc' }, page);
   }
 
   /** Every recorded act the reviewer may see, newest first. */
   async history(em: EntityManager, viewer: Viewer, filter: HistoryFilter = {}, page: PageArgs) {
-    const first = pageSize(page.first);
-    const afterId = idCursor(page.after);
+    const at = idPage(page);
     const where = await this.historyWhere(em, viewer, filter, 'history.read');
-    const rows = await this.historyRows.page(em, where, first, afterId);
-    return rowsConnection(rows, first, page.after, () => this.historyRows.count(em, where));
+    const rows = await this.historyRows.page(em, where, at);
+    return rowsConnection(rows, at, () => this.historyRows.count(em, where));
   }
 
   /**
@@ -639,9 +645,43 @@ function approvalDetail(instance: WorkflowInstance, args: ApprovalArgs | undefin
   return null;
 }
 
-/** Who may act on a task: holders of its candidate roles over its organisation, or the applicant a revision is assigned to. */
+/** Whether the account may act on the task as itself: the person it was transferred to, or a holder of one of its roles over its organisation. */
+export function actsInPerson(grants: readonly Grant[], accountId: string, task: DelegableTask): boolean {
+  return task.assignedTo ? task.assignedTo === accountId : !!task.organizationPath && holdsAnyRole(grants, task.candidateRoles, task.organizationPath);
+}
+
+/** What of a task decides whether a delegation covers it. */
+export interface DelegableTask {
+  assignedTo?: string | null;
+  candidateRoles: readonly string[];
+  organizationPath: string | null;
+}
+
+/**
+ * The delegator a substitute acts for on the task (代理), as the core takes it: the first delegation in force
+ * whose grant covers the task (or whose delegator it was transferred to), with every grant that delegator passed
+ * on; null when none covers it. The one rule behind deciding on someone's behalf and the actions offered for it.
+ */
+export function substituteCapacity(
+  held: readonly ActiveDelegation[],
+  task: DelegableTask,
+  instance: { applicantAccountId?: string | null; applicantMemberId?: string | null },
+): NonNullable<Actor['onBehalfOf']> | null {
+  const covering = (d: ActiveDelegation) =>
+    task.assignedTo ? d.delegatorAccountId === task.assignedTo : task.candidateRoles.includes(d.role) && !!task.organizationPath && covers(d.organizationPath, task.organizationPath);
+  const used = held.find(covering);
+  if (!used) return null;
+  return {
+    accountId: used.delegatorAccountId,
+    organizationId: used.organizationId,
+    grants: held.filter((d) => d.delegatorAccountId === used.delegatorAccountId).map((d) => ({ role: d.role, path: d.organizationPath })),
+    isApplicant: instance.applicantAccountId === used.delegatorAccountId || (!!used.delegatorMemberId && used.delegatorMemberId === instance.applicantMemberId),
+  };
+}
+
+/** Who may act on a task: holders of its candidate roles over its organisation, or the person it is assigned to (the applicant of a revision, a transferee). */
 export const taskActTarget = (t: Pick<WorkflowTask, 'kind' | 'routedOrgPath' | 'candidateRoles' | 'assignedTo'>) =>
-  t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles };
+  t.kind === 'applicant' ? { path: null, accountIds: [t.assignedTo] } : { path: t.routedOrgPath ?? null, roles: t.candidateRoles, accountIds: [t.assignedTo] };
 
 /**
  * The role a viewer acts in at an organisation: a grant covering it (one of `roles` where the step names

@@ -435,6 +435,9 @@ export class InstanceFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'Only those I started.' })
   mine?: boolean;
+
+  @Field(() => Boolean, { nullable: true, description: '抄送我的 Only those copied to me (true: read-only for me unless I may read them otherwise), or only those not (false).' })
+  copiedToMe?: boolean;
 }
 
 @InputType({ description: 'The filters of approvalHistory, joined with and.' })

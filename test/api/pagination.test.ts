@@ -2,47 +2,28 @@ import { Cursor } from '@mikro-orm/core';
 import { Organization } from '../../src/organizations/organization.entity';
 import { addUnionsWithMembers, buildFederation, Federation, Fixtures, tokenCache } from '../support/fixtures';
 import { codeOf, startTestApp, TestApp } from '../support/harness';
+import { type Page, walkPages } from '../support/paging';
 
-const MEMBERS = `query($first: Int, $after: String, $filter: MemberFilter) {
-  members(first: $first, after: $after, filter: $filter) {
+const MEMBERS = `query($first: Int, $after: String, $last: Int, $before: String, $filter: MemberFilter) {
+  members(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
     totalCount
     edges { cursor node { id name } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
 
-interface Page {
-  totalCount: number;
-  edges: { cursor: string; node: { id: string; name: string } }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
 describe('pagination', () => {
   let t: TestApp;
   let fed: Federation;
   let token: (username: string) => Promise<string>;
 
-  /** Walks a connection page by page, returning every node in order. */
-  async function walk(query: string, pick: (data: any) => Page, vars: Record<string, unknown>, tok: string, first = 2) {
-    const nodes: { id: string; name?: string }[] = [];
-    let after: string | null = null;
-    for (let pages = 0; pages < 500; pages++) {
-      const res = await t.gql(query, { ...vars, first, after }, tok);
+  /** Walks a connection with `query` (which takes $first, $after, $last and $before) page by page; every node in order. */
+  const walk = (query: string, pick: (data: any) => Page, vars: Record<string, unknown>, tok: string, size = 2, direction: 'forward' | 'backward' = 'forward') =>
+    walkPages(async (args) => {
+      const res = await t.gql(query, { ...vars, ...args }, tok);
       expect(res.errors).toBeUndefined();
-      const page = pick(res.data);
-      expect(page.edges.length).toBeLessThanOrEqual(first);
-      expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
-      if (page.edges.length) {
-        expect(page.pageInfo.startCursor).toBe(page.edges[0].cursor);
-        expect(page.pageInfo.endCursor).toBe(page.edges[page.edges.length - 1].cursor);
-      }
-      nodes.push(...page.edges.map((e) => e.node));
-      if (!page.pageInfo.hasNextPage) return nodes;
-      expect(page.edges).toHaveLength(first);
-      after = page.pageInfo.endCursor;
-    }
-    throw new Error('pagination did not end');
-  }
+      return pick(res.data);
+    }, size, direction);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -129,23 +110,67 @@ describe('pagination', () => {
     });
   });
 
+  describe('paging backward (last, before)', () => {
+    it('from the end yields the same rows as forward, in the list’s order, at any page size', async () => {
+      const tok = await token('city.approver');
+      const forward = await walk(MEMBERS, (d) => d.members, {}, tok, 100);
+      for (const size of [2, 3, 7, 100]) expect(await walk(MEMBERS, (d) => d.members, {}, tok, size, 'backward')).toEqual(forward);
+      expect(await walk(MEMBERS, (d) => d.members, { filter: { namePrefix: '张' } }, tok, 2, 'backward')).toEqual(forward.filter((n) => n.name === '张伟'));
+    });
+
+    it('last alone is the end of the list; before a cursor, the rows just before it', async () => {
+      const tok = await token('city.approver');
+      const all = (await t.gql(MEMBERS, { first: 100 }, tok)).data.members as Page;
+      const end = (await t.gql(MEMBERS, { last: 3 }, tok)).data.members as Page;
+      expect(end.edges).toEqual(all.edges.slice(-3));
+      expect(end.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+      const middle = (await t.gql(MEMBERS, { last: 4, before: all.edges[10].cursor }, tok)).data.members as Page;
+      expect(middle.edges).toEqual(all.edges.slice(6, 10));
+      expect(middle.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+      const start = (await t.gql(MEMBERS, { last: 4, before: all.edges[2].cursor }, tok)).data.members as Page;
+      expect(start.edges).toEqual(all.edges.slice(0, 2));
+      expect(start.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    });
+
+    it.each([
+      ['first and last', { first: 2, last: 2 }],
+      ['after and before', { after: Cursor.encode(['张伟', '00000000-0000-4000-8000-000000000000']), before: Cursor.encode(['张伟', '00000000-0000-4000-8000-000000000000']) }],
+      ['first and before', { first: 2, before: Cursor.encode(['张伟', '00000000-0000-4000-8000-000000000000']) }],
+      ['last and after', { last: 2, after: Cursor.encode(['张伟', '00000000-0000-4000-8000-000000000000']) }],
+    ])('refuses %s together as BAD_USER_INPUT PAGE_ARGS_CONFLICT', async (_label, args) => {
+      const res = await t.gql(MEMBERS, args, await token('city.approver'));
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions!.reason).toBe('PAGE_ARGS_CONFLICT');
+    });
+
+    it('refuses a bad last or before as first and after are refused', async () => {
+      const tok = await token('city.approver');
+      const size = await t.gql(MEMBERS, { last: 101 }, tok);
+      expect([codeOf(size), size.errors![0].extensions!.field, size.errors![0].extensions!.reason]).toEqual(['BAD_USER_INPUT', 'last', 'PAGE_SIZE']);
+      const cursor = await t.gql(MEMBERS, { last: 2, before: 'garbage' }, tok);
+      expect([codeOf(cursor), cursor.errors![0].extensions!.field, cursor.errors![0].extensions!.reason]).toEqual(['BAD_USER_INPUT', 'before', 'BAD_CURSOR']);
+    });
+  });
+
   describe('every list is a connection', () => {
     it('organizations pages like members', async () => {
       const tok = await token('city.approver');
-      const q = `query($first: Int, $after: String) { organizations(first: $first, after: $after) {
+      const q = `query($first: Int, $after: String, $last: Int, $before: String) { organizations(first: $first, after: $after, last: $last, before: $before) {
         totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
       const big = (await t.gql(q, { first: 100 }, tok)).data.organizations as Page;
       expect(big.totalCount).toBe(8 + 3);
       expect(await walk(q, (d) => d.organizations, {}, tok, 2)).toEqual(big.edges.map((e) => e.node));
+      expect(await walk(q, (d) => d.organizations, {}, tok, 3, 'backward')).toEqual(big.edges.map((e) => e.node));
     });
 
     it('funds pages like members', async () => {
       const tok = await token('city.finance');
-      const q = `query($first: Int, $after: String) { funds(first: $first, after: $after) {
+      const q = `query($first: Int, $after: String, $last: Int, $before: String) { funds(first: $first, after: $after, last: $last, before: $before) {
         totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
       const big = (await t.gql(q, { first: 100 }, tok)).data.funds as Page;
       expect(big.totalCount).toBe(4 + 3);
       expect(await walk(q, (d) => d.funds, {}, tok, 2)).toEqual(big.edges.map((e) => e.node));
+      expect(await walk(q, (d) => d.funds, {}, tok, 2, 'backward')).toEqual(big.edges.map((e) => e.node));
     });
 
     it('a fund’s ledger pages newest first', async () => {
@@ -155,26 +180,29 @@ describe('pagination', () => {
         const res = await t.gql(credit, { input: { fundId: fed.funds.danfengAid.id, amount: i * 100, reason: `第${i}笔` } }, tok);
         expect(res.errors).toBeUndefined();
       }
-      const q = `query($id: ID!, $first: Int, $after: String) { fund(id: $id) { ledger(first: $first, after: $after) {
+      const q = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) { fund(id: $id) { ledger(first: $first, after: $after, last: $last, before: $before) {
         totalCount edges { cursor node { id name: reason } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
       const walked = await walk(q, (d) => d.fund.ledger, { id: fed.funds.danfengAid.id }, tok, 2);
       expect(walked.map((n) => n.name)).toEqual(['第5笔', '第4笔', '第3笔', '第2笔', '第1笔', 'fixture opening balance']);
+      expect(await walk(q, (d) => d.fund.ledger, { id: fed.funds.danfengAid.id }, tok, 4, 'backward')).toEqual(walked);
       const garbage = await t.gql(q, { id: fed.funds.danfengAid.id, first: 2, after: Cursor.encode(['abc']) }, tok);
       expect(codeOf(garbage)).toBe('BAD_USER_INPUT');
     });
 
     it('an organisation’s children and members page too', async () => {
       const tok = await token('city.approver');
-      const q = `query($id: ID, $first: Int, $after: String) { organization(id: $id) {
-        children(first: $first, after: $after) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      const q = `query($id: ID, $first: Int, $after: String, $last: Int, $before: String) { organization(id: $id) {
+        children(first: $first, after: $after, last: $last, before: $before) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
       } }`;
       const children = await walk(q, (d) => d.organization.children, { id: fed.orgs.danfeng.id }, tok, 2);
       expect(children).toHaveLength(2 + 3);
-      const m = `query($id: ID, $first: Int, $after: String) { organization(id: $id) {
-        members(first: $first, after: $after) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      const m = `query($id: ID, $first: Int, $after: String, $last: Int, $before: String) { organization(id: $id) {
+        members(first: $first, after: $after, last: $last, before: $before) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
       } }`;
       const members = await walk(m, (d) => d.organization.members, { id: fed.orgs.longfeng.id }, tok, 2);
       expect(members).toHaveLength(2 + 5);
+      expect(await walk(m, (d) => d.organization.members, { id: fed.orgs.longfeng.id }, tok, 3, 'backward')).toEqual(members);
+      expect(await walk(q, (d) => d.organization.children, { id: fed.orgs.danfeng.id }, tok, 2, 'backward')).toEqual(children);
       expect(codeOf(await t.gql(m, { id: fed.orgs.longfeng.id, first: 101 }, tok))).toBe('BAD_USER_INPUT');
     });
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { App, bootstrap } from '../../src/app/bootstrap';
 import { Role } from '../../src/auth/role';
 import { TokenSigner } from '../../src/auth/token';
@@ -11,6 +12,14 @@ import { eventually, WorkflowClient } from '../support/workflow';
 const INBOX = 'subscription { inboxChanged { change task { id step status instanceId } } }';
 const INSTANCE = 'subscription($id: ID!) { instanceChanged(id: $id) { id state seq } }';
 const APPLY = 'mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { id instance { id state } } }';
+const NOTICES = 'subscription { notificationAdded { reason step instanceId } }';
+const CLAIM = 'mutation($id: ID!) { claimTask(taskId: $id) { id claimedBy } }';
+const UNCLAIM = 'mutation($id: ID!) { unclaimTask(taskId: $id) { id claimedBy } }';
+const TRANSFER = 'mutation($t: ID!, $to: ID!, $k: String!) { transferTask(taskId: $t, toAccountId: $to, reason: "出差，请同事代办", idempotencyKey: $k) { id } }';
+const URGE = 'mutation($i: ID!) { urge(instanceId: $i, comment: "请尽快") { id } }';
+const COPY = 'mutation($t: ID!, $a: [ID!]!, $k: String!) { carbonCopy(taskId: $t, accountIds: $a, idempotencyKey: $k) { id } }';
+const DELEGATE = 'mutation($i: SetDelegationInput!) { setDelegation(input: $i) { id } }';
+const REVOKE = 'mutation($id: ID!) { revokeDelegation(id: $id) { id } }';
 
 describe('live updates over WebSocket', () => {
   let t: TestApp;
@@ -37,7 +46,7 @@ describe('live updates over WebSocket', () => {
     await f.account('tea.approver', [[Role.APPROVER, await em.findOneOrFail(Organization, fed.orgs.tea.id)]]);
     await f.flush();
     wf = new WorkflowClient(t);
-    for (const name of ['wang', 'admin', 'longfeng.approver', 'danfeng.approver', 'shangnan.approver', 'tea.approver']) tokens[name] = await t.login(name);
+    for (const name of ['wang', 'admin', 'longfeng.approver', 'longfeng.finance', 'danfeng.approver', 'danfeng.finance', 'danfeng.auditor', 'shangnan.approver', 'tea.approver']) tokens[name] = await t.login(name);
   });
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close()));
@@ -74,6 +83,90 @@ describe('live updates over WebSocket', () => {
     await wf.decide(tokens['tea.approver'], teaTask.id, 'approve', '情况属实');
     expect((await shangnan.next()).data.inboxChanged).toMatchObject({ change: 'ROUTED', task: { step: 'COUNTY_REVIEW', instanceId: teaInstance } });
     expect(shangnan.waiting).toBe(0);
+  });
+
+  /** Runs a mutation and fails the test on any error. */
+  async function ok(query: string, variables: Record<string, unknown>, token: string) {
+    const res = await t.gql(query, variables, token);
+    expect(res.errors).toBeUndefined();
+    return res.data;
+  }
+
+  it('moves a task between inboxes as it is claimed, released and transferred, and follows its instance through each', async () => {
+    const open = t.app.services.live.open;
+    const union = connect(tokens['longfeng.approver']).subscribe(INBOX);
+    const county = connect(tokens['danfeng.approver']).subscribe(INBOX);
+    const finance = connect(tokens['longfeng.finance']).subscribe(INBOX);
+    await subscribed(open + 3);
+    const instanceId = await applyFor(tokens.wang, { fundId: fed.funds.danfengAid.id });
+    const routed = (await union.next()).data.inboxChanged;
+    expect(routed).toMatchObject({ change: 'ROUTED', task: { step: 'GRASSROOTS_VERIFY', instanceId } });
+    const followed = connect(tokens.wang).subscribe(INSTANCE, { id: instanceId });
+    await subscribed(open + 4);
+
+    // The county approver takes the union's task over: it is theirs now, and no longer the union's.
+    await ok(CLAIM, { id: routed.task.id }, tokens['danfeng.approver']);
+    expect((await county.next()).data.inboxChanged).toMatchObject({ change: 'ROUTED', task: { id: routed.task.id, status: 'OPEN' } });
+    expect((await union.next()).data.inboxChanged).toMatchObject({ change: 'CLOSED', task: { id: routed.task.id, status: 'OPEN' } });
+    expect((await followed.next()).data.instanceChanged).toMatchObject({ id: instanceId, state: 'GRASSROOTS_VERIFY' });
+
+    await ok(UNCLAIM, { id: routed.task.id }, tokens['danfeng.approver']);
+    expect((await county.next()).data.inboxChanged).toMatchObject({ change: 'CLOSED', task: { id: routed.task.id } });
+    expect((await union.next()).data.inboxChanged).toMatchObject({ change: 'ROUTED', task: { id: routed.task.id } });
+    expect((await followed.next()).data.instanceChanged.id).toBe(instanceId);
+
+    // 转办: the old task closes for the union's approver, the new one arrives for the colleague.
+    await ok(TRANSFER, { t: routed.task.id, to: fed.accounts.longfengFinance.id, k: randomUUID() }, tokens['longfeng.approver']);
+    expect((await union.next()).data.inboxChanged).toMatchObject({ change: 'CLOSED', task: { id: routed.task.id, status: 'DONE' } });
+    const moved = (await finance.next()).data.inboxChanged;
+    expect(moved).toMatchObject({ change: 'ROUTED', task: { step: 'GRASSROOTS_VERIFY', status: 'OPEN', instanceId } });
+    expect(moved.task.id).not.toBe(routed.task.id);
+    expect((await followed.next()).data.instanceChanged.id).toBe(instanceId);
+    expect([county.waiting, finance.waiting]).toEqual([0, 0]);
+  });
+
+  it('delivers an urge to the assignees and a carbon copy to the people copied, as their notices are filed', async () => {
+    const instanceId = await applyFor(tokens.wang, { fundId: fed.funds.danfengAid.id });
+    const task = await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
+    const open = t.app.services.live.open;
+    const assignee = connect(tokens['longfeng.approver']).subscribe(NOTICES);
+    const auditor = connect(tokens['danfeng.auditor']).subscribe(NOTICES);
+    const followed = connect(tokens.wang).subscribe(INSTANCE, { id: instanceId });
+    await subscribed(open + 3);
+
+    await ok(URGE, { i: instanceId }, tokens.wang);
+    expect((await followed.next()).data.instanceChanged.id).toBe(instanceId);
+    expect((await assignee.next()).data.notificationAdded).toEqual({ reason: 'URGE', step: 'GRASSROOTS_VERIFY', instanceId });
+
+    await ok(COPY, { t: task.id, a: [fed.accounts.danfengAuditor.id], k: randomUUID() }, tokens['longfeng.approver']);
+    expect((await followed.next()).data.instanceChanged.id).toBe(instanceId);
+    expect((await auditor.next()).data.notificationAdded).toEqual({ reason: 'CARBON_COPY', step: 'GRASSROOTS_VERIFY', instanceId });
+    expect(assignee.waiting).toBe(0);
+  });
+
+  it('brings the delegator’s open tasks into the substitute’s inbox when a delegation begins, and takes them out when it is revoked', async () => {
+    const instanceId = await applyFor(tokens.wang, { fundId: fed.funds.danfengAid.id });
+    const verify = await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
+    await wf.decide(tokens['longfeng.approver'], verify.id, 'approve', '情况属实');
+    await wf.taskFor(tokens['danfeng.approver'], instanceId, 'COUNTY_REVIEW');
+    const delegated = (await wf.inbox(tokens['danfeng.approver'])).map((task) => task.id).sort();
+    const open = t.app.services.live.open;
+    const substitute = connect(tokens['danfeng.finance']).subscribe(INBOX);
+    await subscribed(open + 1);
+
+    const period = { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString() };
+    const set = await ok(DELEGATE, { i: { substituteAccountId: fed.accounts.danfengFinance.id, ...period } }, tokens['danfeng.approver']);
+    const arrived = [];
+    for (const _ of delegated) arrived.push((await substitute.next()).data.inboxChanged);
+    expect(arrived.every((c) => c.change === 'ROUTED')).toBe(true);
+    expect(arrived.map((c) => c.task.id).sort()).toEqual(delegated);
+    expect((await wf.inbox(tokens['danfeng.finance'])).map((task) => task.id).sort()).toEqual(delegated);
+
+    await ok(REVOKE, { id: set.setDelegation.id }, tokens['danfeng.approver']);
+    const left = [];
+    for (const _ of delegated) left.push((await substitute.next()).data.inboxChanged);
+    expect(left.every((c) => c.change === 'CLOSED')).toBe(true);
+    expect(left.map((c) => c.task.id).sort()).toEqual(delegated);
   });
 
   it('follows an instance its applicant may read, and refuses one the viewer may not read as NOT_FOUND', async () => {

@@ -111,6 +111,10 @@ describe('approval actions', () => {
       const moved = await wf.taskFor(tokens['longfeng.finance'], id, 'GRASSROOTS_VERIFY');
       expect(moved.id).not.toBe(verify.id);
       expect(moved.dueAt).toBe(verify.dueAt);
+      // Offered to the person it was transferred to, and no longer to the holders of its role.
+      expect(moved.viewerActions.map((a: { key: string }) => a.key)).toEqual(['approve', 'reject', 'return']);
+      const supervised = await wf.taskFor(tokens['longfeng.approver'], id, 'GRASSROOTS_VERIFY', 'SUBTREE');
+      expect(supervised.viewerActions).toEqual([]);
       expect((await wf.inbox(tokens['longfeng.approver'])).some((task) => task.instanceId === id)).toBe(false);
       const byOld = await wf.decide(tokens['longfeng.approver'], moved.id, 'approve');
       expect([codeOf(byOld), reasonOf(byOld)]).toEqual(['FORBIDDEN', 'NOT_ASSIGNEE']);
@@ -203,6 +207,39 @@ describe('approval actions', () => {
       expect(reasonOf(await wf.decide(tokens['danfeng.finance'], task.id, 'approve'))).toBe('NOT_ASSIGNEE');
     });
 
+    it('offers the substitute the delegator’s actions on the delegated tasks, and taking one is recorded on their behalf', async () => {
+      const id = await apply();
+      await approve('longfeng.approver', id, 'GRASSROOTS_VERIFY');
+      const own = await wf.taskFor(tokens['danfeng.approver'], id, 'COUNTY_REVIEW');
+      const keys = (task: { viewerActions: { key: string }[] }) => task.viewerActions.map((a) => a.key);
+      expect(keys(own)).toEqual(['approve', 'reject', 'return']);
+      // Before the delegation the county's finance officer supervises the task but may not decide it.
+      const supervised = (await wf.inbox(tokens['danfeng.finance'], {}, 'SUBTREE')).find((task) => task.id === own.id);
+      expect(keys(supervised)).toEqual([]);
+
+      const set = await t.gql(DELEGATE, { i: { substituteAccountId: fed.accounts.danfengFinance.id, reason: '出差', ...week() } }, tokens['danfeng.approver']);
+      expect(set.errors).toBeUndefined();
+      const listed = (await wf.inbox(tokens['danfeng.finance'])).find((task) => task.id === own.id);
+      expect(keys(listed)).toEqual(keys(own));
+      // The same actions on the task reached outside the inbox (through its instance).
+      const reached = await t.gql('query($id: ID!) { workflowInstance(id: $id) { openTasks { id viewerActions { key commentRequired } } } }', { id }, tokens['danfeng.finance']);
+      expect(reached.data.workflowInstance.openTasks).toEqual([{ id: own.id, viewerActions: [
+        { key: 'approve', commentRequired: false }, { key: 'reject', commentRequired: true }, { key: 'return', commentRequired: true },
+      ] }]);
+
+      const returned = await wf.decide(tokens['danfeng.finance'], own.id, 'return', '请补充诊断证明（代审）');
+      expect(returned.errors).toBeUndefined();
+      expect(returned.data.decide.state).toBe('RETURNED');
+      const entry = (await t.gql(READ, { id }, tokens['danfeng.approver'])).data.workflowInstance.history.at(-1);
+      expect(entry).toMatchObject({ action: 'return', actor: { accountId: fed.accounts.danfengFinance.id }, onBehalfOf: { accountId: fed.accounts.danfengApprover.id } });
+
+      await t.gql('mutation($id: ID!) { revokeDelegation(id: $id) { id } }', { id: set.data.setDelegation.id }, tokens['danfeng.approver']);
+      const next = await apply();
+      await approve('longfeng.approver', next, 'GRASSROOTS_VERIFY');
+      const after = await wf.taskFor(tokens['danfeng.finance'], next, 'COUNTY_REVIEW', 'SUBTREE');
+      expect(keys(after)).toEqual([]);
+    });
+
     it('refuses a substitute who could not hold the role there, oneself, a role not held, overlaps and bad periods', async () => {
       const delegate = (who: string, input: Record<string, unknown>) => t.gql(DELEGATE, { i: { ...week(), ...input } }, tokens[who]);
       const refusals = [
@@ -266,6 +303,35 @@ describe('approval actions', () => {
       expect([codeOf(unknown), reasonOf(unknown)]).toEqual(['BAD_USER_INPUT', 'UNKNOWN_ACCOUNT']);
       const byApplicant = await t.gql(COPY, { t: verify.id, a: [fed.accounts.cityFinance.id], k: randomUUID() }, tokens.wang);
       expect(codeOf(byApplicant)).toMatch(/FORBIDDEN|NOT_FOUND/);
+    });
+
+    it('lists the instances copied to a viewer, in person or to a role they hold, among theirs and on their own with copiedToMe', async () => {
+      const LIST = `query($f: InstanceFilter) { workflowInstances(first: 100, filter: $f) { totalCount edges { node { id state } } } }`;
+      const ids = async (who: string, f: Record<string, unknown> = {}) => {
+        const res = await t.gql(LIST, { f }, tokens[who]);
+        expect(res.errors).toBeUndefined();
+        expect(res.data.workflowInstances.totalCount).toBe(res.data.workflowInstances.edges.length);
+        return res.data.workflowInstances.edges.map((e: { node: { id: string } }) => e.node.id) as string[];
+      };
+      const id = await apply();
+      const verify = await wf.taskFor(tokens['longfeng.approver'], id, 'GRASSROOTS_VERIFY');
+      expect(await ids('chen')).not.toContain(id);
+      expect((await gql('longfeng.approver', COPY, { t: verify.id, a: [committees.accounts.chen.id] })).errors).toBeUndefined();
+      expect(await ids('chen')).toContain(id);
+      const copiedToChen = await ids('chen', { copiedToMe: true });
+      expect(copiedToChen).toContain(id);
+      // Every one listed as copied is one chen may read only through the copy, and opens read-only.
+      for (const copied of copiedToChen) expect((await t.gql(READ, { id: copied }, tokens.chen)).data.workflowInstance.carbonCopies.some((c: { accountId: string }) => c.accountId === committees.accounts.chen.id)).toBe(true);
+      expect(await ids('chen', { copiedToMe: false })).not.toContain(id);
+      expect(await ids('longfeng.approver', { copiedToMe: true })).not.toContain(id);
+      expect(await ids('longfeng.approver')).toContain(id);
+
+      // A copy to a role: the county auditor, once the county has decided.
+      expect(await ids('danfeng.auditor', { copiedToMe: true })).not.toContain(id);
+      await approve('longfeng.approver', id, 'GRASSROOTS_VERIFY');
+      await approve('danfeng.approver', id, 'COUNTY_REVIEW');
+      expect(await ids('danfeng.auditor', { copiedToMe: true })).toContain(id);
+      expect(await ids('shangnan.approver')).not.toContain(id);
     });
 
     it('copies the roles the definition names when the step is decided', async () => {
