@@ -8,7 +8,8 @@
  * The API runs as its own process (`dist/src/main.js`), as in production. Prints the p50/p99 of one request at
  * a time (concurrency 1), then req/s and p50/p99 with autocannon at `connections` connections, and the targets
  * (issue 10): p99 ≤ 20 ms at concurrency 1, ≥ 300 req/s at 10 connections.
- * Subscription delivery (inboxChanged) is measured by `npm run bench:live`.
+ * Then, unless `--live 0`, subscription delivery (inboxChanged): `npm run bench:live` with its defaults, after
+ * this API has stopped, so the two do not share the cores.
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -30,17 +31,20 @@ import { autocannon } from './support/autocannon';
 import { GraphqlClient } from './support/graphql-client';
 import { freePort, productionEnvOf } from './support/processes';
 
-const USAGE = `usage: npm run bench:inbox [-- --closed 1000000 --runs 1000 --warmup 200 --connections 10 --duration 10 --fresh 0]
+const USAGE = `usage: npm run bench:inbox [-- --closed 1000000 --runs 1000 --warmup 200 --connections 10 --duration 10 --fresh 0 --live 1]
 
 myTasks(first: 20) with instance and subject for a grassroots approver, on the demo data plus --closed closed
 tasks (bulk-inserted in SQL), in the database gonghui_bench_inbox: p50/p99 at concurrency 1 (--runs requests
 after --warmup), then req/s and p50/p99 at --connections connections for --duration seconds (autocannon).
-A database a previous run prepared with as many closed tasks is reused; --fresh 1 rebuilds it.`;
+A database a previous run prepared with as many closed tasks is reused; --fresh 1 rebuilds it. Then the
+subscription delivery of npm run bench:live (its defaults), unless --live 0.`;
 
 interface Args {
   closed: number;
   /** 1: rebuild the database even when a previous run's is there. */
   fresh: number;
+  /** 1: measure subscription delivery after (bench:live); 0: skip it. */
+  live: number;
   runs: number;
   warmup: number;
   connections: number;
@@ -48,11 +52,11 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { closed: 1_000_000, fresh: 0, runs: 1000, warmup: 200, connections: 10, duration: 10 };
+  const args: Args = { closed: 1_000_000, fresh: 0, runs: 1000, warmup: 200, connections: 10, duration: 10, live: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
     const value = Number(argv[i + 1]);
-    if (!(key in args) || !Number.isInteger(value) || value < (key === 'closed' || key === 'warmup' || key === 'fresh' ? 0 : 1)) throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ''}`);
+    if (!(key in args) || !Number.isInteger(value) || value < (key === 'closed' || key === 'warmup' || key === 'fresh' || key === 'live' ? 0 : 1)) throw new Error(`bad argument ${argv[i]} ${argv[i + 1] ?? ''}`);
     args[key] = value;
   }
   return args;
@@ -220,14 +224,17 @@ async function main() {
     process.stdout.write(
       `the same at ${args.connections} connections for ${args.duration} s (autocannon): ${rps.toFixed(0)} req/s, p50 ${loaded.latency.p50} ms, p99 ${loaded.latency.p99} ms\n`,
     );
-    // Delivery of inboxChanged to a subscribed approver is measured by npm run bench:live (branch wip-live); its p50/p99 go here once merged.
-    process.stdout.write(`\nsubscription delivery (inboxChanged): npm run bench:live\n`);
     process.stdout.write(`\np99 ≤ ${TARGET_P99_MS} ms at concurrency 1: ${p99 <= TARGET_P99_MS ? 'MET' : 'NOT MET'}\n`);
     process.stdout.write(`≥ ${TARGET_RPS} req/s at ${args.connections} connections: ${rps >= TARGET_RPS ? 'MET' : 'NOT MET'}\n`);
   } finally {
     api.kill('SIGTERM');
     await new Promise((r) => api.once('exit', r));
   }
+  if (!args.live) return;
+  process.stdout.write(`\nsubscription delivery (inboxChanged), npm run bench:live:\n`);
+  const live = spawn(process.execPath, [join(projectRoot(), 'dist', 'scripts', 'bench-live.js')], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((r) => live.once('exit', r));
+  if (code !== 0) throw new Error(`bench:live exited ${code}`);
 }
 
 main().catch((error: unknown) => {
