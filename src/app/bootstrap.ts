@@ -116,8 +116,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const organizations = new OrganizationService(organizationRows);
   const subtreeRoots = new SubtreeRoots(organizationRows);
   const funds = new FundService(idempotencyKeys, new FundRepository(), subtreeRoots);
-  const live = new LivePublisher(orm, logger);
-  const waker = new OutboxWaker(orm, new CommitHooks(orm), config.OUTBOX_POLL_MS, logger);
+  const commitHooks = new CommitHooks(orm);
+  const live = new LivePublisher(orm, commitHooks, logger);
+  const waker = new OutboxWaker(orm, commitHooks, config.OUTBOX_POLL_MS, logger);
   const store = new WorkflowStore(idempotencyKeys, waker, live);
   const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.

@@ -1,17 +1,24 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { Orm } from './orm';
 
-/** A knex transaction nested in another (a savepoint) names its parent; the outermost one is what commits. */
+/**
+ * MikroORM runs a nested `transactional` as a savepoint whose knex transaction points to its parent under a
+ * symbol of its own (and fires the commit events for the outermost one only): the outermost is what commits.
+ */
 function outermost(trx: Knex.Transaction): object {
-  let t = trx as Knex.Transaction & { parentTransaction?: Knex.Transaction };
-  while (t.parentTransaction) t = t.parentTransaction as typeof t;
-  return t;
+  let current = trx as Knex.Transaction & Record<symbol, Knex.Transaction | undefined>;
+  for (;;) {
+    const parent = Object.getOwnPropertySymbols(current).find((s) => s.description === 'parentTransaction');
+    if (!parent || !current[parent]) return current;
+    current = current[parent] as typeof current;
+  }
 }
 
 /**
  * Work to do once what was just written on an EntityManager is committed: at once when it is in no
  * transaction (the statement committed on its own), else when its outermost transaction commits, and never
- * when that rolls back. Used to tell other processes about rows only after they can see them.
+ * when that rolls back. Used to tell other processes about rows only after they can see them (the relays'
+ * wake, the live events). One per ORM: it subscribes to the ORM's transaction events.
  */
 export class CommitHooks {
   private readonly pending = new WeakMap<object, Set<() => void>>();

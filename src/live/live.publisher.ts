@@ -1,4 +1,5 @@
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { CommitHooks } from '../db/commit-hooks';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import { pgArray, runSql } from '../db/sql';
@@ -19,6 +20,7 @@ export class LivePublisher {
 
   constructor(
     private readonly orm: Orm,
+    private readonly hooks: CommitHooks,
     private readonly logger: Logger,
   ) {}
 
@@ -27,13 +29,7 @@ export class LivePublisher {
    * (the statement committed on its own), else when its outermost transaction commits; never when it rolls back.
    */
   after(em: EntityManager, events: readonly LiveEvent[]): void {
-    if (!events.length) return;
-    const trx = em.getTransactionContext<Knex.Transaction>();
-    if (!trx) return this.queue(events);
-    outermost(trx).executionPromise.then(
-      () => this.queue(events),
-      () => undefined,
-    );
+    if (events.length) this.hooks.after(em, () => this.queue(events));
   }
 
   /** Sends what is queued; for a process that stops. */
@@ -62,18 +58,5 @@ export class LivePublisher {
       // Nothing to retry into: the rows are committed and a subscriber re-reads them on its next event or reconnect.
       this.logger.warn('live events not sent', { events: payloads.length, ...safeError(error) });
     }
-  }
-}
-
-/**
- * MikroORM runs a nested `transactional` as a savepoint whose knex transaction points to its parent under a
- * symbol of MikroORM's own; the outermost one's `executionPromise` settles when the real COMMIT (or ROLLBACK) does.
- */
-function outermost(trx: Knex.Transaction): Knex.Transaction {
-  let current = trx as Knex.Transaction & Record<symbol, Knex.Transaction | undefined>;
-  for (;;) {
-    const parent = Object.getOwnPropertySymbols(current).find((s) => s.description === 'parentTransaction');
-    if (!parent || !current[parent]) return current;
-    current = current[parent] as typeof current;
   }
 }
