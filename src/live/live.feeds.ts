@@ -1,3 +1,4 @@
+import { isNoticeFor } from '../workflow/notification.recipients';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../auth/viewer';
 import { AppError, ErrorCode } from '../common/errors';
@@ -66,10 +67,6 @@ export function inboxChange(principals: readonly InboxPrincipal[], event: TaskEv
   }
 }
 
-/** "Addressed to me", as `myNotifications` selects it (WorkflowService.notifications): to my account, or to a role I hold at exactly that organisation. */
-function addressedTo(viewer: Viewer, to: { accountIds: readonly (string | null | undefined)[]; organizationId?: string | null; roles: readonly string[] }) {
-  return to.accountIds.includes(viewer.accountId) || viewer.grants.some((g) => g.organizationId === to.organizationId && to.roles.includes(g.role));
-}
 
 /**
  * The three subscriptions' streams. Each registers a listener with the hub, which offers it every batch of
@@ -132,7 +129,7 @@ export class LiveFeeds {
       for (const event of batch.events) {
         const notice = event.type === 'notification' ? batch.notifications.get(event.key) : undefined;
         if (notice) {
-          out(offer(notice, (v) => addressedTo(v, { accountIds: [notice.accountId], organizationId: notice.organizationId, roles: notice.roles })));
+          out(offer(notice, (v) => isNoticeFor(v, notice)));
         }
       }
     });

@@ -1,3 +1,4 @@
+import { noticesFor } from './notification.recipients';
 import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
@@ -153,17 +154,7 @@ export class WorkflowService {
 
   /** Reminders and overdue notices for the viewer: for their roles where they hold them, or for them in person. */
   notifications(em: EntityManager, viewer: Viewer, page: PageArgs) {
-    const terms = [{ accountId: viewer.accountId }, ...this.recipientTerms(viewer)];
-    return paginate(em, WorkflowNotification, { $or: terms }, { createdAt: 'desc', id: 'desc' }, page);
-  }
-
-  /** "Addressed to me": to my account, or to a role I hold at exactly that organisation. */
-  private recipientTerms(viewer: Viewer) {
-    const rolesByOrg = new Map<string, string[]>();
-    for (const g of viewer.grants) rolesByOrg.set(g.organizationId, [...(rolesByOrg.get(g.organizationId) ?? []), g.role]);
-    const terms: object[] = [];
-    for (const [orgId, roles] of rolesByOrg) terms.push({ organizationId: orgId, roles: { $overlap: roles } });
-    return terms;
+    return paginate(em, WorkflowNotification, noticesFor(viewer), { createdAt: 'desc', id: 'desc' }, page);
   }
 
   /**
