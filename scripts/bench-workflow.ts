@@ -25,23 +25,16 @@
  * benchmark's database (`--without-chain`): what the chain costs per decision, everything else the same.
  */
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bootstrap } from '../src/app/bootstrap';
 import { Award, AwardLevel } from '../src/awards/nomination.entity';
 import { AidType } from '../src/aid/aid-application.entity';
 import { projectRoot } from '../src/common/project-root';
 import { helpRequested } from '../src/common/cli';
-import { loadConfig } from '../src/config/env';
-import { dropDatabase } from '../src/db/orm';
 import { ExpenseCategory } from '../src/expenses/expense.entity';
-import { PersonalDataCipher } from '../src/members/personal-data.cipher';
-import { obliterateWorkflowQueue } from '../src/workflow/queue';
-import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
-import { GraphqlClient } from './support/graphql-client';
-import { freePort } from './support/processes';
+import { startBenchDeployment } from './support/bench-deployment';
 
 interface Args {
   decisions: number;
@@ -143,48 +136,27 @@ async function main() {
 
 async function run(args: Args, withoutChain: boolean): Promise<Result> {
   const loadBefore = load1();
-  const base = loadConfig();
-  const target = new URL(base.DATABASE_URL);
   // Of this run's own: other runs (other checkouts) may be benchmarking on the same server.
-  target.pathname = `/gonghui_bench_workflow_${process.pid}`;
-  const databaseUrl = target.toString();
-  const queuePrefix = `gh_bench_${process.pid}_${Date.now()}`;
-  await dropDatabase(databaseUrl);
-  await seedDatabase(databaseUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(base) });
-  // In this process: only the services, to file the subjects (no HTTP, no workers).
-  const local = await bootstrap(loadConfig(process.env, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }), { api: false, workers: false });
-  const { services } = local;
+  const deployment = await startBenchDeployment(`bench_workflow_${process.pid}`, { startTimeoutMs: 180_000 });
+  const { services, client } = deployment;
   if (withoutChain) {
     // The triggers stay (and the ledger's seq is still drawn in its): only the link, the previous row's hash
     // looked up and hashed with the new row, becomes a constant.
     process.stdout.write('The audit hash chain is off in this benchmark database: every row gets a constant hash\n');
-    const connection = services.orm.em.fork().getConnection();
-    await connection.execute(`create or replace function workflow_history_chain() returns trigger language plpgsql as $$
+    await deployment.sql(`create or replace function workflow_history_chain() returns trigger language plpgsql as $$
       begin new.hash := '\\x00'::bytea; return new; end $$`);
-    await connection.execute(`create or replace function ledger_entry_chain() returns trigger language plpgsql as $$
+    await deployment.sql(`create or replace function ledger_entry_chain() returns trigger language plpgsql as $$
       begin new.seq := nextval('ledger_entry_seq_seq'); new.hash := '\\x00'::bytea; return new; end $$`);
   }
   /** This script's own statements (each its own transaction), left out of the transactions per decision. */
   let own = 0;
   const sql = (q: string, p: unknown[] = []): Promise<any[]> => {
     own++;
-    return services.orm.em.fork().getConnection().execute(q, p);
+    return deployment.sql(q, p);
   };
-
-  const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn' };
-  const children: ChildProcess[] = ['main.js', 'worker.js'].map((entry) =>
-    // The children get this process's node flags too (e.g. --cpu-prof to profile all three).
-    spawn(process.execPath, [...process.execArgv, join(projectRoot(), 'dist', 'src', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] }),
-  );
-  const client = new GraphqlClient(`http://127.0.0.1:${port}/`);
 
   try {
     const gql = client.gql.bind(client);
-    // A loaded machine may take longer than the client's usual 20 s to start the API.
-    for (const deadline = Date.now() + 180_000; !(await client.gql('{ __typename }').catch(() => undefined))?.data; await sleep(200)) {
-      if (Date.now() > deadline) throw new Error('the API did not start within 180 s');
-    }
     const tokens = Object.fromEntries(
       await Promise.all(['city.approver', 'city.finance'].map(async (u) => [u, (await client.signIn(u)).token] as const)),
     );
@@ -269,8 +241,8 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
       const backends: { pid: number }[] = await sql('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
       const self = process.cpuUsage();
       return {
-        api: cpuMs(children[0].pid),
-        worker: cpuMs(children[1].pid),
+        api: cpuMs(deployment.pids.api),
+        worker: cpuMs(deployment.pids.worker),
         postgres: new Map(backends.map((b) => [b.pid, cpuMs(b.pid)])),
         loadGenerator: (self.user + self.system) / 1000,
       };
@@ -349,12 +321,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
       load: [loadBefore, load1()],
     };
   } finally {
-    client.close();
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
-    await local.stop();
-    await dropDatabase(databaseUrl);
-    await obliterateWorkflowQueue(base.REDIS_URL, queuePrefix);
+    await deployment.stop();
   }
 }
 

@@ -17,6 +17,8 @@ export interface BenchDeployment {
   services: App['services'];
   sql(query: string, params?: unknown[]): Promise<any[]>;
   client: GraphqlClient;
+  /** The API's and the worker's process ids, to read their CPU from /proc. */
+  pids: { api: number; worker: number };
   stop(): Promise<void>;
 }
 
@@ -24,7 +26,7 @@ export interface BenchDeployment {
  * Seeds `database` (dropped first) with the demo data and starts `dist/src/main.js` and `dist/src/worker.js` on
  * it under a queue prefix of its own, as in production, so the load generator does not share their event loop.
  */
-export async function startBenchDeployment(database: string): Promise<BenchDeployment> {
+export async function startBenchDeployment(database: string, { startTimeoutMs = 90_000 } = {}): Promise<BenchDeployment> {
   const base = loadConfig();
   const target = new URL(base.DATABASE_URL);
   target.pathname = `/${database}`;
@@ -50,10 +52,16 @@ export async function startBenchDeployment(database: string): Promise<BenchDeplo
   };
   try {
     // Generous: on a loaded machine the two processes take a while to start.
-    await client.waitUntilServing(90_000);
+    await client.waitUntilServing(startTimeoutMs);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { services: local.services, sql: (q, p = []) => local.services.orm.em.fork().getConnection().execute(q, p), client, stop };
+  return {
+    services: local.services,
+    sql: (q, p = []) => local.services.orm.em.fork().getConnection().execute(q, p),
+    client,
+    pids: { api: children[0]!.pid!, worker: children[1]!.pid! },
+    stop,
+  };
 }
