@@ -27,9 +27,11 @@ async function isEmpty(databaseUrl: string): Promise<boolean> {
  */
 void runUntilSignalled(async () => {
   const config = loadConfig();
-  await ensureDatabase(config.DATABASE_URL);
-  if (await isEmpty(config.DATABASE_URL)) {
-    const seeded = await seedDatabase(config.DATABASE_URL, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(config), app: config });
+  // With MIGRATION_DATABASE_URL the owner creates the database and loads the demo; the API runs as its own role.
+  const ownerUrl = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
+  await ensureDatabase(ownerUrl);
+  if (await isEmpty(ownerUrl)) {
+    const seeded = await seedDatabase(ownerUrl, 'demo', DEFAULT_SEED, { cipher: PersonalDataCipher.fromConfig(config), app: config });
     process.stdout.write(`Loaded the demo federation: ${seeded.counts.organizations} organisations, ${seeded.counts.members} members, ${seeded.inFlight} workflow instances in flight.\n`);
   } else {
     process.stdout.write('The database already holds data; not seeding it again.\n');
