@@ -49,7 +49,7 @@ export class PageInfo {
   @Field(() => Boolean, { description: 'Whether more rows follow this page: ask again with after: endCursor.' })
   hasNextPage!: boolean;
 
-  @Field(() => Boolean, { description: 'Whether rows come before this page.' })
+  @Field(() => Boolean, { description: 'Whether rows come before this page: ask again with last and before: startCursor.' })
   hasPreviousPage!: boolean;
 
   @Field(() => String, { nullable: true, description: 'The cursor of the first row of the page; null for an empty page.' })
@@ -78,11 +78,11 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
     @Field(() => nodeType, { description: `The ${name}.` })
     node!: T;
 
-    @Field(() => String, { description: 'Pass as after to continue after this one.' })
+    @Field(() => String, { description: 'Where this row sits in the list: pass it as after to continue after it, or as before to page back from it.' })
     cursor!: string;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} objects, keyset-paged (first, after).` })
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} objects, keyset-paged: forward with first and after, backward with last and before.` })
   class ConnectionClass {
     @Field(() => [EdgeType], { description: 'The objects of this page, in order.' })
     edges!: EdgeType[];
