@@ -134,6 +134,14 @@ export class AwardResolver {
   }
 }
 
+@Resolver(() => NominationObjectionType)
+export class NominationObjectionResolver {
+  @FieldResolver(() => PersonType, { description: '异议人 — who objected.' })
+  objector(@Parent() objection: { accountId: string }, @Ctx() ctx: GqlContext) {
+    return ctx.loaders.person.load({ accountId: objection.accountId });
+  }
+}
+
 const orgHonourLoaders = new WeakMap<GqlContext, DataLoader<string, Honour[]>>();
 
 /** Collective honours (先进集体, 工人先锋号) on the organisation, batched per request. */

@@ -1,11 +1,9 @@
-import { Ctx, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ConnectionType } from '../common/connection';
 import { Award, AwardLevel, NomineeKind } from './nomination.entity';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
-import type { GqlContext } from '../graphql/context';
 import { NodeInterface } from '../graphql/node.types';
-import { PersonType } from '../people/person.types';
 
 registerEnumType(Award, {
   name: 'Award',
@@ -77,12 +75,6 @@ export class NominationObjectionType {
 
   @Field(() => ID, { description: 'Who objected.', deprecationReason: 'Use objector { accountId displayName organization { name } }.' })
   accountId!: string;
-
-  /** Resolved here, not in a resolver class: an objection has no other resolved field. */
-  @Field(() => PersonType, { description: '异议人 — who objected.' })
-  objector(@Ctx() ctx: GqlContext) {
-    return ctx.loaders.person.load({ accountId: this.accountId });
-  }
 
   @Field(() => String, { description: '异议理由 — the grounds of the objection.' })
   reason!: string;

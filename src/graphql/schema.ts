@@ -5,7 +5,7 @@ import { AidResolver } from '../aid/aid.resolver';
 import { DelegationResolver } from '../delegation/delegation.resolver';
 import { ActorDecisionsResolver, AuditResolver, ReturnReasonResolver } from '../audit/audit.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
-import { AwardResolver, OrganizationHonoursResolver } from '../awards/award.resolver';
+import { AwardResolver, NominationObjectionResolver, OrganizationHonoursResolver } from '../awards/award.resolver';
 import { ExpenseResolver } from '../expenses/expense.resolver';
 import { FundResolver, LedgerEntryResolver } from '../funds/fund.resolver';
 import { MemberResolver } from '../members/member.resolver';
@@ -41,6 +41,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   ReturnReasonResolver,
   ExpenseResolver,
   AwardResolver,
+  NominationObjectionResolver,
   OrganizationHonoursResolver,
   LiveResolver,
   NodeResolver,
