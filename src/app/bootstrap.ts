@@ -130,10 +130,10 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const roleAssignments = new RoleAssignmentRepository();
   // The inbox is told of delegations (the substitute's inbox changes); it is made below, from the workflow.
   const delegations = new DelegationService(new DelegationStore(), roleAssignments, (em, row, granted): Promise<void> => inbox.delegationChanged(em, row, granted));
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments }, live, (workflow, action) =>
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments, subtrees: subtreeRoots }, live, (workflow, action) =>
     metrics.decisions.inc({ workflow, action }),
   );
-  const inbox: InboxService = new InboxService(new InboxRepository(), definitions, workflow, live);
+  const inbox: InboxService = new InboxService(new InboxRepository(), definitions, workflow, live, subtreeRoots);
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
   const awards = new AwardService(workflow, nominationSubject);

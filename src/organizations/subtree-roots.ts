@@ -34,15 +34,19 @@ export class SubtreeRoots {
     const known = this.paths.get(id);
     const answered = known === undefined ? undefined : await read(within(known));
     if (answered?.edges.length) return answered;
-    const root = await this.organizations.byId(em, id);
-    if (!root) {
-      this.paths.delete(id);
-      throw notFound('Organization');
-    }
-    // Empty under the path it still has: the subtree really is empty (for this viewer and filter).
-    if (answered && root.path === known) return answered;
+    // Not known yet, or answered nothing under the path remembered: the path the root has now.
+    this.paths.delete(id);
+    const path = await this.pathOf(em, id, input.field);
     if (this.paths.size >= MAX_REMEMBERED) this.paths.clear();
-    this.paths.set(id, root.path);
-    return read(within(root.path));
+    this.paths.set(id, path);
+    // Empty under the path it still has: the subtree really is empty (for this viewer and filter).
+    return answered && path === known ? answered : read(within(path));
+  }
+
+  /** The path the organisation `id` has now (`field` names the argument in errors); NOT_FOUND when there is none. */
+  async pathOf(em: EntityManager, id: string, field: string): Promise<string> {
+    const root = await this.organizations.byId(em, parseId(id, field));
+    if (!root) throw notFound('Organization');
+    return root.path;
   }
 }

@@ -156,11 +156,6 @@ export class InboxRepository {
     const { rows } = await runSql<{ key: string }>(em, `select t.key ${FROM} where ${sql}`, params);
     return rows.map((r) => r.key);
   }
-
-  async orgPath(em: EntityManager, id: string): Promise<string | undefined> {
-    const { rows } = await runSql<{ path: string }>(em, 'select path from organization where id = ?', [id]);
-    return rows[0]?.path;
-  }
 }
 
 function conditions(where: SqlTerm[]): SqlTerm {

@@ -1,3 +1,4 @@
+import type { SubtreeRoots } from '../organizations/subtree-roots';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { may, scopes } from '../auth/authorization.policy';
@@ -6,7 +7,7 @@ import type { Role } from '../auth/role';
 import type { ActiveDelegation, DelegationRow } from '../delegation/delegation.store';
 import type { LivePublisher } from '../live/live.publisher';
 import { pageOfRows, pageRequest, type PageArgs } from '../common/connection';
-import { AppError, badInput, notFound } from '../common/errors';
+import { AppError, badInput } from '../common/errors';
 import { isId, parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
 import { text } from '../common/validate';
@@ -75,6 +76,7 @@ export class InboxService {
     private readonly definitions: DefinitionRegistry,
     private readonly workflow: WorkflowService,
     private readonly live: LivePublisher,
+    private readonly subtrees: SubtreeRoots,
   ) {}
 
   async list(em: EntityManager, viewer: Viewer, req: InboxRequest) {
@@ -118,8 +120,7 @@ export class InboxService {
     if (f.definitionKey) terms.push({ sql: 't.definition_key = ?', params: [text(f.definitionKey, 'filter.definitionKey', { max: 64 })] });
     if (f.step) terms.push({ sql: 't.step = ?', params: [text(f.step, 'filter.step', { max: 64 })] });
     if (f.organizationId) {
-      const path = await this.repo.orgPath(em, parseId(f.organizationId, 'filter.organizationId'));
-      if (!path) throw notFound('Organization');
+      const path = await this.subtrees.pathOf(em, f.organizationId, 'filter.organizationId');
       terms.push({ sql: 't.routed_org_path like ?', params: [`${path}%`] });
     }
     if (f.overdue === true) terms.push({ sql: 't.due_at < ?::timestamptz', params: [new Date()] });

@@ -1,3 +1,4 @@
+import type { SubtreeRoots } from '../organizations/subtree-roots';
 import { noticesFor } from './notification.recipients';
 import { pgArray, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
@@ -84,6 +85,8 @@ export interface ApprovalArgs {
 export interface ApprovalLookups {
   delegations: DelegationService;
   roleAssignments: RoleAssignmentRepository;
+  /** Organisation paths, for the filters on an organisation's subtree. */
+  subtrees: SubtreeRoots;
 }
 
 /** The API side of the engine: start, act, claim, and the reviewers' queries. Workers are in WorkflowRunner. */
@@ -506,7 +509,7 @@ export class WorkflowService {
     if (filter.status) plain.push({ status: filter.status });
     if (filter.subjectId) plain.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
     if (filter.mine) plain.push({ applicantAccountId: viewer.accountId });
-    if (filter.organizationId) plain.push(inSubtrees('subjectOrgPath', [await this.orgPath(em, filter.organizationId)]));
+    if (filter.organizationId) plain.push(inSubtrees('subjectOrgPath', [await this.lookups.subtrees.pathOf(em, filter.organizationId, 'filter.organizationId')]));
     // Made afresh for each statement: the copy terms are raw() fragments, which MikroORM uses once.
     return paginate(em, WorkflowInstance, () => ({ $and: [...where.map((w) => w()), ...plain] }), { createdAt: 'desc', id: 'desc' }, page);
   }
@@ -604,12 +607,6 @@ export class WorkflowService {
     const def = this.definitions.get(instance.definitionKey, instance.definitionVersion);
     if (!def) throw new Error(`definition ${instance.definitionKey} v${instance.definitionVersion} is not loaded`);
     return def;
-  }
-
-  private async orgPath(em: EntityManager, id: string) {
-    const org = await em.findOne(Organization, { id: parseId(id, 'filter.organizationId') });
-    if (!org) throw notFound('Organization');
-    return org.path;
   }
 }
 
