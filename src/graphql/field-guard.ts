@@ -19,7 +19,7 @@ export const Guard = <T extends object>(op: Operation, target: (root: T) => Targ
  * On an object type: every field of it, wherever it is declared (its class, any resolver class, an interface it
  * implements). On a field: that field, after the type's. Otherwise FORBIDDEN at that field's path. The check
  * runs synchronously in front of the field's resolver (`enforceGuards`), not as type-graphql middleware, whose
- * chain turns every field it wraps into promises: on a page of rows that was most of the cost of the page.
+ * chain turns every field it wraps into promises.
  */
 export const Guarded = (...guards: FieldGuard[]) => Extensions({ [KEY]: guards });
 
