@@ -16,7 +16,8 @@
  *
  * It prints the load average first (warning above 1.0: the figures are then the machine's, not the engine's)
  * and the CPU each process spent per decision during the saturation run, read from /proc: the API, the
- * worker, PostgreSQL's backends of the benchmark database, and this load generator.
+ * worker, PostgreSQL's backends of the benchmark database, the Redis server (when it runs on this machine:
+ * every process's queue traffic, which on a quiet machine is only ours) and this load generator.
  *
  * `--compare` runs this tree and the other trees' builds (each with this same script, built) in turn, `rounds`
  * times, alternating the order, and prints each side's figures and the ratios to this tree's: on a machine
@@ -34,6 +35,7 @@ import { AidType } from '../src/aid/aid-application.entity';
 import { projectRoot } from '../src/common/project-root';
 import { helpRequested } from '../src/common/cli';
 import { ExpenseCategory } from '../src/expenses/expense.entity';
+import { closeRedis, createRedis } from '../src/workflow/queue';
 import { startBenchDeployment } from './support/bench-deployment';
 
 interface Args {
@@ -83,7 +85,7 @@ function parseArgs(argv: string[]): { args: Args; compare: string[]; json: boole
 interface Result {
   perSecond: number;
   apiAnsweredPerSecond: number;
-  cpu: Record<'api' | 'worker' | 'postgres' | 'loadGenerator', number>;
+  cpu: Record<'api' | 'worker' | 'postgres' | 'redis' | 'loadGenerator', number>;
   /** PostgreSQL transactions per decision during the saturation run, this script's own left out. */
   transactions: number;
   decideP50: number;
@@ -103,6 +105,17 @@ function cpuMs(pid: number | undefined): number {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   } catch {
     return 0;
+  }
+}
+
+/** The Redis server's pid, as it reports it; its CPU reads as 0 when it runs elsewhere. */
+async function redisServerPid(url: string): Promise<number | undefined> {
+  const redis = createRedis(url);
+  try {
+    const pid = /process_id:(\d+)/.exec(await redis.info('server'))?.[1];
+    return pid ? Number(pid) : undefined;
+  } finally {
+    await closeRedis(redis);
   }
 }
 
@@ -138,6 +151,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
   const loadBefore = load1();
   // Of this run's own: other runs (other checkouts) may be benchmarking on the same server.
   const deployment = await startBenchDeployment(`bench_workflow_${process.pid}`, { startTimeoutMs: 180_000 });
+  const redisPid = await redisServerPid(deployment.services.config.REDIS_URL);
   const { services, client } = deployment;
   if (withoutChain) {
     // The triggers stay (and the ledger's seq is still drawn in its): only the link, the previous row's hash
@@ -244,6 +258,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
         api: cpuMs(deployment.pids.api),
         worker: cpuMs(deployment.pids.worker),
         postgres: new Map(backends.map((b) => [b.pid, cpuMs(b.pid)])),
+        redis: cpuMs(redisPid),
         loadGenerator: (self.user + self.system) / 1000,
       };
     };
@@ -274,6 +289,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
       api: perDecision(cpuAfter.api - cpuBefore.api),
       worker: perDecision(cpuAfter.worker - cpuBefore.worker),
       postgres: perDecision(postgresMs),
+      redis: perDecision(cpuAfter.redis - cpuBefore.redis),
       loadGenerator: perDecision(cpuAfter.loadGenerator - cpuBefore.loadGenerator),
     };
     const transactions = perDecision(transactionsAfter - transactionsBefore);
@@ -281,9 +297,9 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
     process.stdout.write(`\nMix: ${mix(batch)}\n`);
     process.stdout.write(`Saturation (${args.concurrency} concurrent clients): ${batch.length} decisions routed to the next inbox in ${seconds.toFixed(2)} s = ${(batch.length / seconds).toFixed(0)} decisions/s\n`);
     process.stdout.write(`  (the API answered them all in ${answered.toFixed(2)} s = ${(batch.length / answered).toFixed(0)}/s; the rest is the workers catching up)\n`);
-    const cpuTotal = cpu.api + cpu.worker + cpu.postgres + cpu.loadGenerator;
+    const cpuTotal = cpu.api + cpu.worker + cpu.postgres + cpu.redis + cpu.loadGenerator;
     process.stdout.write(
-      `  CPU per decision: API ${cpu.api.toFixed(2)} core-ms, worker ${cpu.worker.toFixed(2)}, PostgreSQL backends ${cpu.postgres.toFixed(2)}, load generator ${cpu.loadGenerator.toFixed(2)} (${cpuTotal.toFixed(2)} in all)\n`,
+      `  CPU per decision: API ${cpu.api.toFixed(2)} core-ms, worker ${cpu.worker.toFixed(2)}, PostgreSQL backends ${cpu.postgres.toFixed(2)}, Redis ${cpu.redis.toFixed(2)}, load generator ${cpu.loadGenerator.toFixed(2)} (${cpuTotal.toFixed(2)} in all)\n`,
     );
     process.stdout.write(`  PostgreSQL transactions per decision: ${transactions.toFixed(2)} (every statement outside a transaction is one)\n`);
 
@@ -358,12 +374,13 @@ async function compareTrees(args: Args, others: string[]) {
     const s = [...values].sort((a, b) => a - b);
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
-  const cpuAll = (r: Result) => r.cpu.api + r.cpu.worker + r.cpu.postgres + r.cpu.loadGenerator;
+  const cpuAll = (r: Result) => r.cpu.api + r.cpu.worker + r.cpu.postgres + (r.cpu.redis ?? 0) + r.cpu.loadGenerator;
   const figures: [string, (r: Result) => number, number][] = [
     ['decisions/s at saturation', (r) => r.perSecond, 0],
     ['API CPU core-ms/decision', (r) => r.cpu.api, 2],
     ['worker CPU core-ms/decision', (r) => r.cpu.worker, 2],
     ['PostgreSQL CPU core-ms/decision', (r) => r.cpu.postgres, 2],
+    ['Redis CPU core-ms/decision', (r) => r.cpu.redis ?? NaN, 2],
     ['all CPU core-ms/decision', cpuAll, 2],
     ['PostgreSQL transactions/decision', (r) => r.transactions ?? NaN, 2],
     [`routing p99 at ${args.rate}/s (ms)`, (r) => r.routingP99, 0],

@@ -28,6 +28,7 @@ import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay, OutboxWaker } from '../workflow/outbox';
 import { CommitHooks } from '../db/commit-hooks';
+import { Notifier } from '../db/notifier';
 import { Reconciler } from '../workflow/reconciler';
 import { LivePublisher } from '../live/live.publisher';
 import { LiveFeeds } from '../live/live.feeds';
@@ -117,8 +118,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const subtreeRoots = new SubtreeRoots(organizationRows);
   const funds = new FundService(idempotencyKeys, new FundRepository(), subtreeRoots);
   const commitHooks = new CommitHooks(orm);
-  const live = new LivePublisher(orm, commitHooks, logger);
-  const waker = new OutboxWaker(orm, commitHooks, config.OUTBOX_POLL_MS, logger);
+  const notifier = new Notifier(orm, logger);
+  const live = new LivePublisher(commitHooks, notifier);
+  const waker = new OutboxWaker(commitHooks, notifier, config.OUTBOX_POLL_MS);
   const store = new WorkflowStore(idempotencyKeys, waker, live);
   const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
@@ -168,7 +170,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   };
 
   // The pools close last; just before, the live events of the last commits are sent.
-  const stops: (() => Promise<void>)[] = [() => orm.close(), () => live.flush()];
+  const stops: (() => Promise<void>)[] = [() => orm.close(), () => notifier.flush()];
   // Last started, first stopped: HTTP drains, then the workers finish their jobs, then the pools close. One
   // failing close does not keep the others open.
   const stopAll = async () => {

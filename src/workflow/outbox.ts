@@ -4,6 +4,7 @@ import { pgArray, runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import type { CommitHooks } from '../db/commit-hooks';
+import type { Notifier } from '../db/notifier';
 import { bullJobId, jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowJobs, WorkflowQueue } from './queue';
 
 const CHANNEL = 'gonghui_outbox';
@@ -57,23 +58,19 @@ export function sendObligations(queue: WorkflowQueue, rows: readonly ObligationR
 
 /**
  * Wakes the relays once outbox rows are committed, from the process that committed them and outside its
- * transaction. (A NOTIFY sent inside each decision's transaction, as a trigger once did, made every notifying
- * commit queue behind the others on PostgreSQL's notify lock.) A process running a relay kicks it directly:
- * any relay drains every row. Otherwise one `pg_notify` is in flight at a time and the wakes asked for meanwhile
- * become one more, so under load one NOTIFY covers many commits at no added delay. Rows not due within the
+ * transaction (a trigger's NOTIFY inside each decision's transaction once made the notifying commits queue
+ * behind one another). A process running a relay kicks it directly: any relay drains every row. Otherwise it
+ * is a notice through the process's Notifier, which coalesces the wakes of many commits. Rows not due within the
  * relays' poll (a deadline days away) wake nobody: the poll sends them in time. A wake lost to a fault costs
  * at most one poll.
  */
 export class OutboxWaker {
   private local?: OutboxRelay;
-  private notifying = false;
-  private again = false;
 
   constructor(
-    private readonly orm: Orm,
     private readonly hooks: CommitHooks,
+    private readonly notifier: Notifier,
     private readonly pollMs: number,
-    private readonly logger: Logger,
   ) {}
 
   /** The relay of this process, kicked instead of a NOTIFY while it runs. */
@@ -89,23 +86,7 @@ export class OutboxWaker {
 
   private readonly wake = (): void => {
     if (this.local?.running) return this.local.kick();
-    if (this.notifying) {
-      this.again = true;
-      return;
-    }
-    this.notifying = true;
-    void (async () => {
-      try {
-        do {
-          this.again = false;
-          await runSql(this.orm.em.fork() as EntityManager, `select pg_notify('${CHANNEL}', '')`);
-        } while (this.again);
-      } catch (error) {
-        this.logger.warn('outbox wake-up failed; the relays will poll', safeError(error));
-      } finally {
-        this.notifying = false;
-      }
-    })();
+    this.notifier.notify(CHANNEL, '');
   };
 }
 
@@ -198,6 +179,7 @@ export class OutboxRelay {
         where o.id = batch.id
         returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
       [sent, sent],
+      { prepare: true },
     );
     this.sent = [];
     if (!rows.length) return 0;
