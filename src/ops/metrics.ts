@@ -95,10 +95,11 @@ export class Metrics {
     const sql = <T>(query: string) => async () => (await runSql<T>(orm.em.fork() as EntityManager, query)).rows;
     const outbox = this.onScrape(
       'outbox',
-      sql<{ depth: number; age: number | null; pending: number; failed: number }>(
-        `select (count(*) filter (where sent_at is null))::int as depth,
-                extract(epoch from now() - min(created_at) filter (where sent_at is null))::float8 as age,
-                count(*)::int as pending, (count(*) filter (where failed_at is not null))::int as failed
+      sql<{ depth: number; age: number | null; pending: number; scheduled: number; failed: number }>(
+        `select (count(*) filter (where sent_at is null and run_at <= now()))::int as depth,
+                extract(epoch from now() - min(run_at) filter (where sent_at is null and run_at <= now()))::float8 as age,
+                count(*)::int as pending, (count(*) filter (where sent_at is null and run_at > now()))::int as scheduled,
+                (count(*) filter (where failed_at is not null))::int as failed
            from workflow_outbox`,
       ),
     );
@@ -109,17 +110,21 @@ export class Metrics {
            from workflow_task where status = 'OPEN' group by definition_key`,
       ),
     );
-    this.gauge('outbox_depth', 'Outbox rows not yet moved into the queue', [], async (g) => {
+    this.gauge('outbox_depth', 'Outbox rows due and not yet moved into the queue', [], async (g) => {
       const rows = await outbox();
       if (rows) g.set(rows[0].depth);
     });
-    this.gauge('outbox_oldest_age_seconds', 'Age of the oldest outbox row (0 when empty): the relay is behind when it grows', [], async (g) => {
+    this.gauge('outbox_oldest_age_seconds', 'How long the oldest of those rows has been due (0 when none): the relay is behind when it grows', [], async (g) => {
       const rows = await outbox();
       if (rows) g.set(rows[0].age ?? 0);
     });
     this.gauge('obligations_pending', 'Jobs owed and not yet done (outbox rows, sent or not): what PostgreSQL records as owed', [], async (g) => {
       const rows = await outbox();
       if (rows) g.set(rows[0].pending);
+    });
+    this.gauge('obligations_scheduled', 'Jobs owed later (reminders, deadlines) that wait in PostgreSQL until they are due within the relay’s horizon', [], async (g) => {
+      const rows = await outbox();
+      if (rows) g.set(rows[0].scheduled);
     });
     this.gauge('failed_work', 'Jobs that failed for good and wait for a retry (see the failedWork query)', [], async (g) => {
       const rows = await outbox();

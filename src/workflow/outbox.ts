@@ -10,6 +10,13 @@ import { bullJobId, jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowJobs, Wo
 const CHANNEL = 'gonghui_outbox';
 const BATCH = 500;
 const LEASE_SECONDS = 30;
+/**
+ * How far ahead of its time an obligation goes to BullMQ, as a delayed job that runs on time: a minute, or two
+ * polls when they are further apart, so that a poll always finds it first. Anything due later (most reminders
+ * and deadlines, days away, and mostly cancelled first) waits in PostgreSQL, where the transition that cancels
+ * it deletes it.
+ */
+const scheduleAheadMs = (pollMs: number) => Math.max(60_000, 2 * pollMs);
 
 /** A job a transition owes, typed by its name; `runAt` is when it should run (timers), now when absent. */
 export type OutboxMessage = { [N in WorkflowJobName]: { name: N; data: WorkflowJobs[N]; runAt?: Date } }[WorkflowJobName];
@@ -161,9 +168,9 @@ export class OutboxRelay {
   }
 
   /**
-   * Leases a batch of unsent rows, adds it to BullMQ, and remembers it as sent. The rows are marked sent by the
-   * statement that leases the next batch (or at stop), so under load each batch costs one round trip to
-   * PostgreSQL. Rows leased by a relay that died are taken again once their lease runs out; their deterministic
+   * Leases a batch of unsent rows due within `scheduleAheadMs`, earliest first, adds it to BullMQ, and
+   * remembers it as sent. The rows are marked sent by the statement that leases the next batch (or at stop),
+   * so under load each batch costs one round trip to PostgreSQL. Rows leased by a relay that died are taken again once their lease runs out; their deterministic
    * job ids keep a second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
    */
   async drainBatch(): Promise<number> {
@@ -174,11 +181,12 @@ export class OutboxRelay {
       `with sent as (update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[]))
        update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
          from (select id from workflow_outbox
-                where sent_at is null and (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
-                order by id limit ${BATCH} for update skip locked) batch
+                where sent_at is null and run_at <= now() + make_interval(secs => ?::float8 / 1000)
+                  and (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
+                order by run_at, id limit ${BATCH} for update skip locked) batch
         where o.id = batch.id
         returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
-      [sent, sent],
+      [sent, scheduleAheadMs(this.pollMs), sent],
       { prepare: true },
     );
     this.sent = [];

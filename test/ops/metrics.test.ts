@@ -60,8 +60,9 @@ describe('Prometheus metrics', () => {
     expect(value(backlog, 'gonghui_workflow_overdue_tasks', '{workflow="aid-application"}')).toBe(0);
     expect(value(backlog, 'gonghui_outbox_depth')).toBeGreaterThanOrEqual(0);
     expect(value(backlog, 'gonghui_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
-    // Deadline timers wait in the queue as delayed jobs; the open-task and effect jobs ran in the workers.
-    expect(value(backlog, 'gonghui_queue_jobs', '{queue="workflow",state="delayed"}')).toBeGreaterThan(0);
+    // The step's reminder, days away, waits in PostgreSQL, not in the queue; the open-task and effect jobs ran in the workers.
+    expect(value(backlog, 'gonghui_obligations_scheduled')).toBeGreaterThan(0);
+    expect(value(backlog, 'gonghui_queue_jobs', '{queue="workflow",state="delayed"}')).toBe(0);
     expect(value(backlog, 'gonghui_job_duration_seconds_count', '{job="open-task",outcome="completed"}')).toBeGreaterThan(0);
     expect(backlog).toContain('# TYPE gonghui_job_failures_total counter');
   });
@@ -72,12 +73,12 @@ describe('Prometheus metrics', () => {
     expect(value((await scrape(t.url)).text, 'gonghui_graphql_errors_total', '{code="UNAUTHENTICATED"}')).toBe(before + 1);
   });
 
-  it('reads the outbox depth and the age of its oldest row from the table', async () => {
+  it('reads the outbox depth and how long its oldest due row has waited from the table', async () => {
     const em = t.app.services.orm.em.fork();
-    // A row no relay will take for a while (leased), written a minute ago.
+    // A row no relay will take for a while (leased), due a minute ago.
     await em.getConnection().execute(
       `insert into workflow_outbox (job_id, job_name, payload, run_at, created_at, leased_until)
-       values ('metrics-test', 'timer', '{}', now(), now() - interval '60 seconds', now() + interval '1 hour')`,
+       values ('metrics-test', 'timer', '{}', now() - interval '60 seconds', now() - interval '60 seconds', now() + interval '1 hour')`,
     );
     try {
       const { text } = await scrape(t.url);

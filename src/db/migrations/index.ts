@@ -18,6 +18,7 @@ import { Migration20261202000000_audit_chain } from './Migration20261202000000_a
 import { Migration20261212000000_history_attribution } from './Migration20261212000000_history_attribution';
 import { Migration20261214000000_approval_actions } from './Migration20261214000000_approval_actions';
 import { Migration20261222000000_millisecond_cursor_keys } from './Migration20261222000000_millisecond_cursor_keys';
+import { Migration20261223000000_scheduled_obligations } from './Migration20261223000000_scheduled_obligations';
 import { Migration20261213000000_inbox_indexes } from './Migration20261213000000_inbox_indexes';
 import { Migration20261211000000_outbox_woken_after_commit } from './Migration20261211000000_outbox_woken_after_commit';
 import { Migration20261211010000_award_quota_reserved_counter } from './Migration20261211010000_award_quota_reserved_counter';
@@ -46,4 +47,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261211000000_outbox_woken_after_commit', class: Migration20261211000000_outbox_woken_after_commit },
   { name: 'Migration20261211010000_award_quota_reserved_counter', class: Migration20261211010000_award_quota_reserved_counter },
   { name: 'Migration20261222000000_millisecond_cursor_keys', class: Migration20261222000000_millisecond_cursor_keys },
+  { name: 'Migration20261223000000_scheduled_obligations', class: Migration20261223000000_scheduled_obligations },
 ];
