@@ -13,8 +13,7 @@ const LEASE_SECONDS = 30;
 /**
  * How far ahead of its time an obligation goes to BullMQ, as a delayed job that runs on time: a minute, or two
  * polls when they are further apart, so that a poll always finds it first. Anything due later (most reminders
- * and deadlines, days away, and mostly cancelled first) waits in PostgreSQL, where the transition that cancels
- * it deletes it.
+ * and deadlines, days away) waits in PostgreSQL, off the decisions' path and out of Redis's memory.
  */
 const scheduleAheadMs = (pollMs: number) => Math.max(60_000, 2 * pollMs);
 

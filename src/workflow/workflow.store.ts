@@ -4,7 +4,6 @@ import type { IdempotencyStore, IdempotentRequest } from '../idempotency/idempot
 import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows, type OutboxWaker } from './outbox';
-import { jobIdFor } from './queue';
 import type { WorkflowInstanceRow } from './workflow-instance.entity';
 import type { LiveEvent } from '../live/live.events';
 import type { LivePublisher } from '../live/live.publisher';
@@ -164,7 +163,6 @@ export class WorkflowStore {
       ...this.reminders(t),
       extra.openTasksNow ? this.openTasks(t) : undefined,
       outbox,
-      this.unscheduleTimers(t),
       this.idempotency(extra.idempotency),
       this.effect(t, extra.effect),
       extra.fulfils ? { sql: `delete from workflow_outbox where id = ?::bigint and ${IF_HEAD}`, params: [extra.fulfils] } : undefined,
@@ -275,18 +273,6 @@ export class WorkflowStore {
         earliestRunAt: rows.earliestRunAt,
       }
     );
-  }
-
-  /**
-   * The rows of the timers this transition cancels that still wait in PostgreSQL (not yet due within the relay's
-   * horizon) are deleted with it; one already in BullMQ fires as a no-op and its handler deletes its row.
-   */
-  private unscheduleTimers(t: Transition): Part | undefined {
-    if (!t.cancelTimers.length) return undefined;
-    return {
-      sql: `delete from workflow_outbox where job_id = any(?::text[]) and sent_at is null and ${IF_HEAD}`,
-      params: [pgArray(t.cancelTimers.map((id) => jobIdFor('timer', id)))],
-    };
   }
 
   private idempotency(request?: IdempotentRequest): Part | undefined {

@@ -59,18 +59,20 @@ describe('timers days away', () => {
     expect(await queue.getDelayedCount()).toBe(0);
   });
 
-  it('are deleted by the decision that leaves their step', async () => {
+  it('of a step already left fire as no-ops when they come due, and their rows go', async () => {
     const instanceId = await apply();
     const task = await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
     const [grassroots] = await eventually(async () => ((await timersOf(instanceId)).length ? timersOf(instanceId) : undefined), 5000, 'the reminder armed');
+    expect((await wf.decide(tokens['longfeng.approver'], task.id, 'approve')).errors).toBeUndefined();
+    // The grassroots reminder comes due after its step was decided.
+    await sql(`update workflow_outbox set run_at = now() + interval '1 second' where id = ?`, [grassroots.id]);
 
-    const decided = await wf.decide(tokens['longfeng.approver'], task.id, 'approve');
-    expect(decided.errors).toBeUndefined();
-    // Only the county step's timer is left: the grassroots reminder went with the decision.
-    const left = await timersOf(instanceId);
-    expect(left.map((r) => r.job_id)).not.toContain(grassroots.job_id);
-    expect(left).toHaveLength(1);
-    expect(left[0].sent_at).toBeNull();
+    await eventually(async () => !(await timersOf(instanceId)).some((r) => r.id === grassroots.id), 10000, 'the stale reminder gone');
+    const instance = await wf.instance(tokens.wang, instanceId);
+    expect(instance.state).toBe('COUNTY_REVIEW');
+    expect(instance.history.map((h: { action: string }) => h.action)).not.toContain('remind');
+    // The county step's own timer still waits.
+    expect((await timersOf(instanceId)).map((r) => r.sent_at)).toEqual([null]);
   });
 
   it('go to the queue as delayed jobs once they are due within the minute, and run on time', async () => {
