@@ -193,7 +193,8 @@ async function main() {
   else process.stdout.write(`Reusing gonghui_bench_inbox: the demo data and ${args.closed.toLocaleString('en')} closed tasks of a previous run (--fresh 1 rebuilds it)\n`);
 
   const port = await freePort();
-  const api = spawn(process.execPath, [join(projectRoot(), 'dist', 'src', 'main.js')], {
+  // This process's node flags go to the API too (e.g. --cpu-prof to profile it).
+  const api = spawn(process.execPath, [...process.execArgv, join(projectRoot(), 'dist', 'src', 'main.js')], {
     // Production settings, as front-ends meet it (graphql-js skips its development checks).
     env: { ...process.env, ...productionEnvOf(base), DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
