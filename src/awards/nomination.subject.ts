@@ -181,7 +181,6 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
               returning 1)
        select exists (select 1 from n) as found, exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
       [instance.subjectId, instance.id, instance.id, instance.subjectId],
-      { prepare: true },
     );
     if (!r.found) throw new Error(`nomination ${instance.subjectId} does not exist`);
     return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';

@@ -38,7 +38,7 @@ export class Notifier {
         await runSql(this.orm.em.fork() as EntityManager, 'select pg_notify(c, p) from unnest(?::text[], ?::text[]) as n(c, p)', [
           pgArray(batch.map((n) => n.channel)),
           pgArray(batch.map((n) => n.payload)),
-        ], { prepare: true });
+        ]);
       } catch (error) {
         // Nothing to retry into: what they announce is committed, and the listeners re-read on their next notice or poll.
         this.logger.warn('notifications not sent', { notifications: batch.length, channels: [...new Set(batch.map((n) => n.channel))], ...safeError(error) });

@@ -186,7 +186,6 @@ export class OutboxRelay {
         where o.id = batch.id
         returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
       [sent, scheduleAheadMs(this.pollMs), sent],
-      { prepare: true },
     );
     this.sent = [];
     if (!rows.length) return 0;

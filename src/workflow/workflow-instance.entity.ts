@@ -59,10 +59,6 @@ export class WorkflowInstance {
 }
 
 /** A workflow_instance row as `select *` or `returning *` gives it. */
-/** The columns of a WorkflowInstanceRow, named (a prepared statement's result may not change with the table), as `i.`. */
-export const INSTANCE_COLUMNS = `i.id, i.definition_key, i.definition_version, i.subject_type, i.subject_id, i.subject_org_id, i.subject_org_path,
-  i.applicant_account_id, i.applicant_member_id, i.state, i.status, i.outcome, i.seq, i.data, i.created_at, i.updated_at`;
-
 export interface WorkflowInstanceRow {
   id: string;
   definition_key: string;

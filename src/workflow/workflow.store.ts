@@ -169,7 +169,7 @@ export class WorkflowStore {
     ].filter((p): p is Part => p !== undefined);
     const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
-    const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params, { prepare: true });
+    const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
     if (rows[0] && outbox) this.waker.afterCommit(em, outbox.earliestRunAt);
     if (rows[0]) this.live.after(em, liveEvents(t, extra));
     return rows[0] && { ...rows[0], data: t.state };
@@ -330,7 +330,6 @@ export class WorkflowStore {
        on conflict (key) do nothing
        returning key`,
       [pgArray(fulfilled), pgArray(tasks.map((t) => t.instanceId)), pgArray(tasks.map((t) => t.taskKey))],
-      { prepare: true },
     );
     this.live.after(em, rows.map((r) => ({ type: 'task', change: 'opened', key: r.key })));
   }
