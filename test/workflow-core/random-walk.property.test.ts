@@ -267,7 +267,8 @@ describe('random action sequences', () => {
           expect(run.history.map((h) => h.seq)).toEqual(run.history.map((_, i) => i + 1));
           expect(replay(def, run.startInput, run.history)).toEqual(run.state);
         }),
-        { numRuns: runs },
+        // A fixed seed: the same walks every run, so the coverage check below cannot fail by chance.
+        { numRuns: runs, seed: 20261202 },
       );
     });
   });
