@@ -33,13 +33,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** What the environment schema requires in production, with fresh secrets: for processes that run as production does. */
 /**
  * Node's flags in production (README, Configuration): an old generation capped at 384 MB makes V8 collect it
  * well before that, where by default it let garbage grow the API past 300 MB under read load.
  */
 export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=384';
 
+/** What the environment schema requires in production, with fresh secrets, and Node's flags: for processes that run as production does. */
 export function productionEnv(): Record<string, string> {
   const key = () => randomBytes(32).toString('base64');
   return {

@@ -169,8 +169,9 @@ export class OutboxRelay {
   /**
    * Leases a batch of unsent rows due within `scheduleAheadMs`, earliest first, adds it to BullMQ, and
    * remembers it as sent. The rows are marked sent by the statement that leases the next batch (or at stop),
-   * so under load each batch costs one round trip to PostgreSQL. Rows leased by a relay that died are taken again once their lease runs out; their deterministic
-   * job ids keep a second add from duplicating a job BullMQ still holds, and the handlers are idempotent for the rest.
+   * so under load each batch costs one round trip to PostgreSQL. Rows leased by a relay that died are taken again
+   * once their lease runs out; their deterministic job ids keep a second add from duplicating a job BullMQ still
+   * holds, and the handlers are idempotent for the rest.
    */
   async drainBatch(): Promise<number> {
     const em = this.orm.em.fork() as EntityManager;

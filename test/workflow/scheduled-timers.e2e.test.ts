@@ -41,6 +41,12 @@ describe('timers days away', () => {
          from workflow_outbox where job_name = 'timer' and payload->>'instanceId' = ? order by id`,
       [instanceId],
     ) as Promise<TimerRow[]>;
+  /** The instance's timer rows once its first one is written. */
+  const armed = (instanceId: string) =>
+    eventually(async () => {
+      const rows = await timersOf(instanceId);
+      return rows.length ? rows : undefined;
+    }, 5000, 'the reminder armed');
   const apply = async () => {
     const res = await t.gql(APPLY, { input: { aidType: 'HARDSHIP', fundId: fed.funds.danfengAid.id, amount: 100_000, reason: '冬季取暖困难' } }, tokens.wang);
     expect(res.errors).toBeUndefined();
@@ -51,7 +57,7 @@ describe('timers days away', () => {
     const instanceId = await apply();
     await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
     // The grassroots step's reminder, two days out.
-    const [reminder] = await eventually(async () => ((await timersOf(instanceId)).length ? timersOf(instanceId) : undefined), 5000, 'the reminder armed');
+    const [reminder] = await armed(instanceId);
     expect(reminder.seconds_away).toBeGreaterThan(24 * 3600);
     // Several polls later it is still unsent, and BullMQ holds no delayed job.
     await new Promise((r) => setTimeout(r, 1000));
@@ -62,7 +68,7 @@ describe('timers days away', () => {
   it('of a step already left fire as no-ops when they come due, and their rows go', async () => {
     const instanceId = await apply();
     const task = await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
-    const [grassroots] = await eventually(async () => ((await timersOf(instanceId)).length ? timersOf(instanceId) : undefined), 5000, 'the reminder armed');
+    const [grassroots] = await armed(instanceId);
     expect((await wf.decide(tokens['longfeng.approver'], task.id, 'approve')).errors).toBeUndefined();
     // The grassroots reminder comes due after its step was decided.
     await sql(`update workflow_outbox set run_at = now() + interval '1 second' where id = ?`, [grassroots.id]);
@@ -78,7 +84,7 @@ describe('timers days away', () => {
   it('go to the queue as delayed jobs once they are due within the minute, and run on time', async () => {
     const instanceId = await apply();
     const task = await wf.taskFor(tokens['longfeng.approver'], instanceId, 'GRASSROOTS_VERIFY');
-    const [reminder] = await eventually(async () => ((await timersOf(instanceId)).length ? timersOf(instanceId) : undefined), 5000, 'the reminder armed');
+    const [reminder] = await armed(instanceId);
     // The reminder is brought forward to three seconds from now, as if two days had passed.
     await sql(`update workflow_outbox set run_at = now() + interval '3 seconds' where id = ?`, [reminder.id]);
 
