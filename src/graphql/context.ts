@@ -45,25 +45,47 @@ export function requireViewer(ctx: GqlContext): Viewer {
   return ctx.viewer;
 }
 
+/**
+ * The context as a class: Apollo copies the context's own enumerable properties into a new object for every
+ * operation, which would call an own getter and fork the ORM for every request; a getter on the prototype is
+ * inherited by the copy instead, and the fork is shared between the two through `orm`.
+ */
+class RequestContext implements GqlContext {
+  loaders: Loaders;
+  viewer: Viewer | null = null;
+  reachedPublicly = new WeakSet<object>();
+  decisions = new WeakMap<object, Map<string, boolean>>();
+  authError?: AppError;
+  socket?: LiveSocket;
+  /** This request's fork, once made: an object of its own, so that Apollo's copy of the context shares it. */
+  private readonly orm: { fork?: EntityManager } = {};
+
+  constructor(
+    readonly sql: EntityManager,
+    readonly clientAddress: string,
+    private readonly newLoaders: (em: () => EntityManager) => Loaders,
+  ) {
+    this.loaders = newLoaders(() => this.forked());
+  }
+
+  // Most reads never touch the ORM: a fork costs tens of microseconds, so it is made only when asked for.
+  get em(): EntityManager {
+    return this.forked();
+  }
+
+  renew(): void {
+    this.orm.fork = undefined;
+    this.loaders = this.newLoaders(() => this.forked());
+  }
+
+  private forked(): EntityManager {
+    return (this.orm.fork ??= this.sql.fork() as EntityManager);
+  }
+}
+
 export async function buildContext(services: Services, authorization: string | undefined, clientAddress: string): Promise<GqlContext> {
-  let em: EntityManager | undefined;
   const sql = services.orm.em as EntityManager;
-  const ctx: GqlContext = {
-    // Most reads never touch the ORM: a fork costs tens of microseconds, so it is made only when asked for.
-    get em() {
-      return (em ??= services.orm.em.fork() as EntityManager);
-    },
-    renew() {
-      em = undefined;
-      ctx.loaders = new Loaders(sql, () => ctx.em, services);
-    },
-    sql,
-    loaders: new Loaders(sql, () => ctx.em, services),
-    viewer: null,
-    clientAddress,
-    reachedPublicly: new WeakSet(),
-    decisions: new WeakMap(),
-  };
+  const ctx = new RequestContext(sql, clientAddress, (em) => new Loaders(sql, em, services));
   if (!authorization) return ctx;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) {

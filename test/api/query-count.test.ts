@@ -1,6 +1,6 @@
 import { Organization } from '../../src/organizations/organization.entity';
 import { addUnionsWithMembers, buildFederation, Federation, tokenCache } from '../support/fixtures';
-import { startTestApp, TestApp } from '../support/harness';
+import { startTestApp, TEST_PASSWORD, TestApp } from '../support/harness';
 
 const PAGE = `query($first: Int, $filter: MemberFilter) {
   members(first: $first, filter: $filter) {
@@ -226,6 +226,25 @@ describe('statement count per request', () => {
       expect((await statementsFor(UNION_PAGE, { first: 50, filter }, tok)).count).toBe(1);
       const counted = `query($filter: MemberFilter) { members(first: 50, filter: $filter) { totalCount edges { node { id } } } }`;
       expect((await statementsFor(counted, { filter }, tok)).count).toBe(2);
+    });
+
+    it('fork no ORM entity manager: a page of members and a fund with its ledger touch no managed entity', async () => {
+      const [city, finance] = [await token('city.approver'), await token('danfeng.finance')];
+      // Their grants loaded (and cached) first, as in statementsFor: that lookup reads through the ORM.
+      await t.gql('{ viewer { username } }', {}, city);
+      await t.gql('{ viewer { username } }', {}, finance);
+      const fork = jest.spyOn(t.app.services.orm.em, 'fork');
+      try {
+        expect((await t.gql(UNION_PAGE, { first: 50 }, city)).data.members.edges.length).toBe(50);
+        const fund = `query($id: ID!) { fund(id: $id) { name ledger(first: 20) { edges { node { amount } } } } }`;
+        expect((await t.gql(fund, { id: fed.funds.danfengAid.id }, finance)).data.fund.name).toBeTruthy();
+        expect(fork).not.toHaveBeenCalled();
+        // Signing in goes through the request's fork: the spy sees it.
+        await t.gql(`mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }`, { u: 'city.approver', p: TEST_PASSWORD });
+        expect(fork).toHaveBeenCalledTimes(1);
+      } finally {
+        fork.mockRestore();
+      }
     });
 
     it('reads a fund with its owner and a page of its ledger in three statements', async () => {
