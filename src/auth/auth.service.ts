@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { unauthenticated } from '../common/errors';
+import { ExpiringCache } from '../common/expiring-cache';
 import { text } from '../common/validate';
 import { Account } from './account.entity';
 import { RoleAssignment } from './role-assignment.entity';
@@ -9,11 +10,11 @@ import { hashPassword, verifyPassword } from './password';
 import { TokenSigner } from './token';
 import { Viewer } from './viewer';
 
-const VIEWER_TTL_MS = 5_000;
+export const VIEWER_TTL_MS = 5_000;
 const VIEWER_CACHE_SIZE = 10_000;
 
 export class AuthService {
-  private readonly viewers = new Map<string, { viewer: Viewer; expires: number }>();
+  private readonly viewers = new ExpiringCache<Viewer>(VIEWER_TTL_MS, VIEWER_CACHE_SIZE);
 
   /** Compared against when the username is unknown, so a miss costs the same time as a wrong password. */
   private readonly decoyHash = hashPassword('decoy-password-for-timing');
@@ -59,14 +60,8 @@ export class AuthService {
    * Every request needs its viewer's grants; they are cached for a few seconds per account, so a busy approver
    * costs no lookups per decision. A changed role or a disabled account takes effect within VIEWER_TTL_MS.
    */
-  private async cachedViewer(em: () => EntityManager, accountId: string): Promise<Viewer> {
-    const now = Date.now();
-    const hit = this.viewers.get(accountId);
-    if (hit && hit.expires > now) return hit.viewer;
-    const viewer = await this.viewerFor(em(), accountId);
-    if (this.viewers.size >= VIEWER_CACHE_SIZE) this.viewers.delete(this.viewers.keys().next().value!);
-    this.viewers.set(accountId, { viewer, expires: now + VIEWER_TTL_MS });
-    return viewer;
+  private cachedViewer(em: () => EntityManager, accountId: string): Promise<Viewer> {
+    return this.viewers.get(accountId, () => this.viewerFor(em(), accountId));
   }
 
   async viewerFor(em: EntityManager, accountId: string): Promise<Viewer> {

@@ -3,6 +3,8 @@ import { authorize } from '../auth/authorization.policy';
 import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
+import { VIEWER_TTL_MS } from '../auth/auth.service';
+import { ExpiringCache } from '../common/expiring-cache';
 import { ApprovalReason, badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { optionalText } from '../common/validate';
@@ -27,6 +29,9 @@ export interface DelegationInput {
  * "substitute on behalf of delegator". Only the delegator's own grants pass: a substitute's delegations never do.
  */
 export class DelegationService {
+  /** Whom each account stands in for, as the inbox lists it (`listedFor`). */
+  private readonly listed = new ExpiringCache<ActiveDelegation[]>(VIEWER_TTL_MS, 10_000);
+
   constructor(
     private readonly store: DelegationStore,
     private readonly roles: RoleAssignmentRepository,
@@ -49,6 +54,7 @@ export class DelegationService {
     const reason = optionalText(input.reason, 'input.reason', { max: 500, multiline: true }) ?? null;
     const row = await this.store.insert(em, { delegatorAccountId: viewer.accountId, substituteAccountId: substitute, role: grant.role, organizationId: grant.organizationId, startsAt, endsAt, reason });
     if (!row) throw conflict('A delegation of this role already covers part of that period; revoke it first', ApprovalReason.DELEGATION_OVERLAPS);
+    this.listed.forget(row.substituteAccountId);
     await this.changed(em, row, true);
     return row;
   }
@@ -59,6 +65,7 @@ export class DelegationService {
     authorize(viewer, 'delegation.revoke', { path: null, accountIds: [row.delegatorAccountId] }, { hideAs: 'Delegation' });
     const revoked = await this.store.revoke(em, row.id, viewer.accountId);
     if (!revoked) return row;
+    this.listed.forget(revoked.substituteAccountId);
     await this.changed(em, revoked, false);
     return revoked;
   }
@@ -74,6 +81,17 @@ export class DelegationService {
    */
   actingFor(em: EntityManager, viewer: Viewer): Promise<ActiveDelegation[]> {
     return this.store.activeFor(em, viewer.accountId);
+  }
+
+  /**
+   * `actingFor` as the inbox lists it (its tasks and the actions offered on them): cached per account for as long
+   * as the viewer's grants are, forgotten here when this process sets or revokes one. Deciding reads
+   * `actingFor` afresh, so a delegation revoked elsewhere may still show for a few seconds but never acts.
+   */
+  async listedFor(em: EntityManager, viewer: Viewer): Promise<ActiveDelegation[]> {
+    const now = Date.now();
+    const held = await this.listed.get(viewer.accountId, () => this.store.activeFor(em, viewer.accountId));
+    return held.filter((d) => d.endsAt.getTime() > now);
   }
 
   /** The grant named (or the viewer's only staff grant), with its organisation's path for the policy. */

@@ -119,7 +119,7 @@ export class Loaders {
 
   /** Whom the viewer stands in for now (代理): looked up once per request, whatever the number of tasks asking. */
   actingFor(viewer: Viewer): Promise<ActiveDelegation[]> {
-    return this.once(`actingFor:${viewer.accountId}`, () => this.services.delegations.actingFor(this.sql, viewer));
+    return this.once(`actingFor:${viewer.accountId}`, () => this.services.delegations.listedFor(this.sql, viewer));
   }
 
   get ledgerEntry() {

@@ -240,6 +240,19 @@ describe('approval actions', () => {
       expect(keys(after)).toEqual([]);
     });
 
+    it('refuses a decision on behalf of a delegation revoked elsewhere, though the inbox may list it a few seconds more', async () => {
+      const set = await t.gql(DELEGATE, { i: { substituteAccountId: fed.accounts.danfengFinance.id, ...week() } }, tokens['danfeng.approver']);
+      expect(set.errors).toBeUndefined();
+      const id = await apply();
+      await approve('longfeng.approver', id, 'GRASSROOTS_VERIFY');
+      const listed = await wf.taskFor(tokens['danfeng.finance'], id, 'COUNTY_REVIEW');
+      expect(listed.viewerActions.map((a: { key: string }) => a.key)).toContain('approve');
+      // Revoked by another API process: this one's inbox learns of it within the grants' cache time, deciding at once.
+      await sql(`update workflow_delegation set revoked_at = now() where id = ?`, [set.data.setDelegation.id]);
+      expect(reasonOf(await wf.decide(tokens['danfeng.finance'], listed.id, 'approve'))).toBe('NOT_ASSIGNEE');
+      expect((await t.gql(READ, { id }, tokens['danfeng.approver'])).data.workflowInstance.state).toBe('COUNTY_REVIEW');
+    });
+
     it('refuses a substitute who could not hold the role there, oneself, a role not held, overlaps and bad periods', async () => {
       const delegate = (who: string, input: Record<string, unknown>) => t.gql(DELEGATE, { i: { ...week(), ...input } }, tokens[who]);
       const refusals = [
