@@ -11,7 +11,7 @@ import { TokenSigner } from './token';
 import { Viewer } from './viewer';
 
 export const VIEWER_TTL_MS = 5_000;
-const VIEWER_CACHE_SIZE = 10_000;
+export const VIEWER_CACHE_SIZE = 10_000;
 
 export class AuthService {
   private readonly viewers = new ExpiringCache<Viewer>(VIEWER_TTL_MS, VIEWER_CACHE_SIZE);

@@ -3,7 +3,7 @@ import { authorize } from '../auth/authorization.policy';
 import type { RoleAssignmentRepository } from '../auth/role-assignment.repository';
 import { Role } from '../auth/role';
 import type { Viewer } from '../auth/viewer';
-import { VIEWER_TTL_MS } from '../auth/auth.service';
+import { VIEWER_CACHE_SIZE, VIEWER_TTL_MS } from '../auth/auth.service';
 import { ExpiringCache } from '../common/expiring-cache';
 import { ApprovalReason, badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
@@ -30,7 +30,7 @@ export interface DelegationInput {
  */
 export class DelegationService {
   /** Whom each account stands in for, as the inbox lists it (`listedFor`). */
-  private readonly listed = new ExpiringCache<ActiveDelegation[]>(VIEWER_TTL_MS, 10_000);
+  private readonly listed = new ExpiringCache<ActiveDelegation[]>(VIEWER_TTL_MS, VIEWER_CACHE_SIZE);
 
   constructor(
     private readonly store: DelegationStore,

@@ -117,7 +117,7 @@ export class Loaders {
     return this.once('person', () => new DataLoader<PersonKey, PersonRow | undefined, string>((keys) => loadPeople(this.sql, keys), { cacheKeyFn: personCacheKey }));
   }
 
-  /** Whom the viewer stands in for now (代理): looked up once per request, whatever the number of tasks asking. */
+  /** Whom the viewer stands in for now (代理), as the inbox lists it (`DelegationService.listedFor`, cached a few seconds): once per request, whatever the number of tasks asking. */
   actingFor(viewer: Viewer): Promise<ActiveDelegation[]> {
     return this.once(`actingFor:${viewer.accountId}`, () => this.services.delegations.listedFor(this.sql, viewer));
   }
