@@ -35,6 +35,12 @@ export class Selection {
     return false;
   }
 
+  /** Whether every field selected is one of these. */
+  within(names: ReadonlySet<string>): boolean {
+    for (const name of this.fields.keys()) if (!names.has(name)) return false;
+    return true;
+  }
+
   names(): IterableIterator<string> {
     return this.fields.keys();
   }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 import type { TaskStatus } from './workflow-task.entity';
-import { instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
+import { INSTANCE_COLUMNS, instanceFromRow, type InstanceHead, type InstanceHeadRow, type WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 
 /** An open task as the inbox reads it: the task's columns, plus what deciding needs to know of its instance. */
 export interface InboxRow {
@@ -37,8 +37,10 @@ export interface InboxRow {
   applicantMemberId: string | null;
   /** The subject's amount in fen, if it has one (aid, expenses; not nominations). */
   amount: number | null;
-  /** The task's instance, when the page's statement read it too (`withInstance`). */
+  /** The task's instance, when the page's statement read it too (`withInstance: 'full'`). */
   joinedInstance?: WorkflowInstance;
+  /** Or only its head, when that is all the page's selection needs of it (`withInstance: 'head'`). */
+  joinedHead?: InstanceHead;
 }
 
 /** A condition of the inbox's WHERE clause with its `?` parameters. */
@@ -65,8 +67,8 @@ export interface InboxQuery {
   /** The row to read on from, in this reading order (the cursor): its sort value and id. */
   after?: { value: string | number; id: string };
   limit: number;
-  /** Read each task's instance in the same statement (the page selects it): the join is there anyway. */
-  withInstance?: boolean;
+  /** Read each task's instance in the same statement (the page selects it): the join is there anyway. The whole row, or its head. */
+  withInstance?: 'full' | 'head';
 }
 
 const FROM = `from workflow_task t join workflow_instance i on i.id = t.instance_id`;
@@ -83,7 +85,13 @@ interface Raw {
   escalated: boolean; status: TaskStatus; decision: string | null; decided_by: string | null; decided_at: string | null; voted_by: string[];
   applicant_account_id: string | null; applicant_member_id: string | null; amount: string | null;
   instance_row?: WorkflowInstanceRow;
+  instance_head?: InstanceHeadRow;
 }
+
+/** The instance's columns and the head of its state, as JSON: built for the rows the page returns only. */
+const HEAD = `jsonb_build_object(${INSTANCE_COLUMNS.map((c) => `'${c}', i.${c}`).join(', ')},
+  'data', jsonb_strip_nulls(jsonb_build_object('round', i.data->'round', 'carbonCopies', i.data->'carbonCopies')))`;
+const INSTANCE = { full: 'to_jsonb(i) as instance_row', head: `${HEAD} as instance_head` };
 
 /** The driver hands timestamps over as text (the ORM's type parsers); the API's rows carry Dates. */
 const date = (v: string | null) => (v === null ? null : new Date(v));
@@ -96,6 +104,7 @@ const toRow = (r: Raw): InboxRow => ({
   decidedAt: date(r.decided_at), votedBy: r.voted_by, applicantAccountId: r.applicant_account_id, applicantMemberId: r.applicant_member_id,
   amount: r.amount === null ? null : Number(r.amount),
   ...(r.instance_row && { joinedInstance: instanceFromRow(r.instance_row) }),
+  ...(r.instance_head && { joinedHead: instanceFromRow(r.instance_head) }),
 });
 
 /** The sort value of a row as a cursor keeps it. */
@@ -115,7 +124,7 @@ export class InboxRepository {
       where.push({ sql: `(${sort.sql}, t.id) ${q.descending ? '<' : '>'} (?::${sort.cast}, ?::uuid)`, params: [q.after.value, q.after.id] });
     }
     const { sql, params } = conditions(where);
-    const columns = q.withInstance ? `${COLUMNS}, to_jsonb(i) as instance_row` : COLUMNS;
+    const columns = q.withInstance ? `${COLUMNS}, ${INSTANCE[q.withInstance]}` : COLUMNS;
     const { rows } = await runSql<Raw>(em, `select ${columns} ${FROM} where ${sql} order by ${sort.sql} ${dir}, t.id ${dir} limit ?`, [...params, q.limit]);
     return rows.map(toRow);
   }

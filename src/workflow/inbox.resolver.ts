@@ -10,6 +10,7 @@ import type { InboxRow } from './inbox.repository';
 import { MAX_BULK_TASKS } from './inbox.service';
 import { BulkDecisionResultType, InboxConnectionType, InboxFilter, InboxOrder, InboxScope, TaskActionType } from './inbox.types';
 import type { WorkflowTask } from './workflow-task.entity';
+import { HEAD_FIELDS } from './workflow.resolver';
 import { WorkflowTaskType } from './workflow.types';
 
 @Resolver()
@@ -28,7 +29,9 @@ export class InboxResolver {
     @Arg('scope', () => InboxScope, { defaultValue: InboxScope.ASSIGNED, description: 'My own work, or the open work below me.' }) scope?: InboxScope,
     @Arg('orderBy', () => InboxOrder, { nullable: true, description: 'Order (default: due date, ascending).' }) orderBy?: InboxOrder,
   ) {
-    return this.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance: Selection.of(info).nodes.has('instance'), actingFor: () => ctx.loaders.actingFor(viewer) });
+    const nodes = Selection.of(info).nodes;
+    const withInstance = !nodes.has('instance') ? undefined : nodes.get('instance').within(HEAD_FIELDS) ? 'head' : 'full';
+    return this.services.inbox.list(ctx.sql, viewer, { scope, filter, order: orderBy, page, withInstance, actingFor: () => ctx.loaders.actingFor(viewer) });
   }
 
   @Mutation(() => [BulkDecisionResultType], {

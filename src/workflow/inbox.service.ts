@@ -46,8 +46,8 @@ export interface InboxRequest {
   filter?: InboxFilter;
   order?: { field: 'DUE_AT' | 'CREATED_AT' | 'AMOUNT'; direction: 'ASC' | 'DESC' };
   page: PageArgs;
-  /** The page's selection asks for each task's instance: it is read with the tasks. */
-  withInstance?: boolean;
+  /** The page's selection asks for each task's instance: it is read with the tasks, whole or only its head. */
+  withInstance?: 'full' | 'head';
   /** Whom the viewer stands in for now, as the request has it looked up (shared with the tasks' viewerActions). */
   actingFor: () => Promise<readonly ActiveDelegation[]>;
 }

@@ -58,6 +58,19 @@ export class WorkflowInstance {
   updatedAt: Date = new Date();
 }
 
+/** The columns of a workflow_instance row but `data`, as statements return them: the row without its state JSON. */
+export const INSTANCE_COLUMNS = [
+  'id', 'definition_key', 'definition_version', 'subject_type', 'subject_id', 'subject_org_id', 'subject_org_path',
+  'applicant_account_id', 'applicant_member_id', 'state', 'status', 'outcome', 'seq', 'created_at', 'updated_at',
+] as const;
+
+/**
+ * An instance with only the part of its state that a page asks for most (the round) and the part that decides
+ * who may read it (the copies): what a list reads when its selection needs nothing else of the state, instead
+ * of kilobytes of JSON per row. Which fields it answers is the resolvers' to say (HEAD_FIELDS).
+ */
+export type InstanceHead = Omit<WorkflowInstance, 'data'> & { data: Pick<InstanceState, 'round' | 'carbonCopies'> };
+
 /** A workflow_instance row as `select *` or `returning *` gives it. */
 export interface WorkflowInstanceRow {
   id: string;
@@ -78,12 +91,17 @@ export interface WorkflowInstanceRow {
   updated_at: Date | string;
 }
 
+/** The row of an instance head: the columns, and the head of the state as `data`. */
+export type InstanceHeadRow = Omit<WorkflowInstanceRow, 'data'> & { data: InstanceHead['data'] };
+
 /**
  * The instance for a row the engine's own statements returned, as a plain object outside the unit of work:
  * nothing on these paths is flushed, a managed entity would cost a snapshot of the whole state JSON for change
  * tracking, and even an unmanaged one runs the ORM's property setters.
  */
-export function instanceFromRow(row: WorkflowInstanceRow): WorkflowInstance {
+export function instanceFromRow(row: WorkflowInstanceRow): WorkflowInstance;
+export function instanceFromRow(row: InstanceHeadRow): InstanceHead;
+export function instanceFromRow(row: InstanceHeadRow): InstanceHead {
   return {
     id: row.id,
     definitionKey: row.definition_key,

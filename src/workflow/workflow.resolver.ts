@@ -9,7 +9,7 @@ import { PersonType } from '../people/person.types';
 import type { PersonKey } from '../people/person.repository';
 import { systemReason, type HistoryRow } from './history.repository';
 import { describeDefinition } from './definition.view';
-import { WorkflowInstance } from './workflow-instance.entity';
+import { WorkflowInstance, type InstanceHead } from './workflow-instance.entity';
 import { returnTargets } from './core/engine';
 import {
   AvailableActionType,
@@ -32,6 +32,16 @@ import {
 } from './workflow.types';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency/idempotency.store';
 import type { Viewer } from '../auth/viewer';
+
+/**
+ * The WorkflowInstance fields an instance head answers (InstanceHead): its columns, and the resolvers below
+ * whose parent may be a head. A list whose selection stays within them reads heads; any other field, including
+ * one added later, makes it read whole instances.
+ */
+export const HEAD_FIELDS: ReadonlySet<string> = new Set([
+  '__typename', 'id', 'definitionKey', 'definitionVersion', 'subjectType', 'subjectId', 'subjectOrgId', 'state', 'status',
+  'outcome', 'seq', 'createdAt', 'updatedAt', 'round', 'stateTitle', 'history', 'subject',
+]);
 
 @Resolver(() => WorkflowInstanceType)
 export class WorkflowResolver {
@@ -203,7 +213,7 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => Int, { description: 'Revision round: 1, then +1 on each resubmission.' })
-  round(@Parent() instance: WorkflowInstance) {
+  round(@Parent() instance: WorkflowInstance | InstanceHead) {
     return instance.data.round;
   }
 
@@ -218,7 +228,7 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => String, { description: 'The title of the current state.' })
-  stateTitle(@Parent() instance: WorkflowInstance) {
+  stateTitle(@Parent() instance: WorkflowInstance | InstanceHead) {
     return this.services.workflow.definitionOf(instance).states[instance.state]?.title ?? instance.state;
   }
 
@@ -228,7 +238,7 @@ export class WorkflowResolver {
   }
 
   @FieldResolver(() => [HistoryEntryType], { description: 'Every act, oldest first: transitions and the acts beside them (claims, reassignments…).' })
-  history(@Parent() instance: WorkflowInstance, @Ctx() ctx: GqlContext) {
+  history(@Parent() instance: WorkflowInstance | InstanceHead, @Ctx() ctx: GqlContext) {
     return ctx.loaders.history.load({ id: instance.id, seq: instance.seq });
   }
 
@@ -290,8 +300,10 @@ export class WorkflowTaskResolver {
     nullable: true,
     description: 'The instance it belongs to. Null, with NOT_FOUND at this path, when you may see the task but not the instance (e.g. a claimant who no longer holds the role).',
   })
-  instance(@Parent() task: WorkflowTaskType & Pick<InboxRow, 'joinedInstance'>, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
-    // An inbox page reads its tasks' instances in its own statement (answered without a promise); other tasks go through the loader.
+  instance(@Parent() task: WorkflowTaskType & Pick<InboxRow, 'joinedInstance' | 'joinedHead'>, @Ctx() ctx: GqlContext, @CurrentViewer() viewer: Viewer) {
+    // An inbox page reads its tasks' instances (or their heads) in its own statement, answered without a promise;
+    // other tasks go through the loader, which a head must not stand in for.
+    if (task.joinedHead) return this.services.workflow.visible(viewer, task.joinedHead);
     const joined = task.joinedInstance;
     if (!joined) return ctx.loaders.instance.load(task.instanceId).then((instance) => this.services.workflow.visible(viewer, instance));
     ctx.loaders.instance.prime(joined.id, joined);

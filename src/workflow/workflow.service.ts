@@ -16,7 +16,7 @@ import type { Actor, Grant, OrgRef, SubjectData, Transition, WorkflowDefinition 
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
 import type { ActAttribution, HistoryRepository, Where } from './history.repository';
-import { instanceFromRow, WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
+import { instanceFromRow, WorkflowInstance, type InstanceHead, type WorkflowInstanceRow } from './workflow-instance.entity';
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, SaveOptions, WorkflowStore } from './workflow.store';
@@ -478,7 +478,7 @@ export class WorkflowService {
 
   // ------------------------------------------------------------------------------------------------ reading
 
-  canSeeInstance(viewer: Viewer, instance: WorkflowInstance): boolean {
+  canSeeInstance(viewer: Viewer, instance: WorkflowInstance | InstanceHead): boolean {
     return may(viewer, 'instance.read', instanceTarget(instance));
   }
 
@@ -491,7 +491,7 @@ export class WorkflowService {
   }
 
   /** An instance loaded elsewhere (a batch of a page's), if the viewer may read it; NOT_FOUND otherwise. */
-  visible(viewer: Viewer, instance: WorkflowInstance | null | undefined): WorkflowInstance {
+  visible<T extends WorkflowInstance | InstanceHead>(viewer: Viewer, instance: T | null | undefined): T {
     if (!instance || !this.canSeeInstance(viewer, instance)) throw notFound('Workflow instance');
     return instance;
   }
@@ -603,7 +603,7 @@ export class WorkflowService {
     return engine.availableActions(this.definitionOf(instance), instance.data);
   }
 
-  definitionOf(instance: WorkflowInstance): WorkflowDefinition {
+  definitionOf(instance: Pick<WorkflowInstance, 'definitionKey' | 'definitionVersion'>): WorkflowDefinition {
     const def = this.definitions.get(instance.definitionKey, instance.definitionVersion);
     if (!def) throw new Error(`definition ${instance.definitionKey} v${instance.definitionVersion} is not loaded`);
     return def;
@@ -616,7 +616,7 @@ function changedFields(before: SubjectData, after: SubjectData): SubjectData {
 }
 
 /** An instance as the policy sees it: its subject's organisation, its applicant, and who it was copied to. */
-const instanceTarget = (i: Pick<WorkflowInstance, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId' | 'data'>) => ({
+const instanceTarget = (i: WorkflowInstance | InstanceHead) => ({
   path: i.subjectOrgPath,
   accountIds: [i.applicantAccountId],
   memberId: i.applicantMemberId,

@@ -4,7 +4,7 @@ import type { IdempotencyStore, IdempotentRequest } from '../idempotency/idempot
 import { conflict } from '../common/errors';
 import type { TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows, type OutboxWaker } from './outbox';
-import type { WorkflowInstanceRow } from './workflow-instance.entity';
+import { INSTANCE_COLUMNS, type WorkflowInstanceRow } from './workflow-instance.entity';
 import type { LiveEvent } from '../live/live.events';
 import type { LivePublisher } from '../live/live.publisher';
 import type { HistoryDetail } from './workflow-history.entity';
@@ -96,8 +96,7 @@ interface OutboxPart extends Part {
 }
 
 /** The instance row as written, but its state: the caller has that already, so it need not travel back as JSON. */
-const RETURNED = `id, definition_key, definition_version, subject_type, subject_id, subject_org_id, subject_org_path,
-  applicant_account_id, applicant_member_id, state, status, outcome, seq, created_at, updated_at`;
+const RETURNED = INSTANCE_COLUMNS.join(', ');
 /** The instance as a transition left it, kept with an idempotency key: a repeated request is answered with it. */
 const INSTANCE_SNAPSHOT = `jsonb_build_object('state', h.state, 'status', h.status, 'outcome', h.outcome, 'seq', h.seq, 'data', h.data, 'updated_at', h.updated_at)`;
 

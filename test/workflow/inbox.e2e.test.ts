@@ -297,6 +297,41 @@ describe('inbox', () => {
     });
   });
 
+  describe('the instance on a page', () => {
+    const HEAD = 'id definitionKey definitionVersion subjectType subjectId subjectOrgId state status outcome seq createdAt updatedAt round stateTitle subject { __typename } history { id }';
+    const MORE = `${HEAD} returnTargets votes { choice } carbonCopies { role } startedBy { accountId } openTasks { id } availableActions { action }`;
+    const page = (fields: string) => `query { myTasks(first: 100, scope: SUBTREE) { edges { node { id instance { ${fields} } } } } }`;
+    const one = (fields: string) => `query($id: ID!) { workflowInstance(id: $id) { ${fields} } }`;
+    let read: jest.SpyInstance;
+    beforeEach(() => (read = jest.spyOn(InboxRepository.prototype, 'page')));
+    afterEach(() => read.mockRestore());
+
+    /** Each task's instance on the page, next to the same instance read on its own. */
+    async function pageAgainstInstances(fields: string) {
+      const res = await t.gql(page(fields), {}, tokens['danfeng.approver']);
+      expect(res.errors).toBeUndefined();
+      const instances = res.data.myTasks.edges.map((e: any) => e.node.instance);
+      expect(instances.length).toBeGreaterThan(10);
+      const alone = [];
+      for (const i of instances) alone.push((await t.gql(one(fields), { id: i.id }, tokens['danfeng.approver'])).data.workflowInstance);
+      return { instances, alone, read: read.mock.calls.map(([, q]) => q.withInstance) };
+    }
+
+    it('reads only each instance’s head when the page asks for nothing else of its state, and answers it as the instance itself does', async () => {
+      const { instances, alone, read: how } = await pageAgainstInstances(HEAD);
+      expect(how).toEqual(['head']);
+      expect(instances).toEqual(alone);
+      expect(instances.every((i: any) => i.round >= 1 && i.subject.__typename && i.history.length > 0)).toBe(true);
+    });
+
+    it('reads whole instances when the page asks for more of their state', async () => {
+      const { instances, alone, read: how } = await pageAgainstInstances(MORE);
+      expect(how).toEqual(['full']);
+      expect(instances).toEqual(alone);
+      expect(instances.every((i: any) => i.startedBy.accountId && i.openTasks.length === 1 && i.availableActions.length > 0)).toBe(true);
+    });
+  });
+
   describe('paging backward (last, before)', () => {
     const PAGE = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } }';
     const ARGS = '$first: Int, $after: String, $last: Int, $before: String';
