@@ -88,7 +88,7 @@ interface Raw {
   instance_head?: InstanceHeadRow;
 }
 
-/** The instance's columns and the head of its state, as JSON: built for the rows the page returns only. */
+/** The instance's columns and the head of its state, as one JSON value (the row's own columns are the task's). */
 const HEAD = `jsonb_build_object(${INSTANCE_COLUMNS.map((c) => `'${c}', i.${c}`).join(', ')},
   'data', jsonb_strip_nulls(jsonb_build_object('round', i.data->'round', 'carbonCopies', i.data->'carbonCopies')))`;
 const INSTANCE = { full: 'to_jsonb(i) as instance_row', head: `${HEAD} as instance_head` };
