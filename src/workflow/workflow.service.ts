@@ -616,7 +616,7 @@ function changedFields(before: SubjectData, after: SubjectData): SubjectData {
 }
 
 /** An instance as the policy sees it: its subject's organisation, its applicant, and who it was copied to. */
-const instanceTarget = (i: WorkflowInstance | InstanceHead) => ({
+const instanceTarget = (i: Pick<InstanceHead, 'subjectOrgPath' | 'applicantAccountId' | 'applicantMemberId' | 'data'>) => ({
   path: i.subjectOrgPath,
   accountIds: [i.applicantAccountId],
   memberId: i.applicantMemberId,
