@@ -27,6 +27,7 @@ import { EffectRegistry } from '../workflow/effects';
 import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay, OutboxWaker } from '../workflow/outbox';
+import { EagerEffects } from '../workflow/eager-effects';
 import { CommitHooks } from '../db/commit-hooks';
 import { Notifier } from '../db/notifier';
 import { Reconciler } from '../workflow/reconciler';
@@ -121,7 +122,8 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const notifier = new Notifier(orm, logger);
   const live = new LivePublisher(commitHooks, notifier);
   const waker = new OutboxWaker(commitHooks, notifier, config.OUTBOX_POLL_MS);
-  const store = new WorkflowStore(idempotencyKeys, waker, live);
+  const eagerEffects = new EagerEffects(orm, commitHooks, waker, config.EAGER_EFFECTS, logger);
+  const store = new WorkflowStore(idempotencyKeys, waker, live, eagerEffects);
   const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);
@@ -143,6 +145,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   for (const [name, handler] of subjects.effects()) effects.register(name, handler);
   effects.assertHandles(definitions.all());
   const runner = new WorkflowRunner(orm, definitions, effects, store, live, logger);
+  eagerEffects.attach(runner);
   const loginThrottle = new LoginThrottle(config, logger);
   const liveHub = new LiveHub(orm, config.DATABASE_URL, logger, new InboxRepository());
   const auth = new AuthService(new TokenSigner(config.JWT_SECRET, config.JWT_TTL_SECONDS), loginThrottle, logger);
@@ -169,8 +172,9 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
     audit: new AuditService(new AuditRepository()),
   };
 
-  // The pools close last; just before, the live events of the last commits are sent.
-  const stops: (() => Promise<void>)[] = [() => orm.close(), () => notifier.flush()];
+  // The pools close last; just before, the live events of the last commits are sent, and before those, the
+  // effects this process took finish (after HTTP and the workers have stopped making more).
+  const stops: (() => Promise<void>)[] = [() => orm.close(), () => notifier.flush(), () => eagerEffects.stop()];
   // Last started, first stopped: HTTP drains, then the workers finish their jobs, then the pools close. One
   // failing close does not keep the others open.
   const stopAll = async () => {

@@ -67,6 +67,8 @@ const envSchema = z
     /** On SIGTERM/SIGINT: how long in-flight requests and jobs may take to finish before the process exits anyway. */
     SHUTDOWN_GRACE_MS: durationMs.default(10_000),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
+    /** System steps' effects a process runs at once itself, right after the transition that reached them; 0 leaves them all to the workers. */
+    EAGER_EFFECTS: z.coerce.number().int().min(0).max(200).default(8),
     /** Attempts BullMQ makes at a job before it fails for good and becomes failed work. */
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     /** The reconciler: how often it looks for lost and failed work, how long past due a job may be before it counts as lost, the first retry back-off. */

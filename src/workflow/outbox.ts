@@ -87,10 +87,11 @@ export class OutboxWaker {
   /** After the commit of what `em` wrote: wakes the relays if the earliest of the rows is due before the next poll. */
   afterCommit(em: EntityManager, earliestRunAt: Date): void {
     if (earliestRunAt.getTime() - Date.now() > this.pollMs) return;
-    this.hooks.after(em, this.wake);
+    this.hooks.after(em, this.wakeRelays);
   }
 
-  private readonly wake = (): void => {
+  /** Wakes the relays now: for rows already committed. */
+  readonly wakeRelays = (): void => {
     if (this.local?.running) return this.local.kick();
     this.notifier.notify(CHANNEL, '');
   };

@@ -8,6 +8,7 @@ import { INSTANCE_COLUMNS, type WorkflowInstanceRow } from './workflow-instance.
 import type { LiveEvent } from '../live/live.events';
 import type { LivePublisher } from '../live/live.publisher';
 import type { HistoryDetail } from './workflow-history.entity';
+import { EAGER_LEASE_SECONDS, type EagerEffect, type EagerEffects } from './eager-effects';
 
 export interface InstanceMeta {
   subjectType: string;
@@ -88,7 +89,12 @@ function liveEvents(t: Transition, extra: SaveOptions): LiveEvent[] {
 interface Part {
   sql: string;
   params: unknown[];
+  /** The CTE's name, when the statement reads what it returns. */
+  name?: string;
 }
+
+/** The outbox row of an effect this process runs itself, returning its id. */
+const EAGER = 'eager_effect';
 
 /** The outbox part, with when its earliest row is due (whether the relays need waking). */
 interface OutboxPart extends Part {
@@ -114,6 +120,8 @@ export class WorkflowStore {
     private readonly waker: OutboxWaker,
     /** Told what each statement changed, for the live updates, once it has committed. */
     private readonly live: LivePublisher,
+    /** Runs a system step's effect in this process, right after the commit of the transition that reached it. */
+    private readonly eager: EagerEffects,
   ) {}
 
   async insert(em: EntityManager, meta: InstanceMeta, t: Transition, attribution?: Attribution): Promise<WorkflowInstanceRow> {
@@ -154,7 +162,8 @@ export class WorkflowStore {
   }
 
   private async run(em: EntityManager, head: Part, t: Transition, extra: SaveOptions = {}) {
-    const outbox = this.outbox(t, !extra.openTasksNow);
+    const eager = this.eagerEffect(t);
+    const outbox = this.outbox(t, !extra.openTasksNow, eager?.effect.ref);
     const parts = [
       this.history(t, extra.attribution),
       this.closeTasks(t, extra.decision),
@@ -162,16 +171,22 @@ export class WorkflowStore {
       ...this.reminders(t),
       extra.openTasksNow ? this.openTasks(t) : undefined,
       outbox,
+      eager?.part,
       this.idempotency(extra.idempotency),
       this.effect(t, extra.effect),
       extra.fulfils ? { sql: `delete from workflow_outbox where id = ?::bigint and ${IF_HEAD}`, params: [extra.fulfils] } : undefined,
     ].filter((p): p is Part => p !== undefined);
-    const sql = [`with head as (${head.sql})`, ...parts.map((p, i) => `w${i} as (${p.sql})`)].join(',\n') + `\nselect ${RETURNED} from head`;
+    const sql =
+      [`with head as (${head.sql})`, ...parts.map((p, i) => `${p.name ?? `w${i}`} as (${p.sql})`)].join(',\n') +
+      `\nselect ${RETURNED}${eager ? `, (select id from ${EAGER}) as eager_obligation` : ''} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
-    const { rows } = await runSql<Omit<WorkflowInstanceRow, 'data'>>(em, sql, params);
-    if (rows[0] && outbox) this.waker.afterCommit(em, outbox.earliestRunAt);
-    if (rows[0]) this.live.after(em, liveEvents(t, extra));
-    return rows[0] && { ...rows[0], data: t.state };
+    const { rows: [row] } = await runSql<Omit<WorkflowInstanceRow, 'data'> & { eager_obligation?: string }>(em, sql, params);
+    if (!row) return undefined;
+    if (outbox) this.waker.afterCommit(em, outbox.earliestRunAt);
+    const { eager_obligation: obligationId, ...written } = row;
+    if (eager && obligationId) this.eager.afterCommit(em, { ...eager.effect, obligationId: String(obligationId) });
+    this.live.after(em, liveEvents(t, extra));
+    return { ...written, data: t.state };
   }
 
   private history(t: Transition, attribution?: Attribution): Part | undefined {
@@ -252,13 +267,34 @@ export class WorkflowStore {
     };
   }
 
-  private outbox(t: Transition, withOpenTasks: boolean): OutboxPart | undefined {
+  /**
+   * The system step's effect, when this process takes it: its outbox row written leased to this process (the
+   * relays leave it), the process runs it after the commit (EagerEffects).
+   */
+  private eagerEffect(t: Transition): { effect: Omit<EagerEffect, 'obligationId'>; part: Part } | undefined {
+    const effect = t.effects.find((e) => e.awaitOutcome);
+    if (!effect || !this.eager.accepting) return undefined;
+    const data = { instanceId: t.state.instanceId, ref: effect.idempotencyKey };
+    const rows = outboxRows([{ name: 'effect', data }])!;
+    return {
+      effect: data,
+      part: {
+        name: EAGER,
+        sql: `insert into workflow_outbox (job_id, job_name, payload, run_at, leased_until)
+              select v.*, now() + interval '${EAGER_LEASE_SECONDS} seconds' from (${rows.sql}) v where ${IF_HEAD} returning id`,
+        params: rows.params,
+      },
+    };
+  }
+
+  /** The jobs the transition owes, but the effect this process runs itself (`eagerRef`). */
+  private outbox(t: Transition, withOpenTasks: boolean, eagerRef?: string): OutboxPart | undefined {
     const instanceId = t.state.instanceId;
     const messages: OutboxMessage[] = [
       ...(withOpenTasks ? t.openTasks : []).map((task) => ({ name: 'open-task' as const, data: { instanceId, ref: task.taskId } })),
       ...timersToArm(t).map((timer) => ({ name: 'timer' as const, data: { instanceId, ref: timer.id, kind: timer.kind }, runAt: new Date(timer.fireAt) })),
       // System steps wait for their effect's outcome; notices (reminders, overdue) are fire-and-forget.
-      ...t.effects.map((e) =>
+      ...t.effects.filter((e) => e.idempotencyKey !== eagerRef).map((e) =>
         e.awaitOutcome
           ? { name: 'effect' as const, data: { instanceId, ref: e.idempotencyKey } }
           : { name: 'notify' as const, data: { instanceId, ref: e.idempotencyKey, params: e.params } },
