@@ -167,20 +167,23 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
     const { rows: [r] } = await runSql<{ found: boolean; held: boolean; reserved: boolean }>(
       em,
       `with n as (select county_org_id, award, award_level, year from nomination where id = ?),
-            held as (select 1 from award_quota_reservation where instance_id = ? and released_at is null),
+            -- "Still held" is asked of the row, not in the lookup, so the prepared statement's generic plan cannot
+            -- take it for the held-places index's predicate and scan every held place.
+            held as (select released_at from award_quota_reservation where instance_id = ?),
             taken as (
               update award_quota q set reserved = q.reserved + 1
                 from n
                where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
-                 and q.reserved < q.quota and not exists (select 1 from held)
+                 and q.reserved < q.quota and not exists (select 1 from held where released_at is null)
               returning q.county_org_id, q.award, q.award_level, q.year),
             reserve as (
               insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
               select ?, ?, t.county_org_id, t.award, t.award_level, t.year from taken t
               on conflict (instance_id) do update set released_at = null, reserved_at = now()
               returning 1)
-       select exists (select 1 from n) as found, exists (select 1 from held) as held, exists (select 1 from reserve) as reserved`,
+       select exists (select 1 from n) as found, exists (select 1 from held where released_at is null) as held, exists (select 1 from reserve) as reserved`,
       [instance.subjectId, instance.id, instance.id, instance.subjectId],
+      { prepare: true },
     );
     if (!r.found) throw new Error(`nomination ${instance.subjectId} does not exist`);
     return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';

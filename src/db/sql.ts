@@ -12,6 +12,19 @@ export function pgArray(values: readonly (string | number)[]): string {
 
 const positional = new Map<string, string>();
 
+/**
+ * Names of the statements prepared once per connection, by text. Bounded, since each connection keeps every one
+ * it has prepared: past the bound a statement runs unnamed.
+ */
+const prepared = new Map<string, string>();
+const MAX_PREPARED = 200;
+
+function statementName(text: string): string | undefined {
+  let name = prepared.get(text);
+  if (name === undefined && prepared.size < MAX_PREPARED) prepared.set(text, (name = `gh${prepared.size}`));
+  return name;
+}
+
 /** Through the ORM's logger, like the ORM's own statements: counted (tests' statement counts) and printed at debug. */
 const logged = (em: EntityManager, text: string, outcome: { took?: number; results?: number } = {}) =>
   em.config.getLogger().logQuery({ query: text, level: 'info', ...outcome });
@@ -32,10 +45,20 @@ function toPositional(sql: string): string {
  * has one, else on a connection borrowed from the pool. Unlike `connection.execute`, which inlines every
  * parameter into the SQL text, the parameters travel separately (the hot workflow statements carry kilobytes
  * of JSON); errors come back as the driver raised them. The workflow engine's hot paths use it, so it skips
- * the query builder. (Named prepared statements were measured slower here: PostgreSQL's generic plans for
- * the transition statement cost more than planning it each time.)
+ * the query builder.
+ *
+ * `prepare` makes it a named statement, parsed and planned once per connection (after five runs PostgreSQL
+ * keeps a generic plan when it costs no more than planning each time): for the hottest statements, which cost
+ * PostgreSQL more to parse and plan than to run. Only for a statement whose generic plan is as good as its
+ * custom ones (no condition that a generic plan could meet with the wrong index) and that names the columns
+ * it returns: a prepared `select *` fails once a migration adds a column.
  */
-export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
+export async function runSql<T = Record<string, unknown>>(
+  em: EntityManager,
+  sql: string,
+  params: readonly unknown[] = [],
+  { prepare = false }: { prepare?: boolean } = {},
+): Promise<{ rows: T[]; rowCount: number }> {
   const text = toPositional(sql);
   // Inside a transaction, knex's client hands out the transaction's own connection and never releases it.
   const client = (em.getTransactionContext<Knex.Transaction>() ?? em.getKnex()).client as unknown as {
@@ -45,7 +68,7 @@ export async function runSql<T = Record<string, unknown>>(em: EntityManager, sql
   const connection = await client.acquireConnection();
   const started = performance.now();
   try {
-    const result = await connection.query<T & object>({ text, values: params as unknown[] });
+    const result = await connection.query<T & object>({ name: prepare ? statementName(text) : undefined, text, values: params as unknown[] });
     logged(em, text, { took: Math.round(performance.now() - started), results: result.rowCount ?? 0 });
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   } finally {

@@ -103,6 +103,7 @@ export class WorkflowRunner {
         em,
         'select subject_id, seq, data from workflow_instance where id = ? for update',
         [instanceId],
+        { prepare: true },
       );
       const state = row?.data;
       const pending = state?.current.pendingEffect;

@@ -16,7 +16,7 @@ import type { Actor, Grant, OrgRef, SubjectData, Transition, WorkflowDefinition 
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
 import type { ActAttribution, HistoryRepository, Where } from './history.repository';
-import { instanceFromRow, WorkflowInstance, type InstanceHead, type WorkflowInstanceRow } from './workflow-instance.entity';
+import { INSTANCE_COLUMNS, instanceFromRow, WorkflowInstance, type InstanceHead, type WorkflowInstanceRow } from './workflow-instance.entity';
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, SaveOptions, WorkflowStore } from './workflow.store';
@@ -293,10 +293,11 @@ export class WorkflowService {
   private async taskWithInstance(em: EntityManager, viewer: Viewer, taskId: string) {
     const { rows: [row] } = await runSql<WorkflowInstanceRow & { task_key: string; task_status: string; task_claimed_by: string | null; task_assigned_to: string | null; task_routed_org_path: string | null }>(
       em,
-      `select i.*, t.key as task_key, t.status as task_status, t.claimed_by as task_claimed_by, t.assigned_to as task_assigned_to,
-              t.routed_org_path as task_routed_org_path
+      `select ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(', ')}, i.data, t.key as task_key, t.status as task_status, t.claimed_by as task_claimed_by,
+              t.assigned_to as task_assigned_to, t.routed_org_path as task_routed_org_path
          from workflow_task t join workflow_instance i on i.id = t.instance_id where t.id = ?`,
       [parseId(taskId, 'taskId')],
+      { prepare: true },
     );
     const task = row && { key: row.task_key, status: row.task_status, claimedBy: row.task_claimed_by, assignedTo: row.task_assigned_to, routedOrgPath: row.task_routed_org_path };
     if (!task || !this.canSeeTask(viewer, task)) throw notFound('Task');

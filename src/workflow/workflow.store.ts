@@ -180,7 +180,7 @@ export class WorkflowStore {
       [`with head as (${head.sql})`, ...parts.map((p, i) => `${p.name ?? `w${i}`} as (${p.sql})`)].join(',\n') +
       `\nselect ${RETURNED}${eager ? `, (select id from ${EAGER}) as eager_obligation` : ''} from head`;
     const params = [...head.params, ...parts.flatMap((p) => p.params)];
-    const { rows: [row] } = await runSql<Omit<WorkflowInstanceRow, 'data'> & { eager_obligation?: string }>(em, sql, params);
+    const { rows: [row] } = await runSql<Omit<WorkflowInstanceRow, 'data'> & { eager_obligation?: string }>(em, sql, params, { prepare: true });
     if (!row) return undefined;
     if (outbox) this.waker.afterCommit(em, outbox.earliestRunAt);
     const { eager_obligation: obligationId, ...written } = row;
@@ -210,7 +210,14 @@ export class WorkflowStore {
     };
   }
 
-  /** The task decided on is DONE with its decision; any other task the step closes is CANCELLED. */
+  /**
+   * The task decided on is DONE with its decision; any other task the step closes is CANCELLED. Written for the
+   * statement's generic plan (it is prepared), which knows neither the keys nor how many: one key is an
+   * equality, which costs the plan no more than a custom one, so PostgreSQL keeps it instead of planning each
+   * time (an array is taken for ten keys). "Still open" is written `is not distinct from` so that it cannot
+   * pass for the predicate of the open-task indexes: a generic plan chose one of them on stale statistics and
+   * walked every open task instead of looking the key up.
+   */
   private closeTasks(t: Transition, decision?: Decision): Part | undefined {
     if (!t.closeTasks.length) return undefined;
     const key = decision?.taskKey ?? null;
@@ -220,8 +227,8 @@ export class WorkflowStore {
                    decision = case when key = ? then ? end,
                    decided_by = case when key = ? then ?::uuid end,
                    decided_at = now()
-             where key = any(?::text[]) and status = 'OPEN' and ${IF_HEAD}`,
-      params: [key, key, decision?.action ?? null, key, decision?.accountId ?? null, pgArray(t.closeTasks)],
+             where ${t.closeTasks.length === 1 ? 'key = ?' : 'key = any(?::text[])'} and status is not distinct from 'OPEN' and ${IF_HEAD}`,
+      params: [key, key, decision?.action ?? null, key, decision?.accountId ?? null, t.closeTasks.length === 1 ? t.closeTasks[0] : pgArray(t.closeTasks)],
     };
   }
 
