@@ -64,8 +64,9 @@ export class LiveHub {
   }
 
   private received(payload: string | undefined): void {
+    if (!this.listeners.size) return;
     const event = decodeEvent(payload);
-    if (!event || !this.listeners.size) return;
+    if (!event) return;
     this.pending.push(event);
     if (this.scheduled) return;
     this.scheduled = true;
