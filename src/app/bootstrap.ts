@@ -122,7 +122,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const notifier = new Notifier(orm, logger);
   const live = new LivePublisher(commitHooks, notifier);
   const waker = new OutboxWaker(commitHooks, notifier, config.OUTBOX_POLL_MS);
-  const eagerEffects = new EagerEffects(orm, commitHooks, waker, config.EAGER_EFFECTS, logger);
+  const eagerEffects = new EagerEffects(orm, commitHooks, waker, config.EAGER_EFFECTS, logger, (outcome) => metrics.eagerEffects.inc({ outcome }));
   const store = new WorkflowStore(idempotencyKeys, waker, live, eagerEffects);
   const obligations = new ObligationStore();
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.

@@ -55,6 +55,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eagerEffects = new Counter({
+    name: `${PREFIX}eager_effects_total`,
+    help: 'System steps\' effects taken by the process that reached them: ran there, or handed to the workers (failed, at EAGER_EFFECTS or stopping)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly jobDuration = new Histogram({
     name: `${PREFIX}job_duration_seconds`,
     help: 'Workflow queue jobs handled by this process, by job name and outcome (completed, failed)',

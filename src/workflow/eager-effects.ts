@@ -43,6 +43,8 @@ export class EagerEffects {
     /** Effects run at once by this process; 0 leaves every one to the workers. */
     private readonly limit: number,
     private readonly logger: Logger,
+    /** Told how each effect taken ended here: for the metrics. */
+    private readonly counted: (outcome: 'ran' | 'handed_over') => void = () => undefined,
   ) {}
 
   /** The runner, once it is made (it needs the store, which needs this). */
@@ -70,10 +72,13 @@ export class EagerEffects {
     const runner = this.runner;
     const run =
       runner && !this.stopped && this.running.size < this.limit
-        ? runner.runEffect(effect.instanceId, effect.ref, effect.obligationId).catch((error) => {
-            this.logger.warn('effect failed in the process that reached it; the workers will retry it', { ...effect, ...safeError(error) });
-            return this.release(effect);
-          })
+        ? runner.runEffect(effect.instanceId, effect.ref, effect.obligationId).then(
+            () => this.counted('ran'),
+            (error) => {
+              this.logger.warn('effect failed in the process that reached it; the workers will retry it', { ...effect, ...safeError(error) });
+              return this.release(effect);
+            },
+          )
         : this.release(effect);
     const tracked = run.finally(() => this.running.delete(tracked));
     this.running.add(tracked);
@@ -81,6 +86,7 @@ export class EagerEffects {
 
   /** Hands the row to the relays now rather than when its lease runs out. */
   private async release(effect: EagerEffect): Promise<void> {
+    this.counted('handed_over');
     try {
       await runSql(this.orm.em.fork() as EntityManager, 'update workflow_outbox set leased_until = null where id = ?::bigint and sent_at is null', [
         effect.obligationId,

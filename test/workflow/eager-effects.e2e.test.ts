@@ -56,9 +56,13 @@ describe("a system step's effect, run by the process that reached the step", () 
     sql(`select sent_at, leased_until > now() as leased from workflow_outbox where job_name = 'effect' and payload->>'instanceId' = ?`, [instanceId]);
   const logged = (lines: string[], msg: string, instanceId: string) =>
     lines.some((line) => line.includes(`"msg":"${msg}"`) && line.includes(instanceId));
+  /** The API's count of effects it took that ended as `outcome` (gonghui_eager_effects_total). */
+  const counted = async (outcome: 'ran' | 'handed_over') =>
+    (await t.app.metrics.eagerEffects.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
   it('pays right after the decision that reaches the payment, with no worker running', async () => {
     const { instanceId, task } = await awaitingCounty(100_000);
+    const ran = await counted('ran');
 
     const decided = await wf.decide(tokens['danfeng.approver'], task.id, 'approve');
     expect(decided.data.decide.state).toBe('DISBURSE');
@@ -67,10 +71,12 @@ describe("a system step's effect, run by the process that reached the step", () 
     expect(await payments(instanceId)).toBe(1);
     expect(await effectRows(instanceId)).toEqual([]);
     expect(logged(apiLog, 'workflow effect ran', instanceId)).toBe(true);
+    expect(await counted('ran')).toBe(ran + 1);
   });
 
   it('hands an effect that fails to the workers, who retry it once the fault is gone', async () => {
     const { instanceId, task } = await awaitingCounty(123_459);
+    const handedOver = await counted('handed_over');
     await sql(`create function refuse_eager_payment() returns trigger language plpgsql as $$
                begin if new.amount = -123459 then raise exception 'test fault'; end if; return new; end $$`);
     await sql(`create trigger refuse_eager_payment before insert on ledger_entry for each row execute function refuse_eager_payment()`);
@@ -84,6 +90,7 @@ describe("a system step's effect, run by the process that reached the step", () 
       expect(logged(apiLog, 'effect failed in the process that reached it; the workers will retry it', instanceId)).toBe(true);
       expect((await wf.instance(tokens.wang, instanceId)).state).toBe('DISBURSE');
       expect(await payments(instanceId)).toBe(0);
+      expect(await counted('handed_over')).toBe(handedOver + 1);
     } finally {
       await sql('drop trigger refuse_eager_payment on ledger_entry');
       await sql('drop function refuse_eager_payment');
