@@ -71,6 +71,11 @@ interface InstanceSnapshot {
   updated_at: string;
 }
 
+/** A task with its instance, by the task's id: prepared, so its columns are named (a prepared `i.*` breaks when a migration adds one). */
+const TASK_WITH_INSTANCE = `select ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(', ')}, i.data, t.key as task_key, t.status as task_status,
+         t.claimed_by as task_claimed_by, t.assigned_to as task_assigned_to, t.routed_org_path as task_routed_org_path
+    from workflow_task t join workflow_instance i on i.id = t.instance_id where t.id = ?`;
+
 /** The GraphQL operations that act on workflows, as idempotency keys scope them. */
 export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination' | 'returnToStep' | 'transferTask' | 'carbonCopy' | 'urge';
 
@@ -293,9 +298,7 @@ export class WorkflowService {
   private async taskWithInstance(em: EntityManager, viewer: Viewer, taskId: string) {
     const { rows: [row] } = await runSql<WorkflowInstanceRow & { task_key: string; task_status: string; task_claimed_by: string | null; task_assigned_to: string | null; task_routed_org_path: string | null }>(
       em,
-      `select ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(', ')}, i.data, t.key as task_key, t.status as task_status, t.claimed_by as task_claimed_by,
-              t.assigned_to as task_assigned_to, t.routed_org_path as task_routed_org_path
-         from workflow_task t join workflow_instance i on i.id = t.instance_id where t.id = ?`,
+      TASK_WITH_INSTANCE,
       [parseId(taskId, 'taskId')],
       { prepare: true },
     );
