@@ -22,6 +22,7 @@ import { Migration20261223000000_scheduled_obligations } from './Migration202612
 import { Migration20261213000000_inbox_indexes } from './Migration20261213000000_inbox_indexes';
 import { Migration20261211000000_outbox_woken_after_commit } from './Migration20261211000000_outbox_woken_after_commit';
 import { Migration20261211010000_award_quota_reserved_counter } from './Migration20261211010000_award_quota_reserved_counter';
+import { Migration20261224000000_idempotency_result_uncompressed } from './Migration20261224000000_idempotency_result_uncompressed';
 
 /** Applied in this order; a new migration is appended here and never edited once committed. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -48,4 +49,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261211010000_award_quota_reserved_counter', class: Migration20261211010000_award_quota_reserved_counter },
   { name: 'Migration20261222000000_millisecond_cursor_keys', class: Migration20261222000000_millisecond_cursor_keys },
   { name: 'Migration20261223000000_scheduled_obligations', class: Migration20261223000000_scheduled_obligations },
+  { name: 'Migration20261224000000_idempotency_result_uncompressed', class: Migration20261224000000_idempotency_result_uncompressed },
 ];
