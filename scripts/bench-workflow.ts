@@ -108,6 +108,12 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** The machine's CPU time so far, in ticks: busy, idle (with I/O wait) and stolen by the hypervisor. */
+function machineTicks(): { busy: number; idle: number; steal: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
 /** The Redis server's pid, as it reports it; its CPU reads as 0 when it runs elsewhere. */
 async function redisServerPid(url: string): Promise<number | undefined> {
   const redis = createRedis(url);
@@ -260,6 +266,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
         postgres: new Map(backends.map((b) => [b.pid, cpuMs(b.pid)])),
         redis: cpuMs(redisPid),
         loadGenerator: (self.user + self.system) / 1000,
+        machine: machineTicks(),
       };
     };
 
@@ -302,6 +309,11 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
       `  CPU per decision: API ${cpu.api.toFixed(2)} core-ms, worker ${cpu.worker.toFixed(2)}, PostgreSQL backends ${cpu.postgres.toFixed(2)}, Redis ${cpu.redis.toFixed(2)}, load generator ${cpu.loadGenerator.toFixed(2)} (${cpuTotal.toFixed(2)} in all)\n`,
     );
     process.stdout.write(`  PostgreSQL transactions per decision: ${transactions.toFixed(2)} (every statement outside a transaction is one)\n`);
+    // Stolen time is the hypervisor running someone else on these cores: it explains a slow run that load cannot.
+    const ticks = (k: 'busy' | 'idle' | 'steal') => cpuAfter.machine[k] - cpuBefore.machine[k];
+    const allTicks = ticks('busy') + ticks('idle') + ticks('steal');
+    const share = (k: 'busy' | 'idle' | 'steal') => `${((100 * ticks(k)) / allTicks).toFixed(0)}%`;
+    process.stdout.write(`  The machine's cores meanwhile: ${share('busy')} busy, ${share('idle')} idle, ${share('steal')} stolen by the hypervisor\n`);
 
     // 2. Fixed offered load: an open loop sending one decision every 1/rate seconds.
     const paced = tasks.slice(args.warmup + args.decisions);
