@@ -314,6 +314,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
     const allTicks = ticks('busy') + ticks('idle') + ticks('steal');
     const share = (k: 'busy' | 'idle' | 'steal') => `${((100 * ticks(k)) / allTicks).toFixed(0)}%`;
     process.stdout.write(`  The machine's cores meanwhile: ${share('busy')} busy, ${share('idle')} idle, ${share('steal')} stolen by the hypervisor\n`);
+    if (ticks('steal') >= 0.05 * allTicks) process.stdout.write(`  WARNING: the hypervisor took ${share('steal')} of the cores during the run, so these figures understate the engine\n`);
 
     // 2. Fixed offered load: an open loop sending one decision every 1/rate seconds.
     const paced = tasks.slice(args.warmup + args.decisions);
