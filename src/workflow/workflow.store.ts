@@ -221,14 +221,15 @@ export class WorkflowStore {
   private closeTasks(t: Transition, decision?: Decision): Part | undefined {
     if (!t.closeTasks.length) return undefined;
     const key = decision?.taskKey ?? null;
+    const single = t.closeTasks.length === 1;
     return {
       sql: `update workflow_task
                set status = case when key = ? then 'DONE' else 'CANCELLED' end,
                    decision = case when key = ? then ? end,
                    decided_by = case when key = ? then ?::uuid end,
                    decided_at = now()
-             where ${t.closeTasks.length === 1 ? 'key = ?' : 'key = any(?::text[])'} and status is not distinct from 'OPEN' and ${IF_HEAD}`,
-      params: [key, key, decision?.action ?? null, key, decision?.accountId ?? null, t.closeTasks.length === 1 ? t.closeTasks[0] : pgArray(t.closeTasks)],
+             where ${single ? 'key = ?' : 'key = any(?::text[])'} and status is not distinct from 'OPEN' and ${IF_HEAD}`,
+      params: [key, key, decision?.action ?? null, key, decision?.accountId ?? null, single ? t.closeTasks[0] : pgArray(t.closeTasks)],
     };
   }
 
