@@ -13,7 +13,6 @@
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AidType } from '../src/aid/aid-application.entity';
@@ -28,6 +27,7 @@ import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import type { WorkflowJob } from '../src/workflow/queue';
 import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
 import { autocannon } from './support/autocannon';
+import { cpuMs } from './support/cpu';
 import { GraphqlClient } from './support/graphql-client';
 import { freePort, productionEnvOf } from './support/processes';
 
@@ -172,12 +172,6 @@ async function underLoad(url: string, query: string, token: string, connections:
   });
   if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
   return result;
-}
-
-/** User + system CPU of a process so far, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function main() {

@@ -8,7 +8,9 @@
  * missing, starts our API (`dist/src/main.js`) and PostGraphile (`dist/scripts/support/postgraphile-server.js`)
  * as processes of their own, checks that both answer the same rows for the two queries, then alternates
  * autocannon runs of `seconds` each, `rounds` times per side and query, and prints each side's median req/s,
- * p50 and p99, the ratio, our `{ __typename }` ceiling measured in the same rounds, and the API's peak RSS.
+ * p50 and p99, the ratio, the API's peak RSS, and each side's `{ __typename }` ceiling measured in the same
+ * rounds, with what a page costs each side's server process and PostgreSQL's backends in CPU (from /proc): a
+ * page's share of its own side's ceiling is bounded by those costs against the trivial query's.
  *
  * PostGraphile reads as the role gonghui_bench_reader, signed in by a JWT (verified on every request, as
  * PostGraphile does) whose `scope` claim is the city's path: row-level security on `member` limits it to the
@@ -30,6 +32,8 @@ import { PersonalDataCipher } from '../src/members/personal-data.cipher';
 import { DEFAULT_SEED, seedDatabase } from '../seeds/run';
 import { GraphqlClient } from './support/graphql-client';
 import { AppProcess, eventually, freePort, productionEnv } from './support/processes';
+import { autocannon } from './support/autocannon';
+import { BACKENDS_SQL, backendCpu, backendCpuSpent, cpuMs } from './support/cpu';
 
 const USAGE = `usage: npm run bench:reads [-- --seconds 10 --rounds 3 --connections 10]
 
@@ -59,11 +63,13 @@ const BENCH_ENV = { PII_KEYS: `b1:${benchKey('pii')}`, PII_INDEX_KEY: benchKey('
 const FULL = { organizations: 4092, members: 209000 };
 const READER_ROLE = 'gonghui_bench_reader';
 
+/** Each side's ceiling: the cheapest operation there is, spelled the same on both. */
+const TRIVIAL = '{ __typename }';
+
 // The two pages, as each side spells them: the same rows, the same order (name, then id).
 const OURS = {
   first20: `{ members(first: 20) { edges { node { id name organization { name } } } } }`,
   subtree50: `query($org: ID!) { members(first: 50, filter: { subtreeOf: $org }) { edges { node { id name organization { name } } } } }`,
-  trivial: `{ __typename }`,
 };
 const THEIRS = {
   first20: `{ allMembers(first: 20, orderBy: [NAME_ASC, ID_ASC]) { edges { node { id name organizationByOrganizationId { name } } } } }`,
@@ -106,35 +112,51 @@ interface Run {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU per request, in ms, of the side's server process and of PostgreSQL's backends for this database. */
+  serverCpu: number;
+  postgresCpu: number;
 }
 
-// autocannon ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<{
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}>;
+/** One side under load: its URL, its server's pid, and how to list the database's backends now. */
+interface Side {
+  url: string;
+  pid: number;
+  backends: () => Promise<number[]>;
+}
 
-async function load(url: string, body: string, token: string, args: Args): Promise<Run> {
+async function load(side: Side, body: string, token: string, args: Pick<Args, 'seconds' | 'connections'>): Promise<Run> {
+  const [serverBefore, postgresBefore] = [cpuMs(side.pid), backendCpu(await side.backends())];
   const result = await autocannon({
-    url,
+    url: side.url,
     method: 'POST',
     connections: args.connections,
     duration: args.seconds,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body,
   });
-  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  const [serverAfter, postgresAfter] = [cpuMs(side.pid), backendCpu(await side.backends())];
+  if (result.non2xx || result.errors) throw new Error(`${side.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+  const perRequest = (ms: number) => ms / Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    serverCpu: perRequest(serverAfter - serverBefore),
+    postgresCpu: perRequest(backendCpuSpent(postgresBefore, postgresAfter)),
+  };
 }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const summary = (runs: Run[]): Run => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) });
+const summary = (runs: Run[]): Run => ({
+  rps: median(runs.map((r) => r.rps)),
+  p50: median(runs.map((r) => r.p50)),
+  p99: median(runs.map((r) => r.p99)),
+  serverCpu: median(runs.map((r) => r.serverCpu)),
+  postgresCpu: median(runs.map((r) => r.postgresCpu)),
+});
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const load1 = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -185,7 +207,7 @@ async function main(): Promise<void> {
     // Both start slowly on a loaded machine (schema building, PostGraphile's introspection).
     await eventually(async () => {
       if (!api.running) throw new Error(`the API exited:\n${api.output}`);
-      return (await ours.gql(OURS.trivial).catch(() => undefined))?.data;
+      return (await ours.gql(TRIVIAL).catch(() => undefined))?.data;
     }, 120_000, 'the API to answer');
     await pgl.says('postgraphile listening', 120_000);
     const ourToken = (await ours.signIn('city.approver')).token;
@@ -211,39 +233,46 @@ async function main(): Promise<void> {
     await check('subtree50', 'membersInSubtree', 50);
 
     const body = (query: string) => JSON.stringify({ query, variables: vars });
+    const backends = async () => (await sql.query<{ pid: number }>(BACKENDS_SQL)).rows.map((r) => r.pid);
+    const sides = { ours: { url: ours.url, pid: api.child.pid!, backends }, theirs: { url: theirs.url, pid: pgl.child.pid!, backends } };
     const plan = [
-      { key: 'ceiling', side: 'ours', url: ours.url, body: body(OURS.trivial), token: ourToken },
-      { key: 'first20', side: 'ours', url: ours.url, body: body(OURS.first20), token: ourToken },
-      { key: 'first20', side: 'theirs', url: theirs.url, body: body(THEIRS.first20), token: theirToken },
-      { key: 'subtree50', side: 'ours', url: ours.url, body: body(OURS.subtree50), token: ourToken },
-      { key: 'subtree50', side: 'theirs', url: theirs.url, body: body(THEIRS.subtree50), token: theirToken },
-    ];
+      { key: 'ceiling', side: 'ours', body: body(TRIVIAL), token: ourToken },
+      { key: 'ceiling', side: 'theirs', body: body(TRIVIAL), token: theirToken },
+      { key: 'first20', side: 'ours', body: body(OURS.first20), token: ourToken },
+      { key: 'first20', side: 'theirs', body: body(THEIRS.first20), token: theirToken },
+      { key: 'subtree50', side: 'ours', body: body(OURS.subtree50), token: ourToken },
+      { key: 'subtree50', side: 'theirs', body: body(THEIRS.subtree50), token: theirToken },
+    ] as const;
     console.log(`\nload average before: ${load1()}; ${args.rounds} rounds × ${args.seconds} s per side and query, ${args.connections} connections`);
     // A short unmeasured run of each first, so both sides have compiled their hot paths.
-    for (const p of plan) await load(p.url, p.body, p.token, { ...args, seconds: 2 });
+    for (const p of plan) await load(sides[p.side], p.body, p.token, { ...args, seconds: 2 });
     const runs = new Map<string, Run[]>();
     for (let round = 0; round < args.rounds; round++) {
       // Alternate who goes first within each query, round by round.
-      const order = round % 2 ? [plan[0]!, plan[2]!, plan[1]!, plan[4]!, plan[3]!] : plan;
+      const order = round % 2 ? [1, 0, 3, 2, 5, 4].map((i) => plan[i]!) : plan;
       for (const p of order) {
-        const run = await load(p.url, p.body, p.token, args);
+        const run = await load(sides[p.side], p.body, p.token, args);
         const key = `${p.key}/${p.side}`;
         runs.set(key, [...(runs.get(key) ?? []), run]);
         console.log(`  round ${round + 1} ${key.padEnd(18)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms`);
       }
     }
-    const ceiling = summary(runs.get('ceiling/ours')!);
+    const ceilings = { ours: summary(runs.get('ceiling/ours')!), theirs: summary(runs.get('ceiling/theirs')!) };
     const fmt = (r: Run) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms`;
+    const cost = (r: Run, server: string) => `CPU per request: ${server} ${r.serverCpu.toFixed(2)} ms, PostgreSQL ${r.postgresCpu.toFixed(2)} ms`;
+    const share = (r: Run, side: 'ours' | 'theirs') => `${((100 * r.rps) / ceilings[side].rps).toFixed(0).padStart(3)}% of its ceiling`;
     console.log(`\nmedians of ${args.rounds} runs (load average after: ${load1()}):`);
-    console.log(`  { __typename } (ours)        ${fmt(ceiling)}`);
+    console.log(`  { __typename }, each side's ceiling`);
+    console.log(`    ours         ${fmt(ceilings.ours)}   ${cost(ceilings.ours, 'API')}`);
+    console.log(`    PostGraphile ${fmt(ceilings.theirs)}   ${cost(ceilings.theirs, 'PostGraphile')}`);
     for (const [key, label] of [
       ['first20', 'first 20 members, union name, city approver'],
       ['subtree50', 'first 50 of 丹凤县 by name, union name'],
     ] as const) {
       const [a, b] = [summary(runs.get(`${key}/ours`)!), summary(runs.get(`${key}/theirs`)!)];
       console.log(`  ${label}`);
-      console.log(`    ours         ${fmt(a)}   ${((100 * a.rps) / ceiling.rps).toFixed(0)}% of our ceiling`);
-      console.log(`    PostGraphile ${fmt(b)}`);
+      console.log(`    ours         ${fmt(a)}   ${share(a, 'ours')} (target ≥ 60%)   ${cost(a, 'API')}`);
+      console.log(`    PostGraphile ${fmt(b)}   ${share(b, 'theirs')}   ${cost(b, 'PostGraphile')}`);
       console.log(`    ratio        ${(a.rps / b.rps).toFixed(2)} (target ≥ 1.0, goal 1.2)`);
     }
     console.log(`  API peak RSS ${peakRssMb(api.child.pid!).toFixed(0)} MB (target ≤ 250); PostGraphile ${peakRssMb(pgl.child.pid!).toFixed(0)} MB`);

@@ -26,8 +26,7 @@
  * benchmark's database (`--without-chain`): what the chain costs per decision, everything else the same.
  */
 import 'reflect-metadata';
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Award, AwardLevel } from '../src/awards/nomination.entity';
@@ -37,6 +36,8 @@ import { helpRequested } from '../src/common/cli';
 import { ExpenseCategory } from '../src/expenses/expense.entity';
 import { closeRedis, createRedis } from '../src/workflow/queue';
 import { startBenchDeployment } from './support/bench-deployment';
+import { BACKENDS_SQL, backendCpu, backendCpuSpent, cpuMs, machineTicks } from './support/cpu';
+import { percentile, summary } from './support/stats';
 
 interface Args {
   decisions: number;
@@ -95,25 +96,6 @@ interface Result {
   load: [number, number];
 }
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** CPU time (user + system) a process has used, in ms; 0 when it is gone or unreadable. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    // The command name, in parentheses, may hold spaces: the fields counted from after it.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-/** The machine's CPU time so far, in ticks: busy, idle (with I/O wait) and stolen by the hypervisor. */
-function machineTicks(): { busy: number; idle: number; steal: number } {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
-}
-
 /** The Redis server's pid, as it reports it; its CPU reads as 0 when it runs elsewhere. */
 async function redisServerPid(url: string): Promise<number | undefined> {
   const redis = createRedis(url);
@@ -128,11 +110,6 @@ async function redisServerPid(url: string): Promise<number | undefined> {
 const load1 = () => loadavg()[0];
 const loadText = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const summary = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return `p50 ${percentile(s, 50).toFixed(1)} ms, p99 ${percentile(s, 99).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The workflow and the reviewer who takes its first step (never the account that filed it). */
@@ -258,12 +235,12 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
 
     /** CPU used so far by each process of the run; PostgreSQL's as the backends connected to this database now. */
     const cpuNow = async () => {
-      const backends: { pid: number }[] = await sql('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      const backends: { pid: number }[] = await sql(BACKENDS_SQL);
       const self = process.cpuUsage();
       return {
         api: cpuMs(deployment.pids.api),
         worker: cpuMs(deployment.pids.worker),
-        postgres: new Map(backends.map((b) => [b.pid, cpuMs(b.pid)])),
+        postgres: backendCpu(backends.map((b) => b.pid)),
         redis: cpuMs(redisPid),
         loadGenerator: (self.user + self.system) / 1000,
         machine: machineTicks(),
@@ -290,8 +267,7 @@ async function run(args: Args, withoutChain: boolean): Promise<Result> {
     const transactionsAfter = await transactionsNow();
     if (failures) throw new Error(`${failures} decisions failed, e.g. ${JSON.stringify(firstError)}`);
     const perDecision = (ms: number) => ms / batch.length;
-    // A backend that connected during the run counts from zero; one that left during it is missed (pools keep theirs).
-    const postgresMs = [...cpuAfter.postgres].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.postgres.get(pid) ?? 0), 0);
+    const postgresMs = backendCpuSpent(cpuBefore.postgres, cpuAfter.postgres);
     const cpu = {
       api: perDecision(cpuAfter.api - cpuBefore.api),
       worker: perDecision(cpuAfter.worker - cpuBefore.worker),
