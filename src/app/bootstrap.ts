@@ -6,6 +6,7 @@ import { AuthService } from '../auth/auth.service';
 import { LoginThrottle } from '../auth/login-throttle';
 import { AwardService } from '../awards/award.service';
 import { NominationSubject } from '../awards/nomination.subject';
+import { NominationRepository } from '../awards/nomination.repository';
 import { TokenSigner } from '../auth/token';
 import { createLogger, safeError } from '../common/logger';
 import type { AppConfig } from '../config/env';
@@ -28,6 +29,7 @@ import { SubjectRegistry } from '../workflow/subject.contract';
 import { ObligationStore } from '../workflow/obligation.store';
 import { OutboxRelay, OutboxWaker } from '../workflow/outbox';
 import { EagerEffects } from '../workflow/eager-effects';
+import { InstanceRepository } from '../workflow/instance.repository';
 import { CommitHooks } from '../db/commit-hooks';
 import { Notifier } from '../db/notifier';
 import { Reconciler } from '../workflow/reconciler';
@@ -122,29 +124,31 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   const notifier = new Notifier(orm, logger);
   const live = new LivePublisher(commitHooks, notifier);
   const waker = new OutboxWaker(commitHooks, notifier, config.OUTBOX_POLL_MS);
-  const eagerEffects = new EagerEffects(orm, commitHooks, waker, config.EAGER_EFFECTS, logger, (outcome) => metrics.eagerEffects.inc({ outcome }));
-  const store = new WorkflowStore(idempotencyKeys, waker, live, eagerEffects);
   const obligations = new ObligationStore();
+  const eagerEffects = new EagerEffects(orm, commitHooks, waker, obligations, config.EAGER_EFFECTS, logger, (outcome) => metrics.eagerEffects.inc({ outcome }));
+  const store = new WorkflowStore(idempotencyKeys, waker, live, eagerEffects);
   // Each workflow subject plugs in through its module: its fields, its validation, its effects.
   const aidSubject = new AidSubject(funds);
   const expenseSubject = new ExpenseSubject(funds);
-  const nominationSubject = new NominationSubject();
+  const nominationRows = new NominationRepository();
+  const nominationSubject = new NominationSubject(nominationRows);
   const subjects = new SubjectRegistry().register(aidSubject).register(expenseSubject).register(nominationSubject);
   const history = new HistoryRepository();
   const roleAssignments = new RoleAssignmentRepository();
   // The inbox is told of delegations (the substitute's inbox changes); it is made below, from the workflow.
   const delegations = new DelegationService(new DelegationStore(), roleAssignments, (em, row, granted): Promise<void> => inbox.delegationChanged(em, row, granted));
-  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, { delegations, roleAssignments, subtrees: subtreeRoots }, live, (workflow, action) =>
+  const instances = new InstanceRepository();
+  const workflow = new WorkflowService(definitions, store, subjects, idempotencyKeys, obligations, history, instances, { delegations, roleAssignments, subtrees: subtreeRoots }, live, (workflow, action) =>
     metrics.decisions.inc({ workflow, action }),
   );
   const inbox: InboxService = new InboxService(new InboxRepository(), definitions, workflow, live, subtreeRoots);
   const aid = new AidService(workflow, aidSubject);
   const expenses = new ExpenseService(workflow, expenseSubject);
-  const awards = new AwardService(workflow, nominationSubject);
+  const awards = new AwardService(workflow, nominationSubject, nominationRows);
   const effects = new EffectRegistry();
   for (const [name, handler] of subjects.effects()) effects.register(name, handler);
   effects.assertHandles(definitions.all());
-  const runner = new WorkflowRunner(orm, definitions, effects, store, live, logger);
+  const runner = new WorkflowRunner(orm, definitions, effects, store, instances, live, logger);
   eagerEffects.attach(runner);
   const loginThrottle = new LoginThrottle(config, logger);
   const liveHub = new LiveHub(orm, config.DATABASE_URL, logger, new InboxRepository());

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 
-/** The SQL over role assignments that the approval actions need. */
+/** The SQL over accounts and their role assignments that the workflow's task actions need. */
 export class RoleAssignmentRepository {
   /**
    * Whether an account could hold one of `roles` on the organisation at `orgPath`: it is active and holds such
@@ -18,6 +18,23 @@ export class RoleAssignmentRepository {
       [accountId, pgArray(roles), orgPath, orgPath],
     );
     return rows.length > 0;
+  }
+
+  /** Whether an active account holds one of `roles` on the organisation at `orgPath` or on one above it: who a task may be reassigned to. */
+  async holdsOver(em: EntityManager, accountId: string, roles: readonly string[], orgPath: string): Promise<boolean> {
+    const { rows } = await runSql(
+      em,
+      `select 1 from role_assignment ra join organization o on o.id = ra.organization_id join account a on a.id = ra.account_id
+        where ra.account_id = ?::uuid and a.active and ra.role = any(?::text[]) and ? like o.path || '%' limit 1`,
+      [accountId, pgArray(roles), orgPath],
+    );
+    return rows.length > 0;
+  }
+
+  /** The member an account stands for, if any. */
+  async memberOf(em: EntityManager, accountId: string): Promise<string | null> {
+    const { rows: [row] } = await runSql<{ member_id: string | null }>(em, 'select member_id from account where id = ?::uuid', [accountId]);
+    return row?.member_id ?? null;
   }
 
   /** The active accounts among `ids` (for carbon copies). */

@@ -11,8 +11,9 @@ import { Organization, OrganizationLevel, organizationTarget } from '../organiza
 import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import { idempotentRequest, parseIdempotencyKey } from '../idempotency/idempotency.store';
 import type { WorkflowService } from '../workflow/workflow.service';
-import { Award, AwardLevel, Nomination, NominationObjection, nominationTarget } from './nomination.entity';
+import { Nomination, NominationObjection, nominationTarget } from './nomination.entity';
 import { NOMINATION_WORKFLOW, type NominationSubject, year } from './nomination.subject';
+import type { NominationRepository, QuotaKey, QuotaUsageRow } from './nomination.repository';
 import type { NominateForAwardInput, NominationFilter, SetAwardQuotaInput } from './award.types';
 
 /** The definition's public-notice state (公示): its nominations are public, and anyone may object. */
@@ -20,13 +21,6 @@ export const PUBLIC_NOTICE_STATE = 'PUBLIC_NOTICE';
 /** Quotas belong to county federations; a city federation holds one for the unions directly under it (市直). */
 const QUOTA_HOLDER_LEVELS: readonly OrganizationLevel[] = [OrganizationLevel.COUNTY, OrganizationLevel.CITY];
 const MAX_QUOTA = 10_000;
-
-interface QuotaKey {
-  countyId: string;
-  award: Award;
-  awardLevel: AwardLevel;
-  year: number;
-}
 
 export interface AwardQuotaUsage extends QuotaKey {
   quota: number;
@@ -37,14 +31,6 @@ export interface AwardQuotaUsage extends QuotaKey {
   used: number;
   remaining: number;
 }
-
-/** Places held for one county/award/level/year: reservations (the quota row's counter), plus live nominations that have none yet. */
-const USAGE_SQL = `
-  q.reserved,
-  (select count(*) from nomination n join workflow_instance i on i.id = n.instance_id
-    where n.county_org_id = q.county_org_id and n.award = q.award and n.award_level = q.award_level and n.year = q.year
-      and i.status = 'ACTIVE'
-      and not exists (select 1 from award_quota_reservation r where r.instance_id = n.instance_id and r.released_at is null))::int as pending`;
 
 const label = (k: QuotaKey) => `${k.award} (${k.awardLevel}) ${k.year}`;
 
@@ -57,6 +43,7 @@ export class AwardService {
   constructor(
     private readonly workflow: WorkflowService,
     private readonly subject: NominationSubject,
+    private readonly nominations: NominationRepository,
   ) {}
 
   // ---------------------------------------------------------------------------------------------- nominating
@@ -68,23 +55,9 @@ export class AwardService {
       const v = await this.subject.validate(tx, viewer, fields, 'input');
       const { member, nomineeOrg, county } = v;
       const key: QuotaKey = { countyId: county.id, award: v.award, awardLevel: v.awardLevel, year: v.year };
-      const conn = tx.getConnection();
-      const ctx = tx.getTransactionContext();
       // The quota row lock serialises nominations for one county/award/level/year, so two can never take the last place.
-      const [quota]: { quota: number }[] = await conn.execute(
-        `select quota from award_quota where county_org_id = ? and award = ? and award_level = ? and year = ? for update`,
-        [key.countyId, key.award, key.awardLevel, key.year],
-        'all',
-        ctx,
-      );
-      const [dup] = await conn.execute(
-        `select 1 from nomination n join workflow_instance i on i.id = n.instance_id
-          where ${member ? 'n.member_id' : 'n.nominee_org_id'} = ? and n.award = ? and n.award_level = ? and n.year = ?
-            and (i.status = 'ACTIVE' or i.outcome = 'AWARDED') limit 1`,
-        [member ? member.id : nomineeOrg!.id, key.award, key.awardLevel, key.year],
-        'all',
-        ctx,
-      );
+      const quota = await this.nominations.lockQuota(tx, key);
+      const dup = await this.nominations.hasLiveOrAwardedNomination(tx, member ? { memberId: member.id } : { organizationId: nomineeOrg!.id }, key);
       if (dup) throw conflict(`The nominee is already nominated for or holds ${label(key)}`, 'ALREADY_NOMINATED');
       const used = quota ? (await this.usage(tx as EntityManager, key)).used : 0;
       if (!quota || used >= quota.quota) {
@@ -172,13 +145,14 @@ export class AwardService {
         comment: reason,
         idempotencyKey,
       });
-      await tx.getConnection().execute(
-        `insert into nomination_objection (id, nomination_id, instance_id, account_id, reason, seq, idempotency_key)
-         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (account_id, idempotency_key) do nothing`,
-        [nomination.id, instance.id, viewer.accountId, reason, after.seq, idempotencyKey ?? null],
-        'run',
-        tx.getTransactionContext(),
-      );
+      await this.nominations.recordObjection(tx as EntityManager, {
+        nominationId: nomination.id,
+        instanceId: instance.id,
+        accountId: viewer.accountId,
+        reason,
+        seq: after.seq,
+        idempotencyKey: idempotencyKey ?? null,
+      });
       return nomination;
     });
   }
@@ -241,13 +215,7 @@ export class AwardService {
   // ---------------------------------------------------------------------------------------------- quotas
 
   async usage(em: EntityManager, key: QuotaKey): Promise<AwardQuotaUsage> {
-    const [row]: { quota: number; reserved: number; pending: number }[] = await em.getConnection().execute(
-      `select q.quota, ${USAGE_SQL} from award_quota q
-        where q.county_org_id = ? and q.award = ? and q.award_level = ? and q.year = ?`,
-      [key.countyId, key.award, key.awardLevel, key.year],
-      'all',
-      em.getTransactionContext(),
-    );
+    const row = await this.nominations.usage(em, key);
     return toUsage(key, row ?? { quota: 0, reserved: 0, pending: 0 });
   }
 
@@ -255,14 +223,8 @@ export class AwardService {
   async quotas(em: EntityManager, viewer: Viewer, countyId: string, yr: number): Promise<AwardQuotaUsage[]> {
     const county = await this.county(em, viewer, countyId, 'countyId');
     year(yr, 'year');
-    const rows: { award: Award; award_level: AwardLevel; quota: number; reserved: number; pending: number }[] = await em
-      .getConnection()
-      .execute(
-        `select q.award, q.award_level, q.quota, ${USAGE_SQL} from award_quota q
-          where q.county_org_id = ? and q.year = ? order by q.award, q.award_level`,
-        [county.id, yr],
-      );
-    return rows.map((r) => toUsage({ countyId: county.id, award: r.award, awardLevel: r.award_level, year: yr }, r));
+    const rows = await this.nominations.usages(em, county.id, yr);
+    return rows.map((r) => toUsage({ countyId: county.id, award: r.award, awardLevel: r.awardLevel, year: yr }, r));
   }
 
   /** Sets (creates or changes) a county's quota; never below the places already used. */
@@ -275,21 +237,8 @@ export class AwardService {
     authorize(viewer, 'quota.set', organizationTarget(county), { message: 'Quotas are set by approvers or administrators of a federation above the county' });
     const key: QuotaKey = { countyId: county.id, award: input.award, awardLevel: input.awardLevel, year: yr };
     return em.transactional(async (tx) => {
-      const conn = tx.getConnection();
-      const ctx = tx.getTransactionContext();
-      await conn.execute(
-        `insert into award_quota (id, county_org_id, award, award_level, year, quota) values (gen_random_uuid(), ?, ?, ?, ?, 0)
-         on conflict (county_org_id, award, award_level, year) do nothing`,
-        [key.countyId, key.award, key.awardLevel, key.year],
-        'run',
-        ctx,
-      );
-      await conn.execute(
-        'select 1 from award_quota where county_org_id = ? and award = ? and award_level = ? and year = ? for update',
-        [key.countyId, key.award, key.awardLevel, key.year],
-        'all',
-        ctx,
-      );
+      await this.nominations.ensureQuotaRow(tx as EntityManager, key);
+      await this.nominations.lockQuota(tx as EntityManager, key);
       const { used } = await this.usage(tx as EntityManager, key);
       if (input.quota < used) {
         throw new AppError(ErrorCode.CONFLICT, `${used} places of ${label(key)} are already used; the quota cannot go below that`, {
@@ -297,12 +246,7 @@ export class AwardService {
           used,
         });
       }
-      await conn.execute(
-        'update award_quota set quota = ?, updated_at = now() where county_org_id = ? and award = ? and award_level = ? and year = ?',
-        [input.quota, key.countyId, key.award, key.awardLevel, key.year],
-        'run',
-        ctx,
-      );
+      await this.nominations.setQuota(tx as EntityManager, key, input.quota);
       return this.usage(tx as EntityManager, key);
     });
   }
@@ -316,7 +260,7 @@ export class AwardService {
   }
 }
 
-function toUsage(key: QuotaKey, row: { quota: number; reserved: number; pending: number }): AwardQuotaUsage {
+function toUsage(key: QuotaKey, row: QuotaUsageRow): AwardQuotaUsage {
   const quota = Number(row.quota);
   const used = Number(row.reserved) + Number(row.pending);
   return { ...key, quota, reserved: Number(row.reserved), pending: Number(row.pending), used, remaining: Math.max(0, quota - used) };

@@ -5,7 +5,6 @@ import { badInput, conflict, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { covers } from '../common/subtree';
 import { text } from '../common/validate';
-import { runSql } from '../db/sql';
 import { Member, memberTarget, MemberStatus } from '../members/member.entity';
 import { Organization, organizationTarget } from '../organizations/organization.entity';
 import { resolveRoute } from '../workflow/core/routing';
@@ -13,6 +12,7 @@ import type { EffectContext } from '../workflow/effects';
 import type { SubjectModule } from '../workflow/subject.contract';
 import { orgRef } from '../workflow/workflow.service';
 import { Award, AwardLevel, COLLECTIVE_AWARDS, HONOUR_LEVEL_OF, Nomination, NomineeKind } from './nomination.entity';
+import type { NominationRepository } from './nomination.repository';
 
 export const NOMINATION_WORKFLOW = 'award-nomination';
 export const NOMINATION_SUBJECT = 'NOMINATION';
@@ -71,7 +71,7 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
   };
   readonly effects;
 
-  constructor() {
+  constructor(private readonly nominations: NominationRepository) {
     this.effects = { reserveQuota: this.reserveQuota, releaseQuota: this.releaseQuota, recordHonour: this.recordHonour };
   }
 
@@ -157,34 +157,13 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
   }
 
   /**
-   * The `reserveQuota` effect: holds one of the county's places for this instance (one row per instance), in
-   * one statement. The quota row's `reserved` counter is taken by an update that checks `reserved < quota`
-   * itself (re-checked on the row as a concurrent reservation left it), so two county approvals can never take
-   * the last place; a full quota, or none, returns QUOTA_EXCEEDED and the nomination goes back to the county.
-   * A reservation this instance already holds is kept (a redelivered job).
+   * The `reserveQuota` effect: holds one of the county's places for this instance, in one statement (see
+   * `NominationRepository.reserve`), so two county approvals can never take the last place; a full quota, or
+   * none, returns QUOTA_EXCEEDED and the nomination goes back to the county. A reservation this instance
+   * already holds is kept (a redelivered job).
    */
   private reserveQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    const { rows: [r] } = await runSql<{ found: boolean; held: boolean; reserved: boolean }>(
-      em,
-      `with n as (select county_org_id, award, award_level, year from nomination where id = ?),
-            -- "Still held" is asked of the row, not in the lookup, so the prepared statement's generic plan cannot
-            -- take it for the held-places index's predicate and scan every held place.
-            held as (select released_at from award_quota_reservation where instance_id = ?),
-            taken as (
-              update award_quota q set reserved = q.reserved + 1
-                from n
-               where (q.county_org_id, q.award, q.award_level, q.year) = (n.county_org_id, n.award, n.award_level, n.year)
-                 and q.reserved < q.quota and not exists (select 1 from held where released_at is null)
-              returning q.county_org_id, q.award, q.award_level, q.year),
-            reserve as (
-              insert into award_quota_reservation (instance_id, nomination_id, county_org_id, award, award_level, year)
-              select ?, ?, t.county_org_id, t.award, t.award_level, t.year from taken t
-              on conflict (instance_id) do update set released_at = null, reserved_at = now()
-              returning 1)
-       select exists (select 1 from n) as found, exists (select 1 from held where released_at is null) as held, exists (select 1 from reserve) as reserved`,
-      [instance.subjectId, instance.id, instance.id, instance.subjectId],
-      { prepare: true },
-    );
+    const r = await this.nominations.reserve(em, instance);
     if (!r.found) throw new Error(`nomination ${instance.subjectId} does not exist`);
     return r.held || r.reserved ? 'ok' : 'QUOTA_EXCEEDED';
   };
@@ -194,28 +173,21 @@ export class NominationSubject implements SubjectModule<NominationDraft, ValidNo
    * rejects; the counter goes down in the same statement, once (only a held reservation is released).
    */
   private releaseQuota = async ({ em, instance }: EffectContext): Promise<string> => {
-    await runSql(
-      em,
-      `with released as (update award_quota_reservation set released_at = now() where instance_id = ? and released_at is null
-                          returning county_org_id, award, award_level, year)
-       update award_quota q set reserved = q.reserved - 1
-         from released r
-        where (q.county_org_id, q.award, q.award_level, q.year) = (r.county_org_id, r.award, r.award_level, r.year)`,
-      [instance.id],
-    );
+    await this.nominations.release(em, instance.id);
     return 'ok';
   };
 
   /** The `recordHonour` effect: the honour, on the member or the organisation, exactly once per instance. */
   private recordHonour = async ({ em, instance }: EffectContext): Promise<string> => {
     const n = await em.findOneOrFail(Nomination, instance.subjectId);
-    await em.getConnection().execute(
-      `insert into honour (id, member_id, organization_id, award, level, year, source_instance_id)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?) on conflict (source_instance_id) do nothing`,
-      [n.member?.id ?? null, n.nomineeOrganization?.id ?? null, n.award, HONOUR_LEVEL_OF[n.awardLevel], n.year, instance.id],
-      'run',
-      em.getTransactionContext(),
-    );
+    await this.nominations.recordHonour(em, {
+      memberId: n.member?.id ?? null,
+      organizationId: n.nomineeOrganization?.id ?? null,
+      award: n.award,
+      level: HONOUR_LEVEL_OF[n.awardLevel],
+      year: n.year,
+      sourceInstanceId: instance.id,
+    });
     return 'ok';
   };
 }

@@ -83,6 +83,17 @@ export class FundRepository {
     );
   }
 
+  /** Inserts one ledger entry, returning its id; the database's trigger moves the fund's balance and refuses an overdraft. */
+  async insertEntry(em: EntityManager, entry: { fundId: string; amount: number; reason: string; reference: string | null; createdBy: string | null }): Promise<string> {
+    const { rows: [row] } = await runSql<{ id: string }>(
+      em,
+      `insert into ledger_entry (id, fund_id, amount, reason, reference, created_by)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?) returning id`,
+      [entry.fundId, entry.amount, entry.reason, entry.reference, entry.createdBy],
+    );
+    return row!.id;
+  }
+
   async entriesByIds(em: EntityManager, ids: readonly string[]): Promise<LedgerEntryRow[]> {
     return (await runSql<LedgerEntryRow>(em, `select ${ENTRY} from ledger_entry l where l.id = any(?::uuid[])`, [pgArray(ids)])).rows.map(shapeEntry);
   }

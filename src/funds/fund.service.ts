@@ -94,17 +94,11 @@ export class FundService {
    */
   async book(em: EntityManager, booking: Booking): Promise<LedgerEntry> {
     try {
-      const [row] = await em.getConnection().execute(
-        `insert into ledger_entry (id, fund_id, amount, reason, reference, created_by)
-         values (gen_random_uuid(), ?, ?, ?, ?, ?) returning id`,
-        [booking.fundId, booking.amount, booking.reason, booking.reference ?? null, booking.createdBy ?? null],
-        'all',
-        em.getTransactionContext(),
-      );
+      const id = await this.repository.insertEntry(em, { ...booking, reference: booking.reference ?? null, createdBy: booking.createdBy ?? null });
       // Populated with refresh: the trigger moved the fund's balance, so a Fund already in this identity map is stale.
-      return await em.findOneOrFail(LedgerEntry, { id: row.id }, { refresh: true, populate: ['fund'] });
+      return await em.findOneOrFail(LedgerEntry, { id }, { refresh: true, populate: ['fund'] });
     } catch (caught) {
-      // Raw execute() hands back the driver's own error; convert it so the constraint checks below can match.
+      // runSql hands back the driver's own error; convert it so the constraint checks below can match.
       const fromDriver = caught instanceof Error && 'code' in caught && !(caught instanceof DriverException);
       const error = fromDriver ? em.getDriver().convertException(caught) : caught;
       if (error instanceof CheckConstraintViolationException) throw conflict('The fund’s balance is too low for this amount', 'INSUFFICIENT_FUNDS');

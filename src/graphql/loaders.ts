@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { instanceFromRow, type WorkflowInstanceRow } from '../workflow/workflow-instance.entity';
+import { instanceFromRow } from '../workflow/workflow-instance.entity';
 import { plainRowsById } from '../db/plain-rows';
-import { pgArray, runSql } from '../db/sql';
 import type { Services } from '../app/services';
 import type { WorkflowSubject } from '../workflow/workflow-subject.entity';
 import type { PersonalDataRead } from '../members/personal-data.service';
@@ -75,8 +74,7 @@ export class Loaders {
   get instance() {
     return this.once('instance', () =>
       byId(async (ids) => {
-        const { rows } = await runSql<WorkflowInstanceRow>(this.sql, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)]);
-        return rows.map(instanceFromRow);
+        return (await this.services.workflow.instanceRows.byIds(this.sql, ids)).map(instanceFromRow);
       }),
     );
   }

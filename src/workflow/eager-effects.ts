@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CommitHooks } from '../db/commit-hooks';
 import type { Orm } from '../db/orm';
-import { runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { OutboxWaker } from './outbox';
+import type { ObligationStore } from './obligation.store';
 
 /**
  * How long an eager effect's outbox row stays out of the relays' hands. Past it, the process that took it is
@@ -40,6 +40,7 @@ export class EagerEffects {
     private readonly orm: Orm,
     private readonly hooks: CommitHooks,
     private readonly waker: OutboxWaker,
+    private readonly obligations: ObligationStore,
     /** Effects run at once by this process; 0 leaves every one to the workers. */
     private readonly limit: number,
     private readonly logger: Logger,
@@ -88,9 +89,7 @@ export class EagerEffects {
   private async release(effect: EagerEffect): Promise<void> {
     this.counted('handed_over');
     try {
-      await runSql(this.orm.em.fork() as EntityManager, 'update workflow_outbox set leased_until = null where id = ?::bigint and sent_at is null', [
-        effect.obligationId,
-      ]);
+      await this.obligations.release(this.orm.em.fork() as EntityManager, effect.obligationId);
       this.waker.wakeRelays();
     } catch (error) {
       this.logger.warn('could not hand an effect to the workers; they will take it when its lease runs out', { ...effect, ...safeError(error) });

@@ -46,6 +46,11 @@ export class ObligationStore {
     return rows;
   }
 
+  /** Lifts the lease on an unsent row, so the relays send it now rather than when its lease runs out. */
+  async release(em: EntityManager, id: string): Promise<void> {
+    await runSql(em, 'update workflow_outbox set leased_until = null where id = ?::bigint and sent_at is null', [id]);
+  }
+
   /** Marks an obligation failed work (its job failed for good); the first reason is kept. */
   async recordFailure(em: EntityManager, id: string, reason: string): Promise<void> {
     await runSql(em, 'update workflow_outbox set failed_at = coalesce(failed_at, now()), failure = coalesce(failure, ?) where id = ?::bigint', [

@@ -5,11 +5,11 @@ import type { Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import * as engine from './core/engine';
 import type { InstanceState, JsonValue, TimerKind } from './core/types';
-import { pgArray, runSql } from '../db/sql';
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import type { EffectRegistry } from './effects';
 import type { WorkflowJob } from './queue';
 import type { WorkflowStore } from './workflow.store';
+import type { InstanceRepository } from './instance.repository';
 import type { LivePublisher } from '../live/live.publisher';
 
 /**
@@ -22,6 +22,7 @@ export class WorkflowRunner {
     private readonly definitions: DefinitionRegistry,
     private readonly effects: EffectRegistry,
     private readonly store: WorkflowStore,
+    private readonly instances: InstanceRepository,
     private readonly live: LivePublisher,
     private readonly logger: Logger,
   ) {}
@@ -45,17 +46,18 @@ export class WorkflowRunner {
   async notify(instanceId: string, key: string, params: Record<string, JsonValue>, obligationId?: string): Promise<void> {
     const roles = Array.isArray(params.roles) ? params.roles.map(String) : [];
     const em = this.orm.em.fork() as EntityManager;
-    const { rowCount } = await runSql(
-      em,
-      `with fulfilled as (delete from workflow_outbox where id = ?::bigint)
-       insert into workflow_notification (key, instance_id, reason, step, task_key, due_at, roles, organization_id, account_id)
-       values (?, ?, ?, ?, ?, ?, ?::text[], ?, ?) on conflict (key) do nothing`,
-      [
-        obligationId ?? null, key, instanceId, params.reason, params.step, params.taskId ?? null, params.dueAt ?? null, pgArray(roles),
-        params.organizationId ?? null, params.accountId ?? null,
-      ],
-    );
-    if (rowCount) this.live.after(em, [{ type: 'notification', key }]);
+    const filed = await this.store.fileNotice(em, obligationId, {
+      key,
+      instanceId,
+      reason: params.reason,
+      step: params.step,
+      taskKey: params.taskId ?? null,
+      dueAt: params.dueAt ?? null,
+      roles,
+      organizationId: params.organizationId ?? null,
+      accountId: params.accountId ?? null,
+    });
+    if (filed) this.live.after(em, [{ type: 'notification', key }]);
     this.logger.info('workflow notice', { instanceId, reason: params.reason, step: params.step, organizationId: params.organizationId });
   }
 
@@ -78,11 +80,7 @@ export class WorkflowRunner {
   /** A stale timer is a no-op; one that lost a race with a decision fails with CONFLICT and BullMQ retries it. */
   async fireTimer(instanceId: string, timerId: string, kind: TimerKind, obligationId?: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
-    const { rows: [row] } = await runSql<{ seq: number; data: InstanceState }>(
-      em,
-      `select seq, data from workflow_instance where id = ? and status = 'ACTIVE'`,
-      [instanceId],
-    );
+    const row = await this.instances.activeState(em, instanceId);
     const t = row && engine.timerFired(this.definitionOf(row.data), row.data, { timerId, kind, now: new Date().toISOString() });
     if (!row || !t?.changed) return this.store.fulfil(em, obligationId);
     // Like an action on the instance, a timer can move it on while a worker is opening its task.
@@ -99,15 +97,10 @@ export class WorkflowRunner {
    */
   async runEffect(instanceId: string, key: string, obligationId?: string): Promise<void> {
     await this.inTransaction(async (em) => {
-      const { rows: [row] } = await runSql<{ subject_id: string; seq: number; data: InstanceState }>(
-        em,
-        'select subject_id, seq, data from workflow_instance where id = ? for update',
-        [instanceId],
-        { prepare: true },
-      );
+      const row = await this.instances.lockedState(em, instanceId);
       const state = row?.data;
       const pending = state?.current.pendingEffect;
-      if (!row || pending?.idempotencyKey !== key) return this.store.fulfil(em, obligationId);
+      if (!row || !state || pending?.idempotencyKey !== key) return this.store.fulfil(em, obligationId);
       const def = this.definitionOf(state);
       const spec = def.states[state.current.state];
       const params = spec.kind === 'system' ? engine.resolveInput(def, state, spec.input) : {};

@@ -1,6 +1,6 @@
 import type { SubtreeRoots } from '../organizations/subtree-roots';
 import { noticesFor } from './notification.recipients';
-import { pgArray, runSql } from '../db/sql';
+import { runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
 import { raw } from '@mikro-orm/core';
@@ -16,7 +16,8 @@ import type { Actor, Grant, OrgRef, SubjectData, Transition, WorkflowDefinition 
 import type { DefinitionRegistry } from './definitions/definition.loader';
 import { rules } from './workflow.errors';
 import type { ActAttribution, HistoryRepository, Where } from './history.repository';
-import { INSTANCE_COLUMNS, instanceFromRow, WorkflowInstance, type InstanceHead, type WorkflowInstanceRow } from './workflow-instance.entity';
+import type { InstanceRepository } from './instance.repository';
+import { instanceFromRow, WorkflowInstance, type InstanceHead } from './workflow-instance.entity';
 import { WorkflowNotification } from './workflow-notification.entity';
 import { WorkflowTask } from './workflow-task.entity';
 import type { InstanceMeta, SaveOptions, WorkflowStore } from './workflow.store';
@@ -71,11 +72,6 @@ interface InstanceSnapshot {
   updated_at: string;
 }
 
-/** A task with its instance, by the task's id: prepared, so its columns are named (a prepared `i.*` breaks when a migration adds one). */
-const TASK_WITH_INSTANCE = `select ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(', ')}, i.data, t.key as task_key, t.status as task_status,
-         t.claimed_by as task_claimed_by, t.assigned_to as task_assigned_to, t.routed_org_path as task_routed_org_path
-    from workflow_task t join workflow_instance i on i.id = t.instance_id where t.id = ?`;
-
 /** The GraphQL operations that act on workflows, as idempotency keys scope them. */
 export type WorkflowOperation = 'decide' | 'castVote' | 'withdraw' | 'resubmit' | 'objectToNomination' | 'returnToStep' | 'transferTask' | 'carbonCopy' | 'urge';
 
@@ -103,6 +99,7 @@ export class WorkflowService {
     private readonly idempotencyKeys: IdempotencyStore,
     private readonly obligations: ObligationStore,
     private readonly historyRows: HistoryRepository,
+    readonly instanceRows: InstanceRepository,
     private readonly lookups: ApprovalLookups,
     /** Told of the claims that change whose inbox a task is in, once committed (decisions tell it through the store). */
     private readonly live: LivePublisher,
@@ -215,12 +212,7 @@ export class WorkflowService {
       throw conflict('The task is claimed by someone else', 'ALREADY_CLAIMED');
     }
     const target = parseId(toAccountId, 'toAccountId');
-    const rows: unknown[] = await em.getConnection().execute(
-      `select 1 from role_assignment ra join organization o on o.id = ra.organization_id join account a on a.id = ra.account_id
-        where ra.account_id = ? and a.active and ra.role = any(?::text[]) and ? like o.path || '%' limit 1`,
-      [target, pgArray(task.candidateRoles), task.routedOrgPath],
-    );
-    if (!rows.length) throw badInput('That account does not hold the role this task needs', 'toAccountId', 'NOT_A_CANDIDATE');
+    if (!task.routedOrgPath || !(await this.lookups.roleAssignments.holdsOver(em, target, task.candidateRoles, task.routedOrgPath))) throw badInput('That account does not hold the role this task needs', 'toAccountId', 'NOT_A_CANDIDATE');
     const reassigned = await this.historyRows.recordAct(
       em,
       {
@@ -296,12 +288,7 @@ export class WorkflowService {
 
   /** The task and its instance in one statement, as plain rows: a decision is the hottest path of the API. */
   private async taskWithInstance(em: EntityManager, viewer: Viewer, taskId: string) {
-    const { rows: [row] } = await runSql<WorkflowInstanceRow & { task_key: string; task_status: string; task_claimed_by: string | null; task_assigned_to: string | null; task_routed_org_path: string | null }>(
-      em,
-      TASK_WITH_INSTANCE,
-      [parseId(taskId, 'taskId')],
-      { prepare: true },
-    );
+    const row = await this.instanceRows.taskWithInstance(em, parseId(taskId, 'taskId'));
     const task = row && { key: row.task_key, status: row.task_status, claimedBy: row.task_claimed_by, assignedTo: row.task_assigned_to, routedOrgPath: row.task_routed_org_path };
     if (!task || !this.canSeeTask(viewer, task)) throw notFound('Task');
     return { task, instance: instanceFromRow(row) };
@@ -342,8 +329,7 @@ export class WorkflowService {
 
   /** The instance as a first answer left it: its state, history up to then and the actions it offered then. */
   private async asThen(em: EntityManager, instanceId: string, snapshot: InstanceSnapshot | null): Promise<WorkflowInstance> {
-    const { rows: [row] } = await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = ?', [instanceId]);
-    const now = instanceFromRow(row);
+    const now = instanceFromRow((await this.instanceRows.byId(em, instanceId))!);
     if (!snapshot?.data || snapshot.seq === now.seq) return now;
     return {
       ...now,
@@ -441,8 +427,8 @@ export class WorkflowService {
       if (!task?.organizationPath || !(await this.lookups.roleAssignments.couldHold(em, to, task.candidateRoles, task.organizationPath))) {
         throw badInput('That account could not hold the role this task needs on its organisation', 'toAccountId', ApprovalReason.NOT_ELIGIBLE);
       }
-      const { rows: [member] } = await runSql<{ member_id: string | null }>(em, 'select member_id from account where id = ?::uuid', [to]);
-      transferTo = { accountId: to, isApplicant: instance.applicantAccountId === to || (!!member?.member_id && member.member_id === instance.applicantMemberId) };
+      const memberId = await this.lookups.roleAssignments.memberOf(em, to);
+      transferTo = { accountId: to, isApplicant: instance.applicantAccountId === to || (!!memberId && memberId === instance.applicantMemberId) };
     }
     if (args.copyTo) {
       const known = await this.lookups.roleAssignments.activeAccounts(em, args.copyTo);

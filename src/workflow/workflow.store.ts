@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 import type { IdempotencyStore, IdempotentRequest } from '../idempotency/idempotency.store';
 import { conflict } from '../common/errors';
-import type { TimerSpec, Transition } from './core/types';
+import type { JsonValue, TimerSpec, Transition } from './core/types';
 import { OutboxMessage, outboxRows, type OutboxWaker } from './outbox';
 import { INSTANCE_COLUMNS, type WorkflowInstanceRow } from './workflow-instance.entity';
 import type { LiveEvent } from '../live/live.events';
@@ -83,6 +83,19 @@ function liveEvents(t: Transition, extra: SaveOptions): LiveEvent[] {
     ...(extra.openTasksNow ? t.openTasks.map((task): LiveEvent => ({ type: 'task', change: 'opened', key: task.taskId })) : []),
     ...(decision && !t.closeTasks.includes(decision.taskKey) ? [{ type: 'task', change: 'voted', key: decision.taskKey, accountId: decision.accountId } as const] : []),
   ];
+}
+
+/** A reminder or overdue notice, as a notify job's parameters name it. */
+export interface Notice {
+  key: string;
+  instanceId: string;
+  reason: JsonValue;
+  step: JsonValue;
+  taskKey: JsonValue;
+  dueAt: JsonValue;
+  roles: string[];
+  organizationId: JsonValue;
+  accountId: JsonValue;
 }
 
 /** One part of a transition's statement: a data-modifying CTE and its parameters. */
@@ -375,6 +388,24 @@ export class WorkflowStore {
       [pgArray(fulfilled), pgArray(tasks.map((t) => t.instanceId)), pgArray(tasks.map((t) => t.taskKey))],
     );
     this.live.after(em, rows.map((r) => ({ type: 'task', change: 'opened', key: r.key })));
+  }
+
+  /**
+   * Files a reminder or overdue notice and ends the obligation that asked for it, in one statement; the notice's
+   * key makes a redelivered job a no-op. Whether the notice is new.
+   */
+  async fileNotice(em: EntityManager, obligationId: string | undefined, notice: Notice): Promise<boolean> {
+    const { rowCount } = await runSql(
+      em,
+      `with fulfilled as (delete from workflow_outbox where id = ?::bigint)
+       insert into workflow_notification (key, instance_id, reason, step, task_key, due_at, roles, organization_id, account_id)
+       values (?, ?, ?, ?, ?, ?, ?::text[], ?, ?) on conflict (key) do nothing`,
+      [
+        obligationId ?? null, notice.key, notice.instanceId, notice.reason, notice.step, notice.taskKey, notice.dueAt, pgArray(notice.roles),
+        notice.organizationId, notice.accountId,
+      ],
+    );
+    return rowCount > 0;
   }
 
   /** Deletes outbox rows whose jobs found nothing left to do (a stale timer, an effect already run). */
