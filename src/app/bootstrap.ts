@@ -213,7 +213,7 @@ export async function bootstrap(config: AppConfig, options: BootOptions): Promis
   try {
     if (options.workers) {
       const queue = openQueue();
-      const relay = new OutboxRelay(orm, queue, config.DATABASE_URL, config.OUTBOX_POLL_MS, logger);
+      const relay = new OutboxRelay(orm, queue, obligations, config.DATABASE_URL, config.OUTBOX_POLL_MS, logger);
       waker.attach(relay);
       reconciler = new Reconciler(orm, queue, relay, obligations, {
         periodMs: config.RECONCILE_PERIOD_MS,

@@ -1,6 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql';
-import type { ObligationRow } from './outbox';
+import { pgArray, runSql } from '../db/sql';
+import type { WorkflowJobData, WorkflowJobName } from './queue';
+
+/** An outbox row as the relay and the reconciler send it. */
+export interface ObligationRow {
+  id: string;
+  job_name: WorkflowJobName;
+  job_id: string;
+  payload: WorkflowJobData;
+  run_at: Date;
+  generation: number;
+}
 
 /** A job that failed for good, as an administrator sees it: ids and the reason, never personal data. */
 export interface FailedWorkRow {
@@ -44,6 +54,32 @@ export class ObligationStore {
       [graceMs, graceMs],
     );
     return rows;
+  }
+
+  /**
+   * A relay's batch: leases up to `limit` unsent rows due within `aheadMs` (earliest first, none another relay
+   * holds) for `leaseSeconds`, and in the same statement marks sent the rows of its previous batch.
+   */
+  async leaseDue(em: EntityManager, batch: { markSent: readonly string[]; aheadMs: number; leaseSeconds: number; limit: number }): Promise<ObligationRow[]> {
+    const sent = pgArray(batch.markSent);
+    const { rows } = await runSql<ObligationRow>(
+      em,
+      `with sent as (update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[]))
+       update workflow_outbox o set leased_until = now() + interval '${Math.trunc(batch.leaseSeconds)} seconds'
+         from (select id from workflow_outbox
+                where sent_at is null and run_at <= now() + make_interval(secs => ?::float8 / 1000)
+                  and (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
+                order by run_at, id limit ${Math.trunc(batch.limit)} for update skip locked) batch
+        where o.id = batch.id
+        returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
+      [sent, batch.aheadMs, sent],
+    );
+    return rows;
+  }
+
+  /** Marks sent rows already in BullMQ. */
+  async markSent(em: EntityManager, ids: readonly string[]): Promise<void> {
+    await runSql(em, 'update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[])', [pgArray(ids)]);
   }
 
   /** Lifts the lease on an unsent row, so the relays send it now rather than when its lease runs out. */

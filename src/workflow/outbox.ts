@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PgListener } from '../db/listener';
-import { pgArray, runSql } from '../db/sql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import type { CommitHooks } from '../db/commit-hooks';
 import type { Notifier } from '../db/notifier';
-import { bullJobId, jobIdFor, WorkflowJobData, WorkflowJobName, WorkflowJobs, WorkflowQueue } from './queue';
+import { bullJobId, jobIdFor, WorkflowJobName, WorkflowJobs, WorkflowQueue } from './queue';
+import type { ObligationRow, ObligationStore } from './obligation.store';
 
 const CHANNEL = 'gonghui_outbox';
 const BATCH = 500;
@@ -38,16 +38,6 @@ export function outboxRows(messages: OutboxMessage[]): { sql: string; params: un
     return '(?, ?, ?::jsonb, ?::timestamptz)';
   });
   return { sql: `values ${rows.join(', ')}`, params, earliestRunAt };
-}
-
-/** An outbox row as the relay and the reconciler send it. */
-export interface ObligationRow {
-  id: string;
-  job_name: WorkflowJobName;
-  job_id: string;
-  payload: WorkflowJobData;
-  run_at: Date;
-  generation: number;
 }
 
 /** Adds the rows' jobs to BullMQ under their ids, each carrying the row it fulfils, delayed until it is due. */
@@ -113,6 +103,7 @@ export class OutboxRelay {
   constructor(
     private readonly orm: Orm,
     private readonly queue: WorkflowQueue,
+    private readonly obligations: ObligationStore,
     databaseUrl: string,
     private readonly pollMs: number,
     private readonly logger: Logger,
@@ -175,20 +166,12 @@ export class OutboxRelay {
    * holds, and the handlers are idempotent for the rest.
    */
   async drainBatch(): Promise<number> {
-    const em = this.orm.em.fork() as EntityManager;
-    const sent = pgArray(this.sent);
-    const { rows } = await runSql<ObligationRow>(
-      em,
-      `with sent as (update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[]))
-       update workflow_outbox o set leased_until = now() + interval '${LEASE_SECONDS} seconds'
-         from (select id from workflow_outbox
-                where sent_at is null and run_at <= now() + make_interval(secs => ?::float8 / 1000)
-                  and (leased_until is null or leased_until < now()) and id <> all(?::bigint[])
-                order by run_at, id limit ${BATCH} for update skip locked) batch
-        where o.id = batch.id
-        returning o.id, o.job_name, o.job_id, o.payload, o.run_at, o.generation`,
-      [sent, scheduleAheadMs(this.pollMs), sent],
-    );
+    const rows = await this.obligations.leaseDue(this.orm.em.fork() as EntityManager, {
+      markSent: this.sent,
+      aheadMs: scheduleAheadMs(this.pollMs),
+      leaseSeconds: LEASE_SECONDS,
+      limit: BATCH,
+    });
     this.sent = [];
     if (!rows.length) return 0;
     await sendObligations(this.queue, rows);
@@ -199,9 +182,7 @@ export class OutboxRelay {
   /** Marks sent the rows already in BullMQ that no later lease has marked. */
   private async forgetSent(): Promise<void> {
     if (!this.sent.length) return;
-    await runSql(this.orm.em.fork() as EntityManager, 'update workflow_outbox set sent_at = now(), leased_until = null where id = any(?::bigint[])', [
-      pgArray(this.sent),
-    ]);
+    await this.obligations.markSent(this.orm.em.fork() as EntityManager, this.sent);
     this.sent = [];
   }
 }

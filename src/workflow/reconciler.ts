@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { safeError, type Logger } from '../common/logger';
 import type { Orm } from '../db/orm';
 import type { ObligationStore } from './obligation.store';
-import { sendObligations, type ObligationRow, type OutboxRelay } from './outbox';
+import { sendObligations, type OutboxRelay } from './outbox';
+import type { ObligationRow } from './obligation.store';
 import { bullJobId, type WorkflowQueue } from './queue';
 
 export interface ReconcilerOptions {
