@@ -26,9 +26,6 @@ const FETCH: Record<string, Fetch> = {
   WorkflowTask: (s, ctx, viewer, id) => s.workflow.task(ctx.em, viewer, id),
 };
 
-/** The types that implement Node. */
-export const NODE_TYPES = Object.keys(FETCH);
-
 @Resolver(() => NodeInterface)
 export class NodeResolver {
   constructor(private readonly services: NodeServices) {}

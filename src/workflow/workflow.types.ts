@@ -207,8 +207,6 @@ export class WorkflowTaskType {
   decidedAt?: Date | null;
 }
 
-export const WorkflowTaskConnection = ConnectionType(WorkflowTaskType, 'WorkflowTask');
-
 @ObjectType('FieldChange', { description: '修改的字段 — one field a resubmission changed, old → new (personal data masked).' })
 export class FieldChangeType {
   @Field(() => String, { description: 'The subject field, e.g. amount.' })
