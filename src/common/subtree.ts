@@ -39,12 +39,19 @@ export function inScope<K extends string>(column: K, scope: PathScope, terms: { 
   return any.length ? { $or: any } : { [column]: null };
 }
 
+/** A scope as one SQL condition, with the subtrees it admits whole (a read narrowed inside one of them needs no scope term). */
+export interface ScopeSql {
+  sql: string;
+  params: unknown[];
+  subtrees: readonly string[];
+}
+
 /**
  * The SQL twin of `inScope` for statements written by hand: `column` (an organisation path column) in one of the
  * subtrees or exactly one of the organisations, or the `own` term (SQL and its parameters) where the scope lets
  * the viewer's own rows in. `false` when nothing is in scope.
  */
-export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'> & { own?: boolean }, own?: { sql: string; params: unknown[] }): { sql: string; params: unknown[] } {
+export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'> & { own?: boolean }, own?: { sql: string; params: unknown[] }): ScopeSql {
   const any: string[] = [];
   const params: unknown[] = [];
   for (const root of scope.subtrees) {
@@ -59,7 +66,7 @@ export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'ex
     any.push(own.sql);
     params.push(...own.params);
   }
-  return { sql: any.length ? `(${any.join(' or ')})` : 'false', params };
+  return { sql: any.length ? `(${any.join(' or ')})` : 'false', params, subtrees: scope.subtrees };
 }
 
 /** The ids of the organisations above the one at `path`, root first ("/a/b/c/" → a, b). */

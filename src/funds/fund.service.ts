@@ -41,12 +41,12 @@ export class FundService {
   async list(em: EntityManager, viewer: Viewer, filter: FundFilter = {}, page: PageArgs) {
     const keyset = keysetPage(page, ['string', 'uuid']);
     const scope = scopeSql('o.path', scopes(viewer, 'fund.read'));
-    const where = new Conditions().add(scope.sql, ...scope.params);
+    const where = new Conditions();
     if (filter.ownerId) where.add('f.owner_id = ?', parseId(filter.ownerId, 'filter.ownerId'));
     if (filter.kind) where.add('f.kind = ?', filter.kind);
     const read = (w: Conditions) => this.repository.page(em, w, keyset);
-    if (!filter.subtreeOf) return read(where);
-    return this.subtrees.read(em, { id: filter.subtreeOf, field: 'filter.subtreeOf', column: 'o.path', where }, read);
+    if (!filter.subtreeOf) return read(where.with(scope.sql, ...scope.params));
+    return this.subtrees.read(em, { id: filter.subtreeOf, field: 'filter.subtreeOf', column: 'o.path', where, scope }, read);
   }
 
   async ledger(em: EntityManager, viewer: Viewer, fund: FundRow, page: PageArgs) {

@@ -39,7 +39,7 @@ export class MemberService {
   async list(em: EntityManager, viewer: Viewer, filter: MemberFilter = {}, page: PageArgs, node: Selection) {
     const keyset = keysetPage(page, BY_NAME);
     const scope = scopeSql('m.org_path', scopes(viewer, 'member.read'), viewer.member ? { sql: 'm.id = ?', params: [viewer.member.id] } : undefined);
-    const where = new Conditions().add(scope.sql, ...scope.params);
+    const where = new Conditions();
     if (filter.employmentForm) where.add('m.employment_form = ?', filter.employmentForm);
     if (filter.hardship) where.add('m.hardship = ?', filter.hardship);
     if (filter.status) where.add('m.status = ?', filter.status);
@@ -48,8 +48,8 @@ export class MemberService {
       where.add('m.name like ?', `${prefix}%`);
     }
     const read = (w: Conditions) => this.repository.page(em, w, keyset, node);
-    if (!filter.subtreeOf) return read(where);
-    return this.subtrees.read(em, { id: filter.subtreeOf, field: 'filter.subtreeOf', column: 'm.org_path', where }, read);
+    if (!filter.subtreeOf) return read(where.with(scope.sql, ...scope.params));
+    return this.subtrees.read(em, { id: filter.subtreeOf, field: 'filter.subtreeOf', column: 'm.org_path', where, scope }, read);
   }
 
   async register(em: EntityManager, viewer: Viewer, input: RegisterMemberInput): Promise<MemberRow> {

@@ -58,6 +58,14 @@ describe('funds and their ledger', () => {
       expect(ids(await t.gql(FUNDS, { filter: { kind: 'UNION_DUES' } }, tok))).toEqual([fed.funds.longfengDues.id, fed.funds.shangnanDues.id].sort());
     });
 
+    it('keeps the scope under a subtree above it: the city’s subtree lists only what the county approver may read', async () => {
+      const tok = await token('danfeng.approver');
+      const underCity = ids(await t.gql(FUNDS, { filter: { subtreeOf: fed.orgs.city.id } }, tok));
+      expect(underCity).toEqual(ids(await t.gql(FUNDS, {}, tok)));
+      expect(underCity).toContain(fed.funds.danfengAid.id);
+      expect(underCity).not.toContain(fed.funds.shangnanDues.id);
+    });
+
     it('keeps out-of-scope funds out of a subtree filter', async () => {
       const res = await t.gql(FUNDS, { filter: { subtreeOf: fed.orgs.shangnan.id } }, await token('danfeng.approver'));
       expect(res.data.funds.totalCount).toBe(0);

@@ -149,6 +149,16 @@ describe('member register', () => {
       expect(res.data.members.edges).toEqual([]);
     });
 
+    it('keeps the scope under a subtree above it: the city’s subtree lists only the county’s own members', async () => {
+      const tok = await token('danfeng.approver');
+      const all = ids(await t.gql(MEMBERS, { first: 100 }, tok));
+      const underCity = await t.gql(MEMBERS, { filter: { subtreeOf: fed.orgs.city.id } }, tok);
+      expect(all.length).toBeGreaterThan(0);
+      expect(ids(underCity)).toEqual(all);
+      expect(ids(underCity)).not.toContain(fed.members.chen.id);
+      expect(underCity.data.members.totalCount).toBe(all.length);
+    });
+
     it('filters by employment form', async () => {
       const res = await t.gql(MEMBERS, { filter: { employmentForm: 'MIGRANT_WORKER' } }, await token('city.approver'));
       expect(ids(res)).toEqual([fed.members.li.id, fed.members.chen.id].sort());
