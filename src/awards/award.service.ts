@@ -8,7 +8,6 @@ import { inScope, inSubtrees } from '../common/subtree';
 import { ownSubjectTerms } from '../workflow/workflow-subject.entity';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel, organizationTarget } from '../organizations/organization.entity';
-import { WorkflowInstance } from '../workflow/workflow-instance.entity';
 import { idempotentRequest, parseIdempotencyKey } from '../idempotency/idempotency.store';
 import type { WorkflowService } from '../workflow/workflow.service';
 import { Nomination, NominationObjection, nominationTarget } from './nomination.entity';
@@ -127,7 +126,7 @@ export class AwardService {
     const nomination = input.nominationId
       ? await em.findOne(Nomination, parseId(input.nominationId, 'nominationId'))
       : await em.findOne(Nomination, { instanceId: parseId(input.instanceId!, 'instanceId') });
-    const instance = nomination?.instanceId ? await em.findOne(WorkflowInstance, nomination.instanceId) : null;
+    const instance = nomination?.instanceId ? await this.workflow.instanceRows.byId(em, nomination.instanceId) : undefined;
     if (!nomination || !instance) throw notFound('Nomination');
     if (idempotencyKey) {
       // A repeated objection (same account and key) is answered with the nomination, not refused as late.
@@ -197,19 +196,18 @@ export class AwardService {
   /** The instance, for those who may follow the review; null for someone reading a public notice. */
   instanceFor(em: EntityManager, viewer: Viewer, n: Nomination) {
     if (!n.instanceId) return null;
-    return em.findOne(WorkflowInstance, n.instanceId).then((i) => (i && this.workflow.canSeeInstance(viewer, i) ? i : null));
+    return this.workflow.instanceRows.byId(em, n.instanceId).then((i) => (i && this.workflow.canSeeInstance(viewer, i) ? i : null));
   }
 
   private async inPublicNotice(em: EntityManager, n: Nomination) {
     if (!n.instanceId) return false;
-    const instance = await em.findOne(WorkflowInstance, n.instanceId);
+    const instance = await this.workflow.instanceRows.byId(em, n.instanceId);
     return instance?.state === PUBLIC_NOTICE_STATE && instance.status === 'ACTIVE';
   }
 
   /** Nominations on public notice right now: a handful at any time, so their ids go into the query directly. */
   private async publicNoticeInstanceIds(em: EntityManager): Promise<string[]> {
-    const rows = await em.find(WorkflowInstance, { definitionKey: NOMINATION_WORKFLOW, state: PUBLIC_NOTICE_STATE, status: 'ACTIVE' }, { fields: ['id'] });
-    return rows.map((r) => r.id);
+    return this.workflow.instanceRows.idsInState(em, NOMINATION_WORKFLOW, PUBLIC_NOTICE_STATE);
   }
 
   // ---------------------------------------------------------------------------------------------- quotas

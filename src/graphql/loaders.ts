@@ -1,6 +1,5 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { instanceFromRow } from '../workflow/workflow-instance.entity';
 import { plainRowsById } from '../db/plain-rows';
 import type { Services } from '../app/services';
 import type { WorkflowSubject } from '../workflow/workflow-subject.entity';
@@ -74,7 +73,7 @@ export class Loaders {
   get instance() {
     return this.once('instance', () =>
       byId(async (ids) => {
-        return (await this.services.workflow.instanceRows.byIds(this.sql, ids)).map(instanceFromRow);
+        return this.services.workflow.instanceRows.byIds(this.sql, ids);
       }),
     );
   }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, runSql } from '../db/sql';
 import type { InstanceState } from './core/types';
-import { INSTANCE_COLUMNS, type WorkflowInstanceRow } from './workflow-instance.entity';
+import { INSTANCE_COLUMNS, instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 
 /** A task's head with its instance's row: what a decision reads first. */
 export type TaskWithInstanceRow = WorkflowInstanceRow & {
@@ -27,12 +27,23 @@ export class InstanceRepository {
     return (await runSql<TaskWithInstanceRow>(em, TASK_WITH_INSTANCE, [taskId], { prepare: true })).rows[0];
   }
 
-  async byId(em: EntityManager, id: string): Promise<WorkflowInstanceRow | undefined> {
-    return (await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = ?', [id])).rows[0];
+  /** An instance as the API answers it: a plain object, never a managed entity (its state JSON would be snapshotted for change tracking). */
+  async byId(em: EntityManager, id: string): Promise<WorkflowInstance | undefined> {
+    return (await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = ?', [id])).rows.map((r) => instanceFromRow(r))[0];
   }
 
-  async byIds(em: EntityManager, ids: readonly string[]): Promise<WorkflowInstanceRow[]> {
-    return (await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)])).rows;
+  async byIds(em: EntityManager, ids: readonly string[]): Promise<WorkflowInstance[]> {
+    return (await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)])).rows.map((r) => instanceFromRow(r));
+  }
+
+  /** The ids of the running instances of a workflow that stand in one state. */
+  async idsInState(em: EntityManager, definitionKey: string, state: string): Promise<string[]> {
+    const { rows } = await runSql<{ id: string }>(
+      em,
+      `select id from workflow_instance where definition_key = ? and state = ? and status = 'ACTIVE'`,
+      [definitionKey, state],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** The state of an instance still running, for a timer: no lock, since the write that follows checks the seq. */

@@ -277,7 +277,7 @@ export class WorkflowService {
 
   /** 催办: the applicant, or a holder of the step's role higher up, nudges the assignees of the open step. */
   async urge(em: EntityManager, viewer: Viewer, input: { instanceId: string; comment?: string | null; idempotencyKey?: string | null }) {
-    const instance = this.visible(viewer, await em.findOne(WorkflowInstance, parseId(input.instanceId, 'instanceId')));
+    const instance = this.visible(viewer, await this.instanceRows.byId(em, parseId(input.instanceId, 'instanceId')));
     const task = instance.data.current.task;
     const target = task?.organizationPath
       ? { path: task.organizationPath, roles: task.candidateRoles, accountIds: [instance.applicantAccountId], memberId: instance.applicantMemberId }
@@ -306,7 +306,7 @@ export class WorkflowService {
       ? idempotentRequest(viewer.accountId, input.idempotencyKey, input.operation, id, { action: input.action, comment: input.comment, data: input.data })
       : undefined;
     const run = async () => {
-      const instance = await em.findOne(WorkflowInstance, id);
+      const instance = (await this.instanceRows.byId(em, id)) ?? null;
       return this.act(em, viewer, instance, { action: input.action, comment: input.comment, data: input.data, idempotency: request });
     };
     return request ? this.firstResultOnRepeat(em, request, run) : run();
@@ -329,7 +329,7 @@ export class WorkflowService {
 
   /** The instance as a first answer left it: its state, history up to then and the actions it offered then. */
   private async asThen(em: EntityManager, instanceId: string, snapshot: InstanceSnapshot | null): Promise<WorkflowInstance> {
-    const now = instanceFromRow((await this.instanceRows.byId(em, instanceId))!);
+    const now = (await this.instanceRows.byId(em, instanceId))!;
     if (!snapshot?.data || snapshot.seq === now.seq) return now;
     return {
       ...now,
@@ -477,7 +477,7 @@ export class WorkflowService {
   }
 
   async instance(em: EntityManager, viewer: Viewer, id: string): Promise<WorkflowInstance> {
-    return this.visible(viewer, await em.findOne(WorkflowInstance, parseId(id)));
+    return this.visible(viewer, await this.instanceRows.byId(em, parseId(id)));
   }
 
   /** An instance loaded elsewhere (a batch of a page's), if the viewer may read it; NOT_FOUND otherwise. */
