@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray, runSql } from '../db/sql';
+import { type Connection, type KeysetPage, rowPage } from '../common/connection';
+import { type Conditions, pgArray, runSql } from '../db/sql';
 import type { InstanceState } from './core/types';
 import { INSTANCE_COLUMNS, instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
 
@@ -34,6 +35,23 @@ export class InstanceRepository {
 
   async byIds(em: EntityManager, ids: readonly string[]): Promise<WorkflowInstance[]> {
     return (await runSql<WorkflowInstanceRow>(em, 'select * from workflow_instance where id = any(?::uuid[])', [pgArray(ids)])).rows.map((r) => instanceFromRow(r));
+  }
+
+  /** A page of instances, newest first; `where` names the table `i`. */
+  page(em: EntityManager, where: Conditions, page: KeysetPage): Promise<Connection<WorkflowInstance>> {
+    return rowPage<WorkflowInstance>(
+      em,
+      {
+        select: 'i.*',
+        from: 'workflow_instance i',
+        where,
+        orderBy: [{ column: 'i.created_at', cast: '::timestamptz' }, { column: 'i.id', cast: '::uuid' }],
+        descending: true,
+        keyOf: (i) => [i.createdAt, i.id],
+        shape: (row) => instanceFromRow(row as unknown as WorkflowInstanceRow),
+      },
+      page,
+    );
   }
 
   /** The ids of the running instances of a workflow that stand in one state. */

@@ -1,14 +1,13 @@
 import type { SubtreeRoots } from '../organizations/subtree-roots';
 import { noticesFor } from './notification.recipients';
-import { runSql } from '../db/sql';
+import { Conditions, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
-import { raw } from '@mikro-orm/core';
 import type { Viewer } from '../auth/viewer';
-import { idPage, PageArgs, paginate, rowsConnection } from '../common/connection';
+import { idPage, keysetPage, PageArgs, paginate, rowsConnection } from '../common/connection';
 import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
-import { covers, inScope, inSubtrees, scopeSql } from '../common/subtree';
+import { covers, scopeSql } from '../common/subtree';
 import { jsonText, optionalText, text } from '../common/validate';
 import { Organization, OrganizationLevel } from '../organizations/organization.entity';
 import * as engine from './core/engine';
@@ -486,22 +485,26 @@ export class WorkflowService {
     return instance;
   }
 
+  /** The instances the viewer may read, newest first, as plain rows. */
   async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
-    const own = [{ applicantAccountId: viewer.accountId }, ...(viewer.member ? [{ applicantMemberId: viewer.member.id }] : [])];
+    const keyset = keysetPage(page, ['date', 'uuid']);
+    const own = viewer.member
+      ? { sql: '(i.applicant_account_id = ?::uuid or i.applicant_member_id = ?::uuid)', params: [viewer.accountId, viewer.member.id] }
+      : { sql: 'i.applicant_account_id = ?::uuid', params: [viewer.accountId] };
+    const scope = scopeSql('i.subject_org_path', scopes(viewer, 'instance.read'), own);
     // Copied to the viewer (抄送): as the policy's COPIED relation reads an instance's copies, one containment per addressee.
-    const copied = () => ({ $or: copyAddressees(viewer).map((a) => ({ [raw(`data->'carbonCopies' @> ?::jsonb`, [JSON.stringify([a])])]: true })) });
-    const where: (() => object)[] = [() => ({ $or: [inScope('subjectOrgPath', scopes(viewer, 'instance.read'), { own }), copied()] })];
-    if (filter.copiedToMe === true) where.push(copied);
-    if (filter.copiedToMe === false) where.push(() => ({ $not: copied() }));
-    const plain: object[] = [];
-    if (filter.definitionKey) plain.push({ definitionKey: text(filter.definitionKey, 'filter.definitionKey', { max: 64 }) });
-    if (filter.state) plain.push({ state: text(filter.state, 'filter.state', { max: 64 }) });
-    if (filter.status) plain.push({ status: filter.status });
-    if (filter.subjectId) plain.push({ subjectId: parseId(filter.subjectId, 'filter.subjectId') });
-    if (filter.mine) plain.push({ applicantAccountId: viewer.accountId });
-    if (filter.organizationId) plain.push(inSubtrees('subjectOrgPath', [await this.lookups.subtrees.pathOf(em, filter.organizationId, 'filter.organizationId')]));
-    // Made afresh for each statement: the copy terms are raw() fragments, which MikroORM uses once.
-    return paginate(em, WorkflowInstance, () => ({ $and: [...where.map((w) => w()), ...plain] }), { createdAt: 'desc', id: 'desc' }, page);
+    const addressees = copyAddressees(viewer);
+    const copied = { sql: `(${addressees.map(() => `i.data->'carbonCopies' @> ?::jsonb`).join(' or ')})`, params: addressees.map((a) => JSON.stringify([a])) };
+    const where = new Conditions().add(`${scope.sql} or ${copied.sql}`, ...scope.params, ...copied.params);
+    if (filter.copiedToMe === true) where.add(copied.sql, ...copied.params);
+    if (filter.copiedToMe === false) where.add(`not ${copied.sql}`, ...copied.params);
+    if (filter.definitionKey) where.add('i.definition_key = ?', text(filter.definitionKey, 'filter.definitionKey', { max: 64 }));
+    if (filter.state) where.add('i.state = ?', text(filter.state, 'filter.state', { max: 64 }));
+    if (filter.status) where.add('i.status = ?', filter.status);
+    if (filter.subjectId) where.add('i.subject_id = ?::uuid', parseId(filter.subjectId, 'filter.subjectId'));
+    if (filter.mine) where.add('i.applicant_account_id = ?::uuid', viewer.accountId);
+    if (filter.organizationId) where.add('i.subject_org_path like ?', `${await this.lookups.subtrees.pathOf(em, filter.organizationId, 'filter.organizationId')}%`);
+    return this.instanceRows.page(em, where, keyset);
   }
 
   /** Every recorded act the reviewer may see, newest first. */

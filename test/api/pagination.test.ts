@@ -189,6 +189,31 @@ describe('pagination', () => {
       expect(codeOf(garbage)).toBe('BAD_USER_INPUT');
     });
 
+    it('workflow instances page newest first, forward and backward, and refuse a cursor of another list', async () => {
+      const wang = await token('wang');
+      const filed: string[] = [];
+      for (let i = 1; i <= 5; i++) {
+        const res = await t.gql(
+          `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { instance { id } } }`,
+          { input: { aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 1000 * i, reason: `第${i}次申请` } },
+          wang,
+        );
+        expect(res.errors).toBeUndefined();
+        filed.push(res.data.applyForAid.instance.id);
+      }
+      const q = `query($first: Int, $after: String, $last: Int, $before: String) { workflowInstances(first: $first, after: $after, last: $last, before: $before) {
+        totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+      const tok = await token('city.approver');
+      const big = (await t.gql(q, { first: 100 }, tok)).data.workflowInstances as Page;
+      expect(big.totalCount).toBe(big.edges.length);
+      // Newest first: the five just filed lead the list, the last filed first.
+      expect(big.edges.slice(0, 5).map((e) => e.node.id)).toEqual([...filed].reverse());
+      expect(await walk(q, (d) => d.workflowInstances, {}, tok, 2)).toEqual(big.edges.map((e) => e.node));
+      expect(await walk(q, (d) => d.workflowInstances, {}, tok, 3, 'backward')).toEqual(big.edges.map((e) => e.node));
+      expect(codeOf(await t.gql(q, { first: 2, after: big.edges[0]!.cursor.slice(0, -4) + 'AAAA' }, tok))).toBe('BAD_USER_INPUT');
+      expect(codeOf(await t.gql(q, { first: 2, after: Cursor.encode(['张伟', fed.members.li.id]) }, tok))).toBe('BAD_USER_INPUT');
+    });
+
     it('an organisation’s children and members page too', async () => {
       const tok = await token('city.approver');
       const q = `query($id: ID, $first: Int, $after: String, $last: Int, $before: String) { organization(id: $id) {
