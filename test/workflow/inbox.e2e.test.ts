@@ -317,6 +317,20 @@ describe('inbox', () => {
       return { instances, alone, read: read.mock.calls.map(([, q]) => q.withInstance) };
     }
 
+    it('answers each subject’s filing time through its instance as the subject itself does', async () => {
+      const res = await t.gql(page('id subject { __typename ... on AidApplication { id createdAt } ... on Expense { id createdAt } ... on Nomination { id createdAt } }'), {}, tokens['city.approver']);
+      expect(res.errors).toBeUndefined();
+      const subjects = res.data.myTasks.edges.map((e: any) => e.node.instance.subject);
+      const field = { AidApplication: 'aidApplication', Expense: 'expense', Nomination: 'nomination' } as Record<string, string>;
+      expect(new Set(subjects.map((s: any) => s.__typename))).toEqual(new Set(Object.keys(field)));
+      for (const s of subjects) {
+        const alone = await t.gql(`query($id: ID!) { ${field[s.__typename]}(id: $id) { createdAt } }`, { id: s.id }, tokens['city.approver']);
+        expect(alone.errors).toBeUndefined();
+        expect(s.createdAt).toBe(alone.data[field[s.__typename]].createdAt);
+        expect(Number.isNaN(Date.parse(s.createdAt))).toBe(false);
+      }
+    });
+
     it('reads only each instance’s head when the page asks for nothing else of its state, and answers it as the instance itself does', async () => {
       const { instances, alone, read: how } = await pageAgainstInstances(HEAD);
       expect(how).toEqual(['head']);
