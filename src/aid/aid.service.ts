@@ -2,11 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { idempotentRequest } from '../idempotency/idempotency.store';
-import { PageArgs, paginate } from '../common/connection';
+import { keysetPage, PageArgs } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inScope, inSubtrees } from '../common/subtree';
-import { ownSubjectTerms, subjectTarget } from '../workflow/workflow-subject.entity';
+import { scopeSql } from '../common/subtree';
+import { Conditions } from '../db/sql';
+import { plainRowPage } from '../db/plain-rows';
+import { ownSubjectSql, subjectTarget } from '../workflow/workflow-subject.entity';
 import { Organization } from '../organizations/organization.entity';
 import type { WorkflowService } from '../workflow/workflow.service';
 import { AidApplication } from './aid-application.entity';
@@ -56,14 +58,16 @@ export class AidService {
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: AidApplicationFilter = {}, page: PageArgs) {
-    const where: object[] = [inScope('orgPath', scopes(viewer, 'aid.read'), { own: ownSubjectTerms(viewer, 'member') })];
-    if (filter.memberId) where.push({ member: parseId(filter.memberId, 'filter.memberId') });
-    if (filter.aidType) where.push({ aidType: filter.aidType });
+    const keyset = keysetPage(page, ['date', 'uuid']);
+    const scope = scopeSql('t.org_path', scopes(viewer, 'aid.read'), ownSubjectSql(viewer, 'member_id'));
+    const where = new Conditions().add(scope.sql, ...scope.params);
+    if (filter.memberId) where.add('t.member_id = ?::uuid', parseId(filter.memberId, 'filter.memberId'));
+    if (filter.aidType) where.add('t.aid_type = ?', filter.aidType);
     if (filter.organizationId) {
       const org = await em.findOne(Organization, parseId(filter.organizationId, 'filter.organizationId'));
       if (!org) throw notFound('Organization');
-      where.push(inSubtrees('orgPath', [org.path]));
+      where.add('t.org_path like ?', `${org.path}%`);
     }
-    return paginate(em, AidApplication, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
+    return plainRowPage(em, AidApplication, where, keyset);
   }
 }

@@ -1,11 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { PageArgs, paginate } from '../common/connection';
+import { keysetPage, PageArgs } from '../common/connection';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inScope, inSubtrees } from '../common/subtree';
-import { ownSubjectTerms } from '../workflow/workflow-subject.entity';
+import { scopeSql } from '../common/subtree';
+import { Conditions, pgArray } from '../db/sql';
+import { plainRowPage } from '../db/plain-rows';
+import { ownSubjectSql } from '../workflow/workflow-subject.entity';
 import { text } from '../common/validate';
 import { Organization, OrganizationLevel, organizationTarget } from '../organizations/organization.entity';
 import { idempotentRequest, parseIdempotencyKey } from '../idempotency/idempotency.store';
@@ -175,22 +177,27 @@ export class AwardService {
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: NominationFilter = {}, page: PageArgs) {
-    const noticed = await this.publicNoticeInstanceIds(em);
-    const noticedTerms = noticed.length ? [{ instanceId: { $in: noticed } }] : [];
-    const where: object[] = [inScope('orgPath', scopes(viewer, 'nomination.read'), { own: ownSubjectTerms(viewer, 'member'), public: noticedTerms })];
-    if (filter.inPublicNotice === true) where.push({ instanceId: { $in: noticed.length ? noticed : ['00000000-0000-0000-0000-000000000000'] } });
-    if (filter.memberId) where.push({ member: parseId(filter.memberId, 'filter.memberId') });
-    if (filter.nomineeOrganizationId) where.push({ nomineeOrganization: parseId(filter.nomineeOrganizationId, 'filter.nomineeOrganizationId') });
-    if (filter.countyId) where.push({ county: parseId(filter.countyId, 'filter.countyId') });
-    if (filter.award) where.push({ award: filter.award });
-    if (filter.awardLevel) where.push({ awardLevel: filter.awardLevel });
-    if (filter.year !== undefined && filter.year !== null) where.push({ year: filter.year });
+    const keyset = keysetPage(page, ['date', 'uuid']);
+    const noticed = pgArray(await this.publicNoticeInstanceIds(em));
+    const allowed = scopes(viewer, 'nomination.read');
+    const scope = scopeSql('t.org_path', allowed, ownSubjectSql(viewer, 'member_id'));
+    // Nominations on public notice (公示) are open to anyone the policy lets read them publicly.
+    const where = allowed.public
+      ? new Conditions().add(`${scope.sql} or t.instance_id = any(?::uuid[])`, ...scope.params, noticed)
+      : new Conditions().add(scope.sql, ...scope.params);
+    if (filter.inPublicNotice === true) where.add('t.instance_id = any(?::uuid[])', noticed);
+    if (filter.memberId) where.add('t.member_id = ?::uuid', parseId(filter.memberId, 'filter.memberId'));
+    if (filter.nomineeOrganizationId) where.add('t.nominee_org_id = ?::uuid', parseId(filter.nomineeOrganizationId, 'filter.nomineeOrganizationId'));
+    if (filter.countyId) where.add('t.county_org_id = ?::uuid', parseId(filter.countyId, 'filter.countyId'));
+    if (filter.award) where.add('t.award = ?', filter.award);
+    if (filter.awardLevel) where.add('t.award_level = ?', filter.awardLevel);
+    if (filter.year !== undefined && filter.year !== null) where.add('t.year = ?::int', filter.year);
     if (filter.organizationId) {
       const org = await em.findOne(Organization, parseId(filter.organizationId, 'filter.organizationId'));
       if (!org) throw notFound('Organization');
-      where.push(inSubtrees('orgPath', [org.path]));
+      where.add('t.org_path like ?', `${org.path}%`);
     }
-    return paginate(em, Nomination, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
+    return plainRowPage(em, Nomination, where, keyset);
   }
 
   /** The instance, for those who may follow the review; null for someone reading a public notice. */

@@ -25,20 +25,6 @@ export interface PathScope {
   public: boolean;
 }
 
-/**
- * A MikroORM filter for the rows a policy scope allows: organisation path in one of the subtrees or exactly one
- * of the organisations, or one of the `own` / `public` terms where the scope lets those in. Matches nothing
- * when nothing is in scope.
- */
-export function inScope<K extends string>(column: K, scope: PathScope, terms: { own?: object[]; public?: object[] } = {}): object {
-  const any: object[] = [];
-  if (scope.subtrees.length) any.push(inSubtrees(column, scope.subtrees));
-  if (scope.exact.length) any.push({ [column]: { $in: [...scope.exact] } });
-  if (scope.own) any.push(...(terms.own ?? []));
-  if (scope.public) any.push(...(terms.public ?? []));
-  return any.length ? { $or: any } : { [column]: null };
-}
-
 /** A scope as one SQL condition, with the subtrees it admits whole (a read narrowed inside one of them needs no scope term). */
 export interface ScopeSql {
   sql: string;
@@ -47,9 +33,10 @@ export interface ScopeSql {
 }
 
 /**
- * The SQL twin of `inScope` for statements written by hand: `column` (an organisation path column) in one of the
- * subtrees or exactly one of the organisations, or the `own` term (SQL and its parameters) where the scope lets
- * the viewer's own rows in. `false` when nothing is in scope.
+ * The rows a policy scope allows, as SQL: `column` (an organisation path column) in one of the subtrees
+ * (prefix LIKEs that a text_pattern_ops index serves as range scans) or exactly one of the organisations, or the
+ * `own` term (SQL and its parameters) where the scope lets the viewer's own rows in. `false` when nothing is in
+ * scope.
  */
 export function scopeSql(column: string, scope: Pick<PathScope, 'subtrees' | 'exact'> & { own?: boolean }, own?: { sql: string; params: unknown[] }): ScopeSql {
   const any: string[] = [];

@@ -2,11 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { idempotentRequest } from '../idempotency/idempotency.store';
-import { PageArgs, paginate } from '../common/connection';
+import { keysetPage, PageArgs } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
-import { inScope, inSubtrees } from '../common/subtree';
-import { ownSubjectTerms, subjectTarget } from '../workflow/workflow-subject.entity';
+import { scopeSql } from '../common/subtree';
+import { Conditions } from '../db/sql';
+import { plainRowPage } from '../db/plain-rows';
+import { ownSubjectSql, subjectTarget } from '../workflow/workflow-subject.entity';
 import { Organization } from '../organizations/organization.entity';
 import type { WorkflowService } from '../workflow/workflow.service';
 import { Expense } from './expense.entity';
@@ -54,15 +56,17 @@ export class ExpenseService {
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: ExpenseFilter = {}, page: PageArgs) {
-    const where: object[] = [inScope('orgPath', scopes(viewer, 'expense.read'), { own: ownSubjectTerms(viewer) })];
-    if (filter.fundId) where.push({ fund: parseId(filter.fundId, 'filter.fundId') });
-    if (filter.category) where.push({ category: filter.category });
-    if (filter.mine) where.push({ submittedBy: viewer.accountId });
+    const keyset = keysetPage(page, ['date', 'uuid']);
+    const scope = scopeSql('t.org_path', scopes(viewer, 'expense.read'), ownSubjectSql(viewer));
+    const where = new Conditions().add(scope.sql, ...scope.params);
+    if (filter.fundId) where.add('t.fund_id = ?::uuid', parseId(filter.fundId, 'filter.fundId'));
+    if (filter.category) where.add('t.category = ?', filter.category);
+    if (filter.mine) where.add('t.submitted_by = ?::uuid', viewer.accountId);
     if (filter.organizationId) {
       const org = await em.findOne(Organization, parseId(filter.organizationId, 'filter.organizationId'));
       if (!org) throw notFound('Organization');
-      where.push(inSubtrees('orgPath', [org.path]));
+      where.add('t.org_path like ?', `${org.path}%`);
     }
-    return paginate(em, Expense, { $and: where }, { createdAt: 'desc', id: 'desc' }, page);
+    return plainRowPage(em, Expense, where, keyset);
   }
 }

@@ -40,8 +40,11 @@ export const subjectTarget = (s: Pick<WorkflowSubject, 'orgPath' | 'submittedBy'
   memberId,
 });
 
-/** The `own` terms of a subject list: what the viewer filed, or what is about the member they are. */
-export const ownSubjectTerms = (viewer: { accountId: string; member?: { id: string } }, memberColumn?: string): object[] => [
-  { submittedBy: viewer.accountId },
-  ...(memberColumn && viewer.member ? [{ [memberColumn]: viewer.member.id }] : []),
-];
+/**
+ * The `own` term of a subject list, in SQL over the table `t`: what the viewer filed, or (with `memberColumn`)
+ * what is about the member they are.
+ */
+export function ownSubjectSql(viewer: { accountId: string; member?: { id: string } }, memberColumn?: string): { sql: string; params: unknown[] } {
+  if (memberColumn && viewer.member) return { sql: `(t.submitted_by = ?::uuid or t.${memberColumn} = ?::uuid)`, params: [viewer.accountId, viewer.member.id] };
+  return { sql: 't.submitted_by = ?::uuid', params: [viewer.accountId] };
+}

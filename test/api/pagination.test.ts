@@ -189,17 +189,19 @@ describe('pagination', () => {
       expect(codeOf(garbage)).toBe('BAD_USER_INPUT');
     });
 
-    it('workflow instances page newest first, forward and backward, and refuse a cursor of another list', async () => {
+    it('workflow instances and aid applications page newest first, forward and backward, and refuse a cursor of another list', async () => {
       const wang = await token('wang');
       const filed: string[] = [];
+      const applications: string[] = [];
       for (let i = 1; i <= 5; i++) {
         const res = await t.gql(
-          `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { instance { id } } }`,
+          `mutation($input: ApplyForAidInput!) { applyForAid(input: $input) { id instance { id } } }`,
           { input: { aidType: 'HARDSHIP', fundId: fed.funds.cityAid.id, amount: 1000 * i, reason: `第${i}次申请` } },
           wang,
         );
         expect(res.errors).toBeUndefined();
         filed.push(res.data.applyForAid.instance.id);
+        applications.push(res.data.applyForAid.id);
       }
       const q = `query($first: Int, $after: String, $last: Int, $before: String) { workflowInstances(first: $first, after: $after, last: $last, before: $before) {
         totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
@@ -212,6 +214,16 @@ describe('pagination', () => {
       expect(await walk(q, (d) => d.workflowInstances, {}, tok, 3, 'backward')).toEqual(big.edges.map((e) => e.node));
       expect(codeOf(await t.gql(q, { first: 2, after: big.edges[0]!.cursor.slice(0, -4) + 'AAAA' }, tok))).toBe('BAD_USER_INPUT');
       expect(codeOf(await t.gql(q, { first: 2, after: Cursor.encode(['张伟', fed.members.li.id]) }, tok))).toBe('BAD_USER_INPUT');
+
+      const aq = `query($first: Int, $after: String, $last: Int, $before: String) { aidApplications(first: $first, after: $after, last: $last, before: $before) {
+        totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+      const all = (await t.gql(aq, { first: 100 }, tok)).data.aidApplications as Page;
+      expect(all.totalCount).toBe(all.edges.length);
+      expect(all.edges.slice(0, 5).map((e) => e.node.id)).toEqual([...applications].reverse());
+      expect(await walk(aq, (d) => d.aidApplications, {}, tok, 2)).toEqual(all.edges.map((e) => e.node));
+      expect(await walk(aq, (d) => d.aidApplications, {}, tok, 2, 'backward')).toEqual(all.edges.map((e) => e.node));
+      // The applicant sees their own, and nobody else's.
+      expect(((await t.gql(aq, { first: 100 }, wang)).data.aidApplications as Page).edges.map((e) => e.node.id).sort()).toEqual([...applications].sort());
     });
 
     it('an organisation’s children and members page too', async () => {
