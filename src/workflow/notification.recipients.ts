@@ -1,4 +1,5 @@
 import type { Viewer } from '../auth/viewer';
+import { pgArray } from '../db/sql';
 
 /**
  * Whom a notice (reminder, overdue notice, urge, carbon copy) is for, in one place for the two that ask:
@@ -11,10 +12,11 @@ function addressesOf(viewer: Viewer): { accountId: string; rolesAt: Map<string, 
   return { accountId: viewer.accountId, rolesAt };
 }
 
-/** The rule as a MikroORM filter on WorkflowNotification. */
-export function noticesFor(viewer: Viewer) {
+/** The rule in SQL over workflow_notification as `t`. */
+export function noticesFor(viewer: Viewer): { sql: string; params: unknown[] } {
   const { accountId, rolesAt } = addressesOf(viewer);
-  return { $or: [{ accountId }, ...[...rolesAt].map(([organizationId, roles]) => ({ organizationId, roles: { $overlap: roles } }))] };
+  const terms = ['t.account_id = ?::uuid', ...[...rolesAt].map(() => '(t.organization_id = ?::uuid and t.roles && ?::text[])')];
+  return { sql: `(${terms.join(' or ')})`, params: [accountId, ...[...rolesAt].flatMap(([organizationId, roles]) => [organizationId, pgArray(roles)])] };
 }
 
 /** The rule for one notice. */

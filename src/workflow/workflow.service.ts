@@ -4,7 +4,8 @@ import { Conditions, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { idPage, keysetPage, PageArgs, paginate, rowsConnection } from '../common/connection';
+import { idPage, keysetPage, PageArgs, rowsConnection } from '../common/connection';
+import { plainRowPage } from '../db/plain-rows';
 import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
 import { covers, scopeSql } from '../common/subtree';
@@ -158,7 +159,8 @@ export class WorkflowService {
 
   /** Reminders and overdue notices for the viewer: for their roles where they hold them, or for them in person. */
   notifications(em: EntityManager, viewer: Viewer, page: PageArgs) {
-    return paginate(em, WorkflowNotification, noticesFor(viewer), { createdAt: 'desc', id: 'desc' }, page);
+    const notices = noticesFor(viewer);
+    return plainRowPage(em, WorkflowNotification, new Conditions().add(notices.sql, ...notices.params), keysetPage(page, ['date', 'uuid']));
   }
 
   /**
