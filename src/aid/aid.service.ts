@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { idempotentRequest } from '../idempotency/idempotency.store';
-import { keysetPage, PageArgs } from '../common/connection';
+import { keysetPage, NEWEST_FIRST_KEYS, PageArgs } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
@@ -58,7 +58,7 @@ export class AidService {
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: AidApplicationFilter = {}, page: PageArgs) {
-    const keyset = keysetPage(page, ['date', 'uuid']);
+    const keyset = keysetPage(page, NEWEST_FIRST_KEYS);
     const scope = scopeSql('t.org_path', scopes(viewer, 'aid.read'), ownSubjectSql(viewer, 'member_id'));
     const where = new Conditions().add(scope.sql, ...scope.params);
     if (filter.memberId) where.add('t.member_id = ?::uuid', parseId(filter.memberId, 'filter.memberId'));

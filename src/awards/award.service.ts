@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { keysetPage, PageArgs } from '../common/connection';
+import { keysetPage, NEWEST_FIRST_KEYS, PageArgs } from '../common/connection';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
@@ -177,7 +177,7 @@ export class AwardService {
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: NominationFilter = {}, page: PageArgs) {
-    const keyset = keysetPage(page, ['date', 'uuid']);
+    const keyset = keysetPage(page, NEWEST_FIRST_KEYS);
     const noticed = pgArray(await this.publicNoticeInstanceIds(em));
     const allowed = scopes(viewer, 'nomination.read');
     const scope = scopeSql('t.org_path', allowed, ownSubjectSql(viewer, 'member_id'));

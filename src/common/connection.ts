@@ -154,6 +154,16 @@ export function keysetPage(page: PageArgs, keys: readonly (KeyKind | undefined)[
   return { size: req.size, backward: req.backward, cursor: req.cursor === undefined ? undefined : decodeCursor(req.cursor, keys, req.backward ? 'before' : 'after') };
 }
 
+/** The kinds of a newest-first list's order key (`created_at, id`), for `keysetPage`: its cursors hold [Date, uuid]. */
+export const NEWEST_FIRST_KEYS: readonly KeyKind[] = ['date', 'uuid'];
+
+/** The order of a list newest first on the table `alias` (`created_at, id` descending), for `rowPage`. */
+export const newestFirst = <T extends { id: string; createdAt: Date }>(alias: string) => ({
+  orderBy: [{ column: `${alias}.created_at`, cast: '::timestamptz' }, { column: `${alias}.id`, cast: '::uuid' }],
+  descending: true,
+  keyOf: (row: T): unknown[] => [row.createdAt, row.id],
+});
+
 /** A list statement of a repository: what to select from which tables, filtered how, in which order. */
 export interface RowQuery<T> {
   select: string;

@@ -1,6 +1,6 @@
 import type { EntityManager, EntityName } from '@mikro-orm/postgresql';
 import { ReferenceKind, Utils } from '@mikro-orm/core';
-import { type Connection, type KeysetPage, rowPage } from '../common/connection';
+import { type Connection, type KeysetPage, newestFirst, rowPage } from '../common/connection';
 import { type Conditions, pgArray, runSql } from './sql';
 
 /**
@@ -44,15 +44,7 @@ export function plainRowPage<T extends { id: string; createdAt: Date }>(em: Enti
   const { table, select, shape } = plainShape(em, entity, 't');
   return rowPage<T>(
     em,
-    {
-      select,
-      from: table,
-      where,
-      orderBy: [{ column: 't.created_at', cast: '::timestamptz' }, { column: 't.id', cast: '::uuid' }],
-      descending: true,
-      keyOf: (row) => [row.createdAt, row.id],
-      shape,
-    },
+    { select, from: table, where, ...newestFirst<T>('t'), shape },
     page,
   );
 }

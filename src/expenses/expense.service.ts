@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { authorize, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
 import { idempotentRequest } from '../idempotency/idempotency.store';
-import { keysetPage, PageArgs } from '../common/connection';
+import { keysetPage, NEWEST_FIRST_KEYS, PageArgs } from '../common/connection';
 import { notFound } from '../common/errors';
 import { parseId } from '../common/ids';
 import { scopeSql } from '../common/subtree';
@@ -56,7 +56,7 @@ export class ExpenseService {
   }
 
   async list(em: EntityManager, viewer: Viewer, filter: ExpenseFilter = {}, page: PageArgs) {
-    const keyset = keysetPage(page, ['date', 'uuid']);
+    const keyset = keysetPage(page, NEWEST_FIRST_KEYS);
     const scope = scopeSql('t.org_path', scopes(viewer, 'expense.read'), ownSubjectSql(viewer));
     const where = new Conditions().add(scope.sql, ...scope.params);
     if (filter.fundId) where.add('t.fund_id = ?::uuid', parseId(filter.fundId, 'filter.fundId'));

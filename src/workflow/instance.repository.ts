@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Connection, type KeysetPage, rowPage } from '../common/connection';
+import { type Connection, type KeysetPage, newestFirst, rowPage } from '../common/connection';
 import { type Conditions, pgArray, runSql } from '../db/sql';
 import type { InstanceState } from './core/types';
 import { INSTANCE_COLUMNS, instanceFromRow, type WorkflowInstance, type WorkflowInstanceRow } from './workflow-instance.entity';
@@ -45,9 +45,7 @@ export class InstanceRepository {
         select: 'i.*',
         from: 'workflow_instance i',
         where,
-        orderBy: [{ column: 'i.created_at', cast: '::timestamptz' }, { column: 'i.id', cast: '::uuid' }],
-        descending: true,
-        keyOf: (i) => [i.createdAt, i.id],
+        ...newestFirst<WorkflowInstance>('i'),
         shape: (row) => instanceFromRow(row as unknown as WorkflowInstanceRow),
       },
       page,

@@ -4,7 +4,7 @@ import { Conditions, runSql } from '../db/sql';
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { authorize, copyAddressees, may, scopes } from '../auth/authorization.policy';
 import type { Viewer } from '../auth/viewer';
-import { idPage, keysetPage, PageArgs, rowsConnection } from '../common/connection';
+import { idPage, keysetPage, NEWEST_FIRST_KEYS, PageArgs, rowsConnection } from '../common/connection';
 import { plainRowPage } from '../db/plain-rows';
 import { ApprovalReason, badInput, conflict, forbidden, notFound } from '../common/errors';
 import { newId, parseId } from '../common/ids';
@@ -160,7 +160,7 @@ export class WorkflowService {
   /** Reminders and overdue notices for the viewer: for their roles where they hold them, or for them in person. */
   notifications(em: EntityManager, viewer: Viewer, page: PageArgs) {
     const notices = noticesFor(viewer);
-    return plainRowPage(em, WorkflowNotification, new Conditions().add(notices.sql, ...notices.params), keysetPage(page, ['date', 'uuid']));
+    return plainRowPage(em, WorkflowNotification, new Conditions().add(notices.sql, ...notices.params), keysetPage(page, NEWEST_FIRST_KEYS));
   }
 
   /**
@@ -489,7 +489,7 @@ export class WorkflowService {
 
   /** The instances the viewer may read, newest first, as plain rows. */
   async instances(em: EntityManager, viewer: Viewer, filter: InstanceFilter = {}, page: PageArgs) {
-    const keyset = keysetPage(page, ['date', 'uuid']);
+    const keyset = keysetPage(page, NEWEST_FIRST_KEYS);
     const own = viewer.member
       ? { sql: '(i.applicant_account_id = ?::uuid or i.applicant_member_id = ?::uuid)', params: [viewer.accountId, viewer.member.id] }
       : { sql: 'i.applicant_account_id = ?::uuid', params: [viewer.accountId] };
